@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel-internal types nettrace reads, declared with only the fields it uses.
+ * preserve_access_index makes every access a CO-RE relocation: libbpf resolves each field
+ * by name against the running kernel's BTF at load time, so the offsets below never matter.
+ * To add a field: look it up with `bpftool btf dump file /sys/kernel/btf/vmlinux format c`
+ * and declare it here under the same name (nested anonymous unions need not be reproduced).
+ */
+#ifndef NETTRACE_KERNEL_H
+#define NETTRACE_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s32 s32;
+typedef __s64 s64;
+typedef _Bool bool;
+#define true 1
+#define false 0
+
+/* bpf_tracing.h picks kernel register names when it sees this */
+#define __VMLINUX_H__
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di;
+	unsigned long orig_ax, ip, cs, flags, sp, ss;
+};
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct net {
+	struct ns_common ns;
+};
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+struct net_device {
+	char name[16];
+	int ifindex;
+	possible_net_t nd_net;
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	unsigned short skc_family;
+	volatile unsigned char skc_state;
+	possible_net_t skc_net;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+};
+
+struct sk_buff {
+	struct net_device *dev;
+	struct sock *sk;
+	unsigned int len;
+	__be16 protocol;
+	__u16 transport_header;
+	__u16 network_header;
+	__u16 mac_header;
+	__be16 vlan_proto;
+	__u16 vlan_tci;
+	unsigned char *head;
+	unsigned char *data;
+};
+
+#pragma clang attribute pop
+
+/* Only its existence is asked (bpf_core_type_exists): kernels before 5.17 have no drop reasons. */
+enum skb_drop_reason {
+	SKB_DROP_REASON_NOT_SPECIFIED = 2,
+};
+
+#endif

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nettrace's BPF side.  The programs here are templates: user space loads each one once
+ * (against the first target that uses it), then clones its relocated instructions for every
+ * kernel function or tracepoint it attaches to, writing that tracer's identity into the
+ * TRACER_PLACEHOLDER constant.  kprobes need no clone: their identity is the attach cookie.
+ * Because the identity is a constant in each clone, the verifier drops the branches a tracer
+ * does not need (free, clone, stack handling) from that clone.
+ */
+#include "kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "nettrace.h"
+
+#define ETH_HLEN	14
+#define ETH_P_IP	0x0800
+#define ETH_P_ARP	0x0806
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+#define ETH_P_IPV6	0x86DD
+#define IPPROTO_ICMP	1
+#define IPPROTO_TCP	6
+#define IPPROTO_UDP	17
+#define IPPROTO_ICMPV6	58
+#define IPPROTO_SCTP	132
+#define NO_HEADER	0xffff
+
+const volatile struct nt_config CONFIG = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} events SEC(".maps");
+
+/* skb address -> present: the skbs followed in lifecycle mode */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u64);
+	__type(value, u8);
+} lives SEC(".maps");
+
+struct pending_key {
+	u64 tid;
+	u64 tracer;
+};
+
+/* events waiting for their function's return value (entry seen, exit not yet) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct pending_key);
+	__type(value, struct nt_event);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct nt_event);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_COUNT);
+	__type(key, u32);
+	__type(value, u64);
+} stats SEC(".maps");
+
+static __always_inline u64 placeholder_tracer(void)
+{
+	u64 tracer;
+
+	asm volatile("%0 = 0x7eadbeefcafe1234 ll" : "=r"(tracer));
+	return tracer;
+}
+
+static __always_inline void count(u32 slot)
+{
+	u64 *value = bpf_map_lookup_elem(&stats, &slot);
+
+	if (value)
+		__sync_fetch_and_add(value, 1);
+}
+
+/*
+ * BTF-typed programs (tp_btf, fentry) may dereference the skb directly; kprobes must go
+ * through bpf_probe_read.  `direct` is a constant in every caller, so only one side remains.
+ */
+#define READ(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+
+static __always_inline u16 be16_at(const u8 *p)
+{
+	return ((u16)p[0] << 8) | p[1];
+}
+
+static __always_inline u32 be32_at(const u8 *p)
+{
+	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+}
+
+static __always_inline void parse_l4(struct nt_packet *pkt, const u8 *l4)
+{
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		pkt->seq = be32_at(l4 + 4);
+		pkt->ack = be32_at(l4 + 8);
+		pkt->tcp_flags = l4[13];
+		/* fall through */
+	case IPPROTO_UDP:
+	case IPPROTO_SCTP:
+		pkt->sport = be16_at(l4);
+		pkt->dport = be16_at(l4 + 2);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		pkt->icmp_type = l4[0];
+		pkt->icmp_code = l4[1];
+		pkt->icmp_id = be16_at(l4 + 4);
+		pkt->icmp_seq = be16_at(l4 + 6);
+		break;
+	}
+}
+
+struct header_bytes {
+	u8 l3[64];
+	u8 l4[24];
+};
+
+static __always_inline void parse_ipv4(struct nt_packet *pkt, struct header_bytes *h,
+				       const unsigned char *l3)
+{
+	u32 l4_offset = (h->l3[0] & 0xf) * 4;
+	bool fragment = (be16_at(&h->l3[6]) & 0x1fff) != 0;
+
+	if ((h->l3[0] >> 4) != 4 || l4_offset < 20) {
+		pkt->l3_proto = 0;
+		return;
+	}
+	pkt->ip_len = be16_at(&h->l3[2]);
+	pkt->l4_proto = h->l3[9];
+	__builtin_memcpy(pkt->saddr, &h->l3[12], 4);
+	__builtin_memcpy(pkt->daddr, &h->l3[16], 4);
+	if (fragment)
+		return;
+	if (l4_offset == 20)
+		__builtin_memcpy(h->l4, &h->l3[20], sizeof(h->l4));
+	else if (bpf_probe_read_kernel(h->l4, sizeof(h->l4), l3 + l4_offset))
+		return;
+	parse_l4(pkt, h->l4);
+}
+
+static __always_inline void parse_ipv6(struct nt_packet *pkt, struct header_bytes *h)
+{
+	if ((h->l3[0] >> 4) != 6) {
+		pkt->l3_proto = 0;
+		return;
+	}
+	pkt->ip_len = be16_at(&h->l3[4]) + 40;
+	pkt->l4_proto = h->l3[6];
+	__builtin_memcpy(pkt->saddr, &h->l3[8], 16);
+	__builtin_memcpy(pkt->daddr, &h->l3[24], 16);
+	__builtin_memcpy(h->l4, &h->l3[40], sizeof(h->l4));
+	parse_l4(pkt, h->l4);
+}
+
+static __always_inline void parse_arp(struct nt_packet *pkt, struct header_bytes *h)
+{
+	/* Ethernet/IPv4 ARP only: hardware length 6, protocol length 4 */
+	if (h->l3[4] != 6 || h->l3[5] != 4)
+		return;
+	pkt->arp_op = be16_at(&h->l3[6]);
+	__builtin_memcpy(pkt->hwaddr, &h->l3[8], 6);
+	__builtin_memcpy(pkt->saddr, &h->l3[14], 4);
+	__builtin_memcpy(pkt->daddr, &h->l3[24], 4);
+}
+
+/*
+ * Finds the network header whether data points at L2 (transmit path after the link header
+ * is pushed, or receive before eth_type_trans) or at L3, and parses L3/L4 into pkt.
+ */
+static __always_inline void parse_skb(struct sk_buff *skb, struct nt_packet *pkt, bool direct)
+{
+	unsigned char *head = READ(direct, skb, head);
+	unsigned char *data = READ(direct, skb, data);
+	u16 network = READ(direct, skb, network_header);
+	u16 mac = READ(direct, skb, mac_header);
+	u16 proto = bpf_ntohs(READ(direct, skb, protocol));
+	u32 data_offset = data - head;
+	u32 l3 = data_offset;
+	struct header_bytes h;
+
+	pkt->l4_proto = 0;
+	pkt->ip_len = 0;
+	pkt->vlan_tci = READ(direct, skb, vlan_proto) ? READ(direct, skb, vlan_tci) : 0;
+
+	if (network != NO_HEADER && network > data_offset && network - data_offset <= 64) {
+		l3 = network;
+	} else if (mac != NO_HEADER && mac == data_offset) {
+		u8 eth[18];
+
+		if (bpf_probe_read_kernel(eth, sizeof(eth), data))
+			goto no_packet;
+		proto = be16_at(&eth[12]);
+		l3 = data_offset + ETH_HLEN;
+		if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+			pkt->vlan_tci = be16_at(&eth[14]);
+			proto = be16_at(&eth[16]);
+			l3 += 4;
+		}
+	}
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
+		u8 tag[4];
+
+		if (bpf_probe_read_kernel(tag, sizeof(tag), head + l3))
+			goto no_packet;
+		pkt->vlan_tci = be16_at(tag);
+		proto = be16_at(&tag[2]);
+		l3 += 4;
+	}
+	pkt->l3_proto = proto;
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP)
+		return;
+	if (bpf_probe_read_kernel(h.l3, sizeof(h.l3), head + l3))
+		goto no_packet;
+	if (proto == ETH_P_IP)
+		parse_ipv4(pkt, &h, head + l3);
+	else if (proto == ETH_P_IPV6)
+		parse_ipv6(pkt, &h);
+	else
+		parse_arp(pkt, &h);
+	return;
+no_packet:
+	pkt->l3_proto = 0;
+}
+
+static __always_inline bool address_matches(const u8 *filter, u8 filter_len, const u8 *addr,
+					    u16 l3_proto)
+{
+	if (filter_len == 4)
+		return l3_proto == ETH_P_IP && *(u32 *)filter == *(u32 *)addr;
+	return l3_proto == ETH_P_IPV6 && *(u64 *)filter == *(u64 *)addr &&
+	       *(u64 *)(filter + 8) == *(u64 *)(addr + 8);
+}
+
+static __always_inline bool has_ports(u8 l4_proto)
+{
+	return l4_proto == IPPROTO_TCP || l4_proto == IPPROTO_UDP || l4_proto == IPPROTO_SCTP;
+}
+
+static __always_inline bool packet_matches(const struct nt_packet *pkt)
+{
+	if (CONFIG.l3_proto && pkt->l3_proto != CONFIG.l3_proto)
+		return false;
+	if (CONFIG.l4_proto && pkt->l4_proto != CONFIG.l4_proto)
+		return false;
+	if (CONFIG.saddr_len && !address_matches((u8 *)CONFIG.saddr, CONFIG.saddr_len, pkt->saddr, pkt->l3_proto))
+		return false;
+	if (CONFIG.daddr_len && !address_matches((u8 *)CONFIG.daddr, CONFIG.daddr_len, pkt->daddr, pkt->l3_proto))
+		return false;
+	if (CONFIG.addr_len &&
+	    !address_matches((u8 *)CONFIG.addr, CONFIG.addr_len, pkt->saddr, pkt->l3_proto) &&
+	    !address_matches((u8 *)CONFIG.addr, CONFIG.addr_len, pkt->daddr, pkt->l3_proto))
+		return false;
+	if ((CONFIG.sport || CONFIG.dport || CONFIG.port) && !has_ports(pkt->l4_proto))
+		return false;
+	if (CONFIG.sport && pkt->sport != CONFIG.sport)
+		return false;
+	if (CONFIG.dport && pkt->dport != CONFIG.dport)
+		return false;
+	if (CONFIG.port && pkt->sport != CONFIG.port && pkt->dport != CONFIG.port)
+		return false;
+	if (CONFIG.pkt_len_max && (pkt->l3_proto != ETH_P_IP && pkt->l3_proto != ETH_P_IPV6))
+		return false;
+	if (CONFIG.pkt_len_max && (pkt->ip_len < CONFIG.pkt_len_min || pkt->ip_len > CONFIG.pkt_len_max))
+		return false;
+	if (CONFIG.tcp_flags && (pkt->l4_proto != IPPROTO_TCP || !(pkt->tcp_flags & CONFIG.tcp_flags)))
+		return false;
+	return true;
+}
+
+static __always_inline u32 skb_netns(struct sk_buff *skb, bool direct)
+{
+	struct net_device *dev = READ(direct, skb, dev);
+	struct sock *sk;
+
+	if (dev)
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	sk = READ(direct, skb, sk);
+	if (sk)
+		return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return 0;
+}
+
+static __always_inline bool context_matches(struct nt_event *e)
+{
+	if (CONFIG.pid && e->pid != CONFIG.pid)
+		return false;
+	if (CONFIG.netns && e->netns != CONFIG.netns)
+		return false;
+	return true;
+}
+
+/*
+ * Fills the scratch event for a hit on skb and decides whether it is reported.  Returns
+ * NULL when it is not: filtered out, or (lifecycle) not followed and not a matcher.
+ */
+static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tracer, bool direct)
+{
+	u32 tracer_flags = tracer >> 32;
+	u32 zero = 0;
+	struct nt_event *e;
+	bool followed = false;
+
+	if (!skb)
+		return NULL;
+	if (CONFIG.mode == MODE_LIFECYCLE) {
+		followed = bpf_map_lookup_elem(&lives, &skb) != NULL;
+		if (!followed && !(tracer_flags & TRACER_MATCHER))
+			return NULL;
+	}
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return NULL;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->netns = skb_netns(skb, direct);
+	parse_skb(skb, &e->pkt, direct);
+	if (!followed && (!context_matches(e) || !packet_matches(&e->pkt)))
+		return NULL;
+
+	e->flags = 0;
+	if (CONFIG.mode == MODE_LIFECYCLE) {
+		if (!followed) {
+			u8 present = 1;
+
+			e->flags |= EVENT_LIFE_NEW;
+			if (!(tracer_flags & TRACER_FREE) &&
+			    bpf_map_update_elem(&lives, &skb, &present, BPF_ANY))
+				count(STAT_LIVES_FULL);
+		}
+		if (tracer_flags & TRACER_FREE) {
+			e->flags |= EVENT_LIFE_END;
+			if (followed)
+				bpf_map_delete_elem(&lives, &skb);
+		}
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->skb = (u64)skb;
+	e->tracer = (u32)tracer;
+	e->cpu = bpf_get_smp_processor_id();
+	e->arg = 0;
+	e->ret = 0;
+	{
+		struct net_device *dev = READ(direct, skb, dev);
+
+		e->ifindex = dev ? READ(direct, dev, ifindex) : 0;
+		if (CONFIG.detail) {
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+			if (dev)
+				bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), dev->name);
+			else
+				e->ifname[0] = 0;
+		}
+	}
+	return e;
+}
+
+static __always_inline void submit(struct nt_event *e)
+{
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+		count(STAT_EVENTS_LOST);
+}
+
+/* A hit on an skb: reported now, or (when the tracer needs its return value) at exit. */
+static __always_inline int on_entry(struct sk_buff *skb, u64 tracer, bool direct, bool wait_for_ret)
+{
+	struct nt_event *e = build_event(skb, tracer, direct);
+
+	if (!e)
+		return 0;
+	if (wait_for_ret) {
+		struct pending_key key = { .tid = bpf_get_current_pid_tgid(), .tracer = tracer };
+
+		bpf_map_update_elem(&pending, &key, e, BPF_ANY);
+		return 0;
+	}
+	submit(e);
+	return 0;
+}
+
+static __always_inline int on_return(u64 tracer, s64 ret)
+{
+	struct pending_key key = { .tid = bpf_get_current_pid_tgid(), .tracer = tracer };
+	struct nt_event *e = bpf_map_lookup_elem(&pending, &key);
+
+	if (!e)
+		return 0;
+	e->ret = ret;
+	e->flags |= EVENT_RET;
+	if ((tracer >> 32) & TRACER_CLONE && ret) {
+		u8 present = 1;
+
+		e->arg = ret;
+		if (CONFIG.mode == MODE_LIFECYCLE)
+			bpf_map_update_elem(&lives, &e->arg, &present, BPF_ANY);
+	}
+	submit(e);
+	bpf_map_delete_elem(&pending, &key);
+	return 0;
+}
+
+/* ---- tracepoints (tp_btf): skb at argument N ---- */
+
+#define TP_SKB(n)								\
+SEC("tp_btf")									\
+int tp_skb_##n(u64 *ctx)							\
+{										\
+	return on_entry((struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
+}
+TP_SKB(0)
+TP_SKB(1)
+TP_SKB(2)
+TP_SKB(3)
+
+/* skb:kfree_skb(skb, location, reason[, rx_sk]); kernels before 5.17 have no reason */
+SEC("tp_btf")
+int tp_kfree_skb(u64 *ctx)
+{
+	struct nt_event *e = build_event((struct sk_buff *)ctx[0], placeholder_tracer(), true);
+
+	if (!e)
+		return 0;
+	e->arg = ctx[1];
+	if (bpf_core_type_exists(enum skb_drop_reason)) {
+		e->ret = (u32)ctx[2];
+		e->flags |= EVENT_REASON;
+	}
+	submit(e);
+	return 0;
+}
+
+/* net:net_dev_xmit(skb, rc, dev, len): the driver's return code */
+SEC("tp_btf")
+int tp_net_dev_xmit(u64 *ctx)
+{
+	struct nt_event *e = build_event((struct sk_buff *)ctx[0], placeholder_tracer(), true);
+
+	if (!e)
+		return 0;
+	e->ret = (s32)ctx[1];
+	e->flags |= EVENT_RET;
+	submit(e);
+	return 0;
+}
+
+/* ---- kernel functions through fentry/fexit: skb at argument N ---- */
+
+#define FENTRY_SKB(n)								\
+SEC("fentry")									\
+int fentry_skb_##n(u64 *ctx)							\
+{										\
+	return on_entry((struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
+}										\
+SEC("fentry")									\
+int fentry_wait_skb_##n(u64 *ctx)						\
+{										\
+	return on_entry((struct sk_buff *)ctx[n], placeholder_tracer(), true, true); \
+}
+FENTRY_SKB(0)
+FENTRY_SKB(1)
+FENTRY_SKB(2)
+FENTRY_SKB(3)
+FENTRY_SKB(4)
+
+SEC("fexit")
+int fexit_ret(u64 *ctx)
+{
+	u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return on_return(placeholder_tracer(), (s64)ret);
+}
+
+/* ---- kernel functions through kprobes: identity from the attach cookie ---- */
+
+#define KPROBE_SKB(n, reg)							\
+SEC("kprobe")									\
+int kprobe_skb_##n(struct pt_regs *ctx)						\
+{										\
+	return on_entry((struct sk_buff *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx), false, false); \
+}										\
+SEC("kprobe")									\
+int kprobe_wait_skb_##n(struct pt_regs *ctx)					\
+{										\
+	return on_entry((struct sk_buff *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx), false, true); \
+}
+KPROBE_SKB(0, PARM1)
+KPROBE_SKB(1, PARM2)
+KPROBE_SKB(2, PARM3)
+KPROBE_SKB(3, PARM4)
+KPROBE_SKB(4, PARM5)
+
+SEC("kretprobe")
+int kretprobe_ret(struct pt_regs *ctx)
+{
+	return on_return(bpf_get_attach_cookie(ctx), (s64)PT_REGS_RC(ctx));
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Layouts shared by the BPF programs and the Java side: the configuration written into
+ * .rodata before load, and the event records sent through the ring buffer.
+ * Java mirrors them in nettrace.probe.ConfigLayout and nettrace.event.EventLayout; a test
+ * compares those offsets with this object's BTF, so a change here fails the build until
+ * both sides agree.  All multi-byte fields are little-endian host order unless named *_be.
+ */
+#ifndef NETTRACE_H
+#define NETTRACE_H
+
+/* Replaced in each program clone by the tracer's identity (see nettrace.probe.ProgramCloner). */
+#define TRACER_PLACEHOLDER 0x7eadbeefcafe1234ULL
+
+/* High 32 bits of the tracer identity: what the attach plan says about that tracer. */
+enum tracer_flag {
+	TRACER_MATCHER = 1 << 0, /* may start following a new skb (lifecycle) */
+	TRACER_FREE    = 1 << 1, /* ends an skb's life */
+	TRACER_CLONE   = 1 << 2, /* returns a clone of its skb */
+	TRACER_STACK   = 1 << 3, /* record the kernel stack */
+};
+
+enum mode {
+	MODE_BASIC     = 0, /* every hit is filtered on its own */
+	MODE_LIFECYCLE = 1, /* filter at first sight, then follow the skb by address */
+};
+
+enum event_flag {
+	EVENT_RET       = 1 << 0, /* ret holds the traced function's return value */
+	EVENT_LIFE_NEW  = 1 << 1, /* first event of a followed skb */
+	EVENT_LIFE_END  = 1 << 2, /* the skb's life ends here */
+	EVENT_REASON    = 1 << 3, /* ret holds a kfree_skb drop reason, arg the location */
+	EVENT_NO_PACKET = 1 << 4, /* headers could not be located */
+};
+
+struct nt_config {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u8  addr[16];
+	__u8  saddr_len;      /* 0 = no filter, 4 or 16 */
+	__u8  daddr_len;
+	__u8  addr_len;
+	__u8  l4_proto;       /* IPPROTO_*, 0 = any */
+	__u16 l3_proto;       /* ethertype, 0 = any */
+	__u16 sport;
+	__u16 dport;
+	__u16 port;
+	__u16 pkt_len_min;
+	__u16 pkt_len_max;    /* 0 = no length filter */
+	__u32 netns;          /* 0 = any */
+	__u32 pid;            /* 0 = any */
+	__u8  tcp_flags;      /* any of these TCP flags, 0 = no filter */
+	__u8  mode;           /* enum mode */
+	__u8  detail;         /* record comm and interface name */
+	__u8  pad;
+};
+
+struct nt_packet {
+	__u8  saddr[16];      /* IPv4 in the first 4 bytes; ARP sender address */
+	__u8  daddr[16];      /* ARP target address */
+	__u16 l3_proto;       /* ethertype, 0 = not found */
+	__u8  l4_proto;
+	__u8  tcp_flags;
+	__u16 sport;
+	__u16 dport;
+	__u32 seq;
+	__u32 ack;
+	__u16 ip_len;         /* IP total length (IPv6: payload + 40) */
+	__u16 vlan_tci;       /* 0 = untagged */
+	__u8  icmp_type;
+	__u8  icmp_code;
+	__u16 icmp_id;
+	__u16 icmp_seq;
+	__u16 arp_op;
+	__u8  hwaddr[6];      /* ARP sender hardware address */
+	__u16 pad;
+};
+
+struct nt_event {
+	__u64 ts;             /* bpf_ktime_get_ns */
+	__u64 skb;
+	__u64 arg;            /* drop location, new skb of a clone */
+	__s64 ret;            /* return value or drop reason (see flags) */
+	__u32 tracer;         /* index of the tracer in the attach plan */
+	__u16 flags;          /* enum event_flag */
+	__u16 cpu;
+	__u32 pid;            /* thread-group id */
+	__u32 netns;
+	__u32 ifindex;
+	__u32 pad;
+	char  comm[16];
+	char  ifname[16];
+	struct nt_packet pkt;
+};
+
+/* Slots of the per-CPU stats array. */
+enum stat {
+	STAT_EVENTS_LOST = 0, /* ring buffer was full */
+	STAT_LIVES_FULL  = 1, /* lifecycle map refused an insert */
+	STAT_COUNT       = 2,
+};
+
+#endif

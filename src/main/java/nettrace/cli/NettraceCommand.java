@@ -1,0 +1,173 @@
+package nettrace.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import nettrace.NettraceException;
+import nettrace.config.Config;
+import nettrace.config.IpAddress;
+import nettrace.config.Mode;
+import nettrace.config.PacketFilter;
+import nettrace.config.Protocol;
+import nettrace.output.Console;
+import nettrace.trace.Nettrace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The nettrace command line: options in, a validated {@link Config} out. */
+@Command(name = "nettrace",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Trace packets through the Linux network stack with eBPF, and diagnose why they are dropped.",
+            "Needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN) and a kernel with BTF."},
+        footer = {"", "With -- COMMAND, the command runs once tracing has begun and tracing stops when it exits."})
+public final class NettraceCommand implements Callable<Integer> {
+
+    @Option(names = {"-s", "--saddr"}, paramLabel = "ADDR", description = "source IPv4/IPv6 address")
+    String sourceAddress;
+
+    @Option(names = {"-d", "--daddr"}, paramLabel = "ADDR", description = "destination IPv4/IPv6 address")
+    String destinationAddress;
+
+    @Option(names = "--addr", paramLabel = "ADDR", description = "source or destination address")
+    String address;
+
+    @Option(names = {"-S", "--sport"}, paramLabel = "PORT", description = "TCP/UDP/SCTP source port")
+    String sourcePort;
+
+    @Option(names = {"-D", "--dport"}, paramLabel = "PORT", description = "TCP/UDP/SCTP destination port")
+    String destinationPort;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "source or destination port")
+    String port;
+
+    @Option(names = {"-p", "--proto"}, paramLabel = "NAME",
+            description = "L3 (ip, ipv6, arp, ...) or L4 (tcp, udp, icmp, icmpv6, sctp, ...) protocol")
+    String protocol;
+
+    @Option(names = "--basic", description = "print every hit as it comes, without following skbs")
+    boolean basic;
+
+    @Option(names = {"-t", "--trace"}, paramLabel = "LIST", split = ",",
+            description = "tracers or groups to enable ('all' for every one, '?' to list them)")
+    List<String> trace = new ArrayList<>();
+
+    @Option(names = "--trace-exclude", paramLabel = "LIST", split = ",", description = "tracers or groups to leave out")
+    List<String> traceExclude = new ArrayList<>();
+
+    @Option(names = "--force", description = "allow -t all without a filter")
+    boolean force;
+
+    @Option(names = "--ret", description = "show the return values of traced functions")
+    boolean returnValues;
+
+    @Option(names = "--detail", description = "show CPU, interface, process and network namespace")
+    boolean detail;
+
+    @Option(names = "--date", description = "print wall-clock time instead of seconds since boot")
+    boolean date;
+
+    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "stop after N events (N packets' lives)")
+    String count;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "stop after this many seconds")
+    String duration;
+
+    @Option(names = "--btf-path", paramLabel = "FILE", description = "kernel BTF to use instead of /sys/kernel/btf/vmlinux")
+    Path btfPath;
+
+    @Option(names = {"-v", "--verbose"}, description = "say what is attached and how")
+    boolean verbose;
+
+    @Option(names = "--debug", description = "show libbpf messages, verifier logs and stack traces")
+    boolean debug;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "command to run while tracing (after --)")
+    List<String> command = new ArrayList<>();
+
+    private Console console = Console.system();
+
+    void useConsole(Console console) {
+        this.console = console;
+    }
+
+    @Override
+    public Integer call() {
+        return Nettrace.run(toConfig(), console);
+    }
+
+    /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
+    public Config toConfig() {
+        Mode mode = basic ? Mode.BASIC : Mode.LIFECYCLE;
+        PacketFilter filter = filter();
+        Config.Verbosity verbosity = debug ? Config.Verbosity.DEBUG
+                : verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET;
+        if (btfPath != null && !btfPath.toFile().isFile()) {
+            throw NettraceException.badInput("--btf-path: no such file: " + btfPath);
+        }
+        return new Config(mode, filter,
+                new Config.TracerSelection(clean(trace), clean(traceExclude), force),
+                new Config.OutputOptions(detail, date, returnValues),
+                count == null ? 0 : OptionValues.positiveLong(count, "--count"),
+                duration == null ? Optional.empty() : Optional.of(seconds(duration)),
+                List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
+    }
+
+    private PacketFilter filter() {
+        Optional<IpAddress> source = Optional.ofNullable(sourceAddress).map(a -> IpAddress.parse(a, "--saddr"));
+        Optional<IpAddress> destination = Optional.ofNullable(destinationAddress)
+                .map(a -> IpAddress.parse(a, "--daddr"));
+        Optional<IpAddress> either = Optional.ofNullable(address).map(a -> IpAddress.parse(a, "--addr"));
+        Optional<Protocol> proto = Optional.ofNullable(protocol).map(Protocol::parse);
+        int sport = sourcePort == null ? 0 : OptionValues.port(sourcePort, "--sport");
+        int dport = destinationPort == null ? 0 : OptionValues.port(destinationPort, "--dport");
+        int anyPort = port == null ? 0 : OptionValues.port(port, "--port");
+
+        List<IpAddress> addresses = new ArrayList<>();
+        source.ifPresent(addresses::add);
+        destination.ifPresent(addresses::add);
+        either.ifPresent(addresses::add);
+        boolean v4 = addresses.stream().anyMatch(IpAddress::isIpv4);
+        boolean v6 = addresses.stream().anyMatch(a -> !a.isIpv4());
+        if (v4 && v6) {
+            throw NettraceException.badInput("addresses mix IPv4 and IPv6: no packet can match");
+        }
+        if (proto.isPresent() && !addresses.isEmpty()) {
+            int etherType = proto.get().etherType();
+            int addressType = v4 ? 0x0800 : 0x86DD;
+            if (etherType != 0 && etherType != addressType) {
+                throw NettraceException.badInput("-p " + proto.get().name() + " conflicts with the "
+                        + (v4 ? "IPv4" : "IPv6") + " address filter");
+            }
+        }
+        boolean portFilter = sport != 0 || dport != 0 || anyPort != 0;
+        if (portFilter && proto.isPresent() && !proto.get().carriesPorts()
+                && (proto.get().isL4() || !proto.get().isIp())) {
+            throw NettraceException.badInput("-p " + proto.get().name() + " has no ports: a port filter never matches");
+        }
+        return new PacketFilter(source, destination, either, sport, dport, anyPort, proto, 0, 0, 0, 0, 0);
+    }
+
+    private static Duration seconds(String text) {
+        try {
+            double value = Double.parseDouble(text.strip());
+            if (!(value > 0) || Double.isInfinite(value)) {
+                throw new NumberFormatException();
+            }
+            return Duration.ofNanos((long) (value * 1e9));
+        } catch (NumberFormatException e) {
+            throw NettraceException.badInput("--duration: expected a positive number of seconds, got '" + text + "'");
+        }
+    }
+
+    private static List<String> clean(List<String> names) {
+        return names.stream().map(String::strip).filter(n -> !n.isEmpty()).toList();
+    }
+}

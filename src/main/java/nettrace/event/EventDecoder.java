@@ -1,0 +1,78 @@
+package nettrace.event;
+
+import static nettrace.event.EventLayout.*;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/** Turns ring-buffer records (little-endian struct nt_event) into {@link SkbEvent}s. */
+public final class EventDecoder {
+    private final boolean withNames;
+
+    /** @param withNames decode the task and interface names (only filled under --detail) */
+    public EventDecoder(boolean withNames) {
+        this.withNames = withNames;
+    }
+
+    public SkbEvent decode(ByteBuffer data, int at) {
+        return new SkbEvent(
+                data.getLong(at + TS),
+                data.getLong(at + SKB),
+                data.getLong(at + ARG),
+                data.getLong(at + RET),
+                data.getInt(at + TRACER),
+                Short.toUnsignedInt(data.getShort(at + FLAGS)),
+                Short.toUnsignedInt(data.getShort(at + CPU)),
+                data.getInt(at + PID),
+                data.getInt(at + NETNS),
+                data.getInt(at + IFINDEX),
+                withNames ? cString(data, at + COMM, 16) : "",
+                withNames ? cString(data, at + IFNAME, 16) : "",
+                decodePacket(data, at + PKT));
+    }
+
+    static Packet decodePacket(ByteBuffer data, int at) {
+        int l3 = Short.toUnsignedInt(data.getShort(at + PKT_L3_PROTO));
+        boolean ip = l3 == Packet.ETH_P_IP || l3 == Packet.ETH_P_IPV6;
+        int l4 = ip ? Byte.toUnsignedInt(data.get(at + PKT_L4_PROTO)) : 0;
+        boolean tcp = l4 == Packet.IPPROTO_TCP;
+        boolean icmp = l4 == Packet.IPPROTO_ICMP || l4 == Packet.IPPROTO_ICMPV6;
+        boolean ports = tcp || l4 == Packet.IPPROTO_UDP || l4 == Packet.IPPROTO_SCTP;
+        boolean arp = l3 == Packet.ETH_P_ARP;
+        return new Packet(
+                l3,
+                l4,
+                bigEndianLong(data, at + PKT_SADDR),
+                l3 == Packet.ETH_P_IPV6 ? bigEndianLong(data, at + PKT_SADDR + 8) : 0,
+                bigEndianLong(data, at + PKT_DADDR),
+                l3 == Packet.ETH_P_IPV6 ? bigEndianLong(data, at + PKT_DADDR + 8) : 0,
+                ports ? Short.toUnsignedInt(data.getShort(at + PKT_SPORT)) : 0,
+                ports ? Short.toUnsignedInt(data.getShort(at + PKT_DPORT)) : 0,
+                tcp ? Integer.toUnsignedLong(data.getInt(at + PKT_SEQ)) : 0,
+                tcp ? Integer.toUnsignedLong(data.getInt(at + PKT_ACK)) : 0,
+                tcp ? Byte.toUnsignedInt(data.get(at + PKT_TCP_FLAGS)) : 0,
+                ip ? Short.toUnsignedInt(data.getShort(at + PKT_IP_LEN)) : 0,
+                Short.toUnsignedInt(data.getShort(at + PKT_VLAN_TCI)),
+                icmp ? Byte.toUnsignedInt(data.get(at + PKT_ICMP_TYPE)) : 0,
+                icmp ? Byte.toUnsignedInt(data.get(at + PKT_ICMP_CODE)) : 0,
+                icmp ? Short.toUnsignedInt(data.getShort(at + PKT_ICMP_ID)) : 0,
+                icmp ? Short.toUnsignedInt(data.getShort(at + PKT_ICMP_SEQ)) : 0,
+                arp ? Short.toUnsignedInt(data.getShort(at + PKT_ARP_OP)) : 0,
+                arp ? bigEndianLong(data, at + PKT_HWADDR) >>> 16 : 0);
+    }
+
+    /** Network-order bytes read as a big-endian number, whatever the buffer's order. */
+    private static long bigEndianLong(ByteBuffer data, int at) {
+        return Long.reverseBytes(data.getLong(at));
+    }
+
+    private static String cString(ByteBuffer data, int at, int capacity) {
+        int length = 0;
+        while (length < capacity && data.get(at + length) != 0) {
+            length++;
+        }
+        byte[] bytes = new byte[length];
+        data.get(at, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

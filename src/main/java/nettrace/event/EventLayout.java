@@ -1,0 +1,44 @@
+package nettrace.event;
+
+/**
+ * Byte offsets of struct nt_event and struct nt_packet (bpf/nettrace.h). EventLayoutTest
+ * checks every one against the compiled object's BTF.
+ */
+public final class EventLayout {
+    private EventLayout() {
+    }
+
+    public static final int SIZE = 160;
+    public static final int TS = 0;
+    public static final int SKB = 8;
+    public static final int ARG = 16;
+    public static final int RET = 24;
+    public static final int TRACER = 32;
+    public static final int FLAGS = 36;
+    public static final int CPU = 38;
+    public static final int PID = 40;
+    public static final int NETNS = 44;
+    public static final int IFINDEX = 48;
+    public static final int COMM = 56;
+    public static final int IFNAME = 72;
+    public static final int PKT = 88;
+
+    public static final int PACKET_SIZE = 68;
+    public static final int PKT_SADDR = 0;
+    public static final int PKT_DADDR = 16;
+    public static final int PKT_L3_PROTO = 32;
+    public static final int PKT_L4_PROTO = 34;
+    public static final int PKT_TCP_FLAGS = 35;
+    public static final int PKT_SPORT = 36;
+    public static final int PKT_DPORT = 38;
+    public static final int PKT_SEQ = 40;
+    public static final int PKT_ACK = 44;
+    public static final int PKT_IP_LEN = 48;
+    public static final int PKT_VLAN_TCI = 50;
+    public static final int PKT_ICMP_TYPE = 52;
+    public static final int PKT_ICMP_CODE = 53;
+    public static final int PKT_ICMP_ID = 54;
+    public static final int PKT_ICMP_SEQ = 56;
+    public static final int PKT_ARP_OP = 58;
+    public static final int PKT_HWADDR = 60;
+}

@@ -1,0 +1,17 @@
+package nettrace.event;
+
+/** A consumer of decoded events: a mode's printer or analysis. Called from one thread. */
+public interface EventSink {
+    void accept(SkbEvent event);
+
+    /** Called when no events are waiting: a chance to flush output or expire old state. */
+    default void idle(long nowNanos) {
+    }
+
+    /** Called once when tracing stops, after the last event. */
+    default void finish() {
+    }
+
+    /** Units counted by -c: events in basic mode, whole skb lives in lifecycle mode. */
+    long completed();
+}

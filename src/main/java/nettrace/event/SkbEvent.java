@@ -1,0 +1,51 @@
+package nettrace.event;
+
+/**
+ * One hit of a tracer on an skb.
+ *
+ * @param timestamp kernel monotonic time in nanoseconds
+ * @param skb       the skb's address, which identifies it while it lives
+ * @param argument  analyzer-specific: the drop location of kfree_skb, the new skb of a clone
+ * @param result    the traced function's return value, or the drop reason (see the flags)
+ * @param tracer    index of the tracer in the attach plan
+ * @param pid       thread-group id of the task the event happened in
+ * @param netns     network namespace inode, 0 when unknown
+ * @param command   task name, empty unless details were asked for
+ * @param interfaceName device name, empty unless details were asked for
+ */
+public record SkbEvent(
+        long timestamp,
+        long skb,
+        long argument,
+        long result,
+        int tracer,
+        int flags,
+        int cpu,
+        int pid,
+        int netns,
+        int interfaceIndex,
+        String command,
+        String interfaceName,
+        Packet packet) {
+
+    public static final int HAS_RETURN = 1;
+    public static final int LIFE_NEW = 1 << 1;
+    public static final int LIFE_END = 1 << 2;
+    public static final int HAS_REASON = 1 << 3;
+
+    public boolean hasReturnValue() {
+        return (flags & HAS_RETURN) != 0;
+    }
+
+    public boolean hasDropReason() {
+        return (flags & HAS_REASON) != 0;
+    }
+
+    public boolean startsLife() {
+        return (flags & LIFE_NEW) != 0;
+    }
+
+    public boolean endsLife() {
+        return (flags & LIFE_END) != 0;
+    }
+}

@@ -1,0 +1,126 @@
+package nettrace.libbpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Optional;
+
+/** A map of a {@link BpfObject}. Sizes may change before load; contents are read and written after. */
+public final class BpfMap {
+    private static final int ENOENT = Errno.ENOENT;
+
+    private final MemorySegment map;
+    private final String name;
+
+    BpfMap(MemorySegment map) {
+        this.map = map;
+        this.name = Native.string(Native.callPointer(Libbpf.MAP_NAME, map));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int fd() {
+        return Native.callInt(Libbpf.MAP_FD, map);
+    }
+
+    public int keySize() {
+        return Native.callInt(Libbpf.MAP_KEY_SIZE, map);
+    }
+
+    public int valueSize() {
+        return Native.callInt(Libbpf.MAP_VALUE_SIZE, map);
+    }
+
+    public int maxEntries() {
+        return Native.callInt(Libbpf.MAP_MAX_ENTRIES, map);
+    }
+
+    public void setMaxEntries(int entries) {
+        int result = Native.callInt(Libbpf.MAP_SET_MAX_ENTRIES, map, entries);
+        if (result < 0) {
+            throw new BpfException("bpf_map__set_max_entries", -result, name);
+        }
+    }
+
+    /** The contents a global-data map (.rodata, .data) will be created with. */
+    public byte[] initialValue() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment data = Native.callPointer(Libbpf.MAP_INITIAL_VALUE, map, size);
+            if (data.equals(MemorySegment.NULL)) {
+                throw new IllegalStateException(name + " has no initial value");
+            }
+            return data.reinterpret(size.get(ValueLayout.JAVA_LONG, 0)).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    public void setInitialValue(byte[] value) {
+        try (Arena arena = Arena.ofConfined()) {
+            int result = Native.callInt(Libbpf.MAP_SET_INITIAL_VALUE, map, arena.allocateFrom(ValueLayout.JAVA_BYTE,
+                    value), (long) value.length);
+            if (result < 0) {
+                throw new BpfException("bpf_map__set_initial_value", -result, name);
+            }
+        }
+    }
+
+    /** The value under key, or empty when there is none. Per-CPU maps return one value per CPU. */
+    public Optional<byte[]> lookup(byte[] key, int valueBytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(valueBytes, 8);
+            int result = Native.callInt(Libbpf.MAP_LOOKUP_ELEM, fd(), arena.allocateFrom(ValueLayout.JAVA_BYTE, key),
+                    value);
+            if (result == -ENOENT) {
+                return Optional.empty();
+            }
+            if (result < 0) {
+                throw new BpfException("bpf_map_lookup_elem", -result, name);
+            }
+            return Optional.of(value.toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    public void update(byte[] key, byte[] value) {
+        try (Arena arena = Arena.ofConfined()) {
+            int result = Native.callInt(Libbpf.MAP_UPDATE_ELEM, fd(), arena.allocateFrom(ValueLayout.JAVA_BYTE, key),
+                    arena.allocateFrom(ValueLayout.JAVA_BYTE, value), 0L);
+            if (result < 0) {
+                throw new BpfException("bpf_map_update_elem", -result, name);
+            }
+        }
+    }
+
+    /** Removes key; returns false when it was not there. */
+    public boolean delete(byte[] key) {
+        try (Arena arena = Arena.ofConfined()) {
+            int result = Native.callInt(Libbpf.MAP_DELETE_ELEM, fd(), arena.allocateFrom(ValueLayout.JAVA_BYTE, key));
+            if (result == -ENOENT) {
+                return false;
+            }
+            if (result < 0) {
+                throw new BpfException("bpf_map_delete_elem", -result, name);
+            }
+            return true;
+        }
+    }
+
+    /** Sum over CPUs of a per-CPU array's 64-bit counter at index. */
+    public long sumPerCpu(int index) {
+        int cpus = possibleCpus();
+        byte[] key = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(index).array();
+        int stride = (valueSize() + 7) & ~7;
+        byte[] values = lookup(key, stride * cpus).orElse(new byte[0]);
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(values).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long sum = 0;
+        for (int cpu = 0; cpu < cpus && (cpu + 1) * stride <= values.length; cpu++) {
+            sum += buffer.getLong(cpu * stride);
+        }
+        return sum;
+    }
+
+    public static int possibleCpus() {
+        return Native.callInt(Libbpf.NUM_POSSIBLE_CPUS);
+    }
+}

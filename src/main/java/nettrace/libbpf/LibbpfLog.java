@@ -1,0 +1,92 @@
+package nettrace.libbpf;
+
+import static nettrace.libbpf.Native.INT;
+import static nettrace.libbpf.Native.PTR;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
+
+/**
+ * Routes libbpf's print callback to a Java sink, and keeps the verifier log libbpf prints
+ * when a program load fails so the failure can carry it.
+ */
+public final class LibbpfLog {
+    /** libbpf's print levels. */
+    public enum Level { WARN, INFO, DEBUG }
+
+    private static final int LINE_BUFFER = 8192;
+    private static final String LOG_BEGIN = "-- BEGIN PROG LOAD LOG --";
+    private static final String LOG_END = "-- END PROG LOAD LOG --";
+
+    private static volatile BiConsumer<Level, String> sink = (level, line) -> { };
+    private static final StringBuilder verifierLog = new StringBuilder();
+    private static boolean insideVerifierLog;
+    private static boolean installed;
+
+    private LibbpfLog() {
+    }
+
+    /** Installs the callback once; later calls only replace the sink. */
+    public static synchronized void install(BiConsumer<Level, String> newSink) {
+        sink = newSink;
+        if (installed) {
+            return;
+        }
+        try {
+            var target = MethodHandles.lookup().findStatic(LibbpfLog.class, "print",
+                    MethodType.methodType(int.class, int.class, MemorySegment.class, MemorySegment.class));
+            MemorySegment callback = Native.LINKER.upcallStub(target,
+                    FunctionDescriptor.of(INT, INT, PTR, PTR), Arena.global());
+            Native.call(Libbpf.SET_PRINT, callback);
+            installed = true;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Called by libbpf with a printf format and its va_list; must never throw. */
+    private static int print(int level, MemorySegment format, MemorySegment arguments) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(LINE_BUFFER);
+            Native.call(Libbpf.VSNPRINTF, buffer, (long) LINE_BUFFER, format, arguments);
+            String text = buffer.getString(0, StandardCharsets.UTF_8);
+            Level mapped = level <= 0 ? Level.WARN : level == 1 ? Level.INFO : Level.DEBUG;
+            remember(text);
+            for (String line : text.split("\n")) {
+                if (!line.isBlank()) {
+                    sink.accept(mapped, line);
+                }
+            }
+        } catch (Throwable ignored) {
+            // an exception must not unwind into libbpf's C frames
+        }
+        return 0;
+    }
+
+    private static synchronized void remember(String text) {
+        if (text.contains(LOG_BEGIN)) {
+            verifierLog.setLength(0);
+            insideVerifierLog = true;
+            return;
+        }
+        if (text.contains(LOG_END)) {
+            insideVerifierLog = false;
+            return;
+        }
+        if (insideVerifierLog) {
+            verifierLog.append(text);
+        }
+    }
+
+    /** The last verifier log libbpf printed, cleared by reading it. */
+    static synchronized String takeVerifierLog() {
+        String log = verifierLog.toString();
+        verifierLog.setLength(0);
+        return log;
+    }
+}

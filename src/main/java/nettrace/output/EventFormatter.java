@@ -1,0 +1,110 @@
+package nettrace.output;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import nettrace.event.SkbEvent;
+import nettrace.kernel.DropReasons;
+import nettrace.kernel.KernelSymbols;
+import nettrace.tracer.Analyzer;
+import nettrace.tracer.AttachPlan;
+import nettrace.tracer.Tracer;
+
+/**
+ * One event as a line of text (SPEC §3):
+ * {@code [SECONDS.MICROS] [FUNCTION            ] [details] PACKET *annotation*...}.
+ */
+public final class EventFormatter {
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final int FUNCTION_WIDTH = 20;
+
+    private final AttachPlan plan;
+    private final DropReasons dropReasons;
+    private final java.util.function.Supplier<KernelSymbols> symbols;
+    private final boolean detail;
+    private final boolean date;
+    private final boolean returnValues;
+    private final long bootEpochNanos;
+
+    public EventFormatter(AttachPlan plan, DropReasons dropReasons,
+            java.util.function.Supplier<KernelSymbols> symbols, boolean detail, boolean date,
+            boolean returnValues) {
+        this.plan = plan;
+        this.dropReasons = dropReasons;
+        this.symbols = symbols;
+        this.detail = detail;
+        this.date = date;
+        this.returnValues = returnValues;
+        Instant now = Instant.now();
+        this.bootEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+    }
+
+    public Tracer tracer(SkbEvent event) {
+        return plan.byId(event.tracer()).tracer();
+    }
+
+    public String format(SkbEvent event) {
+        StringBuilder line = new StringBuilder(160);
+        append(line, event);
+        return line.toString();
+    }
+
+    public void append(StringBuilder line, SkbEvent event) {
+        appendTime(line, event.timestamp());
+        Tracer tracer = tracer(event);
+        line.append('[').append(tracer.name());
+        for (int pad = tracer.name().length(); pad < FUNCTION_WIDTH; pad++) {
+            line.append(' ');
+        }
+        line.append("] ");
+        if (detail) {
+            line.append("[cpu:").append(event.cpu()).append("] [")
+                    .append(event.interfaceName().isEmpty() ? "-" : event.interfaceName()).append("] [")
+                    .append(event.command().isEmpty() ? "-" : event.command()).append(':').append(event.pid())
+                    .append("] [ns:").append(Integer.toUnsignedLong(event.netns())).append("] ");
+        }
+        PacketFormat.append(line, event.packet());
+        appendAnnotations(line, event, tracer);
+    }
+
+    public void appendTime(StringBuilder line, long timestamp) {
+        line.append('[');
+        if (date) {
+            long epoch = bootEpochNanos + timestamp;
+            LocalDateTime time = LocalDateTime.ofInstant(Instant.ofEpochSecond(epoch / 1_000_000_000L),
+                    ZoneId.systemDefault());
+            line.append(DATE.format(time));
+            appendMicros(line, epoch);
+        } else {
+            line.append(timestamp / 1_000_000_000L);
+            appendMicros(line, timestamp);
+        }
+        line.append("] ");
+    }
+
+    private static void appendMicros(StringBuilder line, long nanos) {
+        long micros = (nanos % 1_000_000_000L) / 1000;
+        line.append('.');
+        for (long scale = 100_000; scale > 1 && micros < scale; scale /= 10) {
+            line.append('0');
+        }
+        line.append(micros);
+    }
+
+    private void appendAnnotations(StringBuilder line, SkbEvent event, Tracer tracer) {
+        if (event.hasDropReason() || tracer.analyzer() == Analyzer.DROP) {
+            line.append(" *reason: ");
+            line.append(event.hasDropReason() ? dropReasons.name(event.result()) : "unknown");
+            if (event.argument() != 0) {
+                line.append(", ").append(symbols.get().describe(event.argument()));
+            }
+            line.append('*');
+        } else if (event.hasReturnValue() && (returnValues || tracer.analyzer() == Analyzer.RET)) {
+            line.append(" *return: ").append(event.result()).append('*');
+        }
+        if (tracer.analyzer() == Analyzer.CLONE && event.argument() != 0) {
+            line.append(" *packet is cloned*");
+        }
+    }
+}

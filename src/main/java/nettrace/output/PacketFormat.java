@@ -1,0 +1,136 @@
+package nettrace.output;
+
+import nettrace.event.Packet;
+
+/** The one-line packet summary of SPEC §3 ("TCP: 10.0.0.1:40000 -> 10.0.0.2:80 seq:1, ..."). */
+public final class PacketFormat {
+    private static final int ARP_REPLY = 2;
+    private static final int ICMP_ECHO_REPLY = 0;
+    private static final int ICMP_ECHO_REQUEST = 8;
+    private static final int ICMPV6_ECHO_REQUEST = 128;
+    private static final int ICMPV6_ECHO_REPLY = 129;
+
+    private PacketFormat() {
+    }
+
+    public static String format(Packet packet) {
+        StringBuilder out = new StringBuilder(96);
+        append(out, packet);
+        return out.toString();
+    }
+
+    public static void append(StringBuilder out, Packet packet) {
+        if (packet.vlanTci() != 0) {
+            out.append("vlan:").append(packet.vlanTci() & 0xfff).append(' ');
+        }
+        switch (packet.l3Protocol()) {
+            case 0 -> out.append("unknown");
+            case Packet.ETH_P_ARP -> appendArp(out, packet);
+            case Packet.ETH_P_IP, Packet.ETH_P_IPV6 -> appendIp(out, packet);
+            default -> out.append("ether protocol: 0x").append(hex4(packet.l3Protocol()));
+        }
+    }
+
+    private static String hex4(int value) {
+        String hex = Integer.toHexString(value);
+        return "0000".substring(hex.length()) + hex;
+    }
+
+    private static void appendArp(StringBuilder out, Packet packet) {
+        if (packet.arpOperation() == ARP_REPLY) {
+            out.append("ARP: ");
+            Addresses.appendIpv4(out, packet.sourceHigh());
+            out.append(" is at ");
+            Addresses.appendMac(out, packet.hardwareAddress());
+        } else {
+            out.append("ARP: who has ");
+            Addresses.appendIpv4(out, packet.destinationHigh());
+            out.append(", tell ");
+            Addresses.appendIpv4(out, packet.sourceHigh());
+        }
+    }
+
+    private static void appendAddress(StringBuilder out, Packet packet, boolean source) {
+        long high = source ? packet.sourceHigh() : packet.destinationHigh();
+        if (packet.isIpv4()) {
+            Addresses.appendIpv4(out, high);
+        } else {
+            Addresses.appendIpv6(out, high, source ? packet.sourceLow() : packet.destinationLow());
+        }
+    }
+
+    private static void appendIp(StringBuilder out, Packet packet) {
+        out.append(protocolName(packet.l4Protocol(), packet.isIpv6())).append(": ");
+        appendAddress(out, packet, true);
+        if (packet.hasPorts()) {
+            out.append(':').append(packet.sourcePort());
+        }
+        out.append(" -> ");
+        appendAddress(out, packet, false);
+        if (packet.hasPorts()) {
+            out.append(':').append(packet.destinationPort());
+        }
+        switch (packet.l4Protocol()) {
+            case Packet.IPPROTO_TCP -> {
+                out.append(" seq:").append(packet.sequence()).append(", ack:").append(packet.acknowledgement())
+                        .append(", flags:");
+                appendTcpFlags(out, packet.tcpFlags());
+            }
+            case Packet.IPPROTO_ICMP, Packet.IPPROTO_ICMPV6 -> appendIcmp(out, packet);
+            default -> { }
+        }
+    }
+
+    /** Flag letters in upstream's order: S A R P F (plus U for urgent). */
+    public static void appendTcpFlags(StringBuilder out, int flags) {
+        if ((flags & Packet.TCP_SYN) != 0) {
+            out.append('S');
+        }
+        if ((flags & Packet.TCP_ACK) != 0) {
+            out.append('A');
+        }
+        if ((flags & Packet.TCP_RST) != 0) {
+            out.append('R');
+        }
+        if ((flags & Packet.TCP_PSH) != 0) {
+            out.append('P');
+        }
+        if ((flags & Packet.TCP_FIN) != 0) {
+            out.append('F');
+        }
+        if ((flags & Packet.TCP_URG) != 0) {
+            out.append('U');
+        }
+    }
+
+    private static void appendIcmp(StringBuilder out, Packet packet) {
+        int type = packet.icmpType();
+        boolean v6 = packet.l4Protocol() == Packet.IPPROTO_ICMPV6;
+        boolean request = v6 ? type == ICMPV6_ECHO_REQUEST : type == ICMP_ECHO_REQUEST;
+        boolean reply = v6 ? type == ICMPV6_ECHO_REPLY : type == ICMP_ECHO_REPLY;
+        if (request || reply) {
+            out.append(request ? " ping request, seq: " : " ping reply, seq: ").append(packet.icmpSequence())
+                    .append(", id: ").append(packet.icmpId());
+        } else {
+            out.append(" type: ").append(type).append(", code: ").append(packet.icmpCode());
+        }
+    }
+
+    public static String protocolName(int l4, boolean ipv6) {
+        return switch (l4) {
+            case Packet.IPPROTO_TCP -> "TCP";
+            case Packet.IPPROTO_UDP -> "UDP";
+            case Packet.IPPROTO_ICMP -> "ICMP";
+            case Packet.IPPROTO_ICMPV6 -> "ICMPv6";
+            case Packet.IPPROTO_SCTP -> "SCTP";
+            case Packet.IPPROTO_ESP -> "ESP";
+            case 47 -> "GRE";
+            case 51 -> "AH";
+            case 2 -> "IGMP";
+            case 4 -> "IPIP";
+            case 41 -> "IPv6-in-IP";
+            case 136 -> "UDPLite";
+            default -> (ipv6 ? "IPv6" : "IP") + " protocol " + l4;
+        };
+    }
+}

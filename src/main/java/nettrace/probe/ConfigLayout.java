@@ -1,0 +1,67 @@
+package nettrace.probe;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import nettrace.config.Config;
+import nettrace.config.IpAddress;
+import nettrace.config.PacketFilter;
+
+/**
+ * struct nt_config (bpf/nettrace.h), the only variable of the object's .rodata: written
+ * before load, so the verifier sees the filter as constants and drops the checks not asked for.
+ * ConfigLayoutTest checks these offsets against the object's BTF.
+ */
+public final class ConfigLayout {
+    private ConfigLayout() {
+    }
+
+    public static final int SIZE = 76;
+    public static final int SADDR = 0;
+    public static final int DADDR = 16;
+    public static final int ADDR = 32;
+    public static final int SADDR_LEN = 48;
+    public static final int DADDR_LEN = 49;
+    public static final int ADDR_LEN = 50;
+    public static final int L4_PROTO = 51;
+    public static final int L3_PROTO = 52;
+    public static final int SPORT = 54;
+    public static final int DPORT = 56;
+    public static final int PORT = 58;
+    public static final int PKT_LEN_MIN = 60;
+    public static final int PKT_LEN_MAX = 62;
+    public static final int NETNS = 64;
+    public static final int PID = 68;
+    public static final int TCP_FLAGS = 72;
+    public static final int MODE = 73;
+    public static final int DETAIL = 74;
+
+    /** enum mode */
+    static final int MODE_BASIC = 0;
+    static final int MODE_LIFECYCLE = 1;
+
+    public static byte[] encode(Config config) {
+        PacketFilter filter = config.filter();
+        ByteBuffer bytes = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        filter.source().ifPresent(a -> putAddress(bytes, SADDR, SADDR_LEN, a));
+        filter.destination().ifPresent(a -> putAddress(bytes, DADDR, DADDR_LEN, a));
+        filter.either().ifPresent(a -> putAddress(bytes, ADDR, ADDR_LEN, a));
+        bytes.put(L4_PROTO, (byte) filter.ipProtocol());
+        bytes.putShort(L3_PROTO, (short) filter.etherType());
+        bytes.putShort(SPORT, (short) filter.sourcePort());
+        bytes.putShort(DPORT, (short) filter.destinationPort());
+        bytes.putShort(PORT, (short) filter.eitherPort());
+        bytes.putShort(PKT_LEN_MIN, (short) filter.minLength());
+        bytes.putShort(PKT_LEN_MAX, (short) filter.maxLength());
+        bytes.putInt(NETNS, (int) filter.netns());
+        bytes.putInt(PID, filter.pid());
+        bytes.put(TCP_FLAGS, (byte) filter.tcpFlags());
+        bytes.put(MODE, (byte) (config.mode().followsSkb() ? MODE_LIFECYCLE : MODE_BASIC));
+        bytes.put(DETAIL, (byte) (config.output().detail() ? 1 : 0));
+        return bytes.array();
+    }
+
+    private static void putAddress(ByteBuffer bytes, int at, int lengthAt, IpAddress address) {
+        bytes.put(at, address.bytes());
+        bytes.put(lengthAt, (byte) address.bytes().length);
+    }
+}

@@ -1,0 +1,241 @@
+package nettrace.probe;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import nettrace.NettraceException;
+import nettrace.config.Config;
+import nettrace.libbpf.BpfException;
+import nettrace.libbpf.BpfLink;
+import nettrace.libbpf.BpfMap;
+import nettrace.libbpf.BpfObject;
+import nettrace.libbpf.BpfProgram;
+import nettrace.libbpf.LoadedProgram;
+import nettrace.libbpf.RingBuffer;
+import nettrace.tracer.AttachPlan;
+import nettrace.tracer.Mechanism;
+
+/**
+ * The BPF side of a run: the object loaded with this run's configuration and one attachment
+ * per planned tracer. A tracer that fails to attach is recorded and skipped; closing
+ * detaches everything.
+ */
+public final class ProbeSet implements AutoCloseable {
+    public static final String OBJECT_RESOURCE = "/bpf/nettrace.bpf.o";
+    private static final int STAT_EVENTS_LOST = 0;
+    private static final int STAT_LIVES_FULL = 1;
+
+    /** A tracer that could not be attached, with the kernel's or libbpf's words for why. */
+    public record Failure(AttachPlan.Planned tracer, String reason, String verifierLog) {
+    }
+
+    private final BpfObject object;
+    private final List<LoadedProgram> clones = new ArrayList<>();
+    private final List<BpfLink> links = new ArrayList<>();
+    private final List<Failure> failures = new ArrayList<>();
+    private final List<AttachPlan.Planned> attached = new ArrayList<>();
+    private RingBuffer events;
+
+    private ProbeSet(BpfObject object) {
+        this.object = object;
+    }
+
+    /** Loads the BPF object for config and attaches every tracer of plan it can. */
+    public static ProbeSet attach(Config config, AttachPlan plan, Consumer<String> verbose) {
+        BpfObject object = BpfObject.open("nettrace", objectBytes(), config.btfPath());
+        ProbeSet probes = new ProbeSet(object);
+        try {
+            object.readOnlyData().setInitialValue(ConfigLayout.encode(config));
+            probes.prepareTemplates(plan);
+            object.load();
+            probes.events = RingBuffer.open(object.map("events"));
+            probes.attachAll(plan, verbose);
+            return probes;
+        } catch (RuntimeException e) {
+            probes.close();
+            throw e;
+        }
+    }
+
+    private static byte[] objectBytes() {
+        try (InputStream in = ProbeSet.class.getResourceAsStream(OBJECT_RESOURCE)) {
+            if (in == null) {
+                throw new NettraceException("the BPF object " + OBJECT_RESOURCE + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new NettraceException("cannot read the BPF object: " + e.getMessage());
+        }
+    }
+
+    static String entryTemplate(AttachPlan.Planned planned) {
+        return switch (planned.mechanism()) {
+            case TRACEPOINT -> planned.tracer().program().orElse("tp_skb_" + planned.argument());
+            case FENTRY -> (planned.withReturn() ? "fentry_wait_skb_" : "fentry_skb_") + planned.argument();
+            case KPROBE, KPROBE_MULTI -> (planned.withReturn() ? "kprobe_wait_skb_" : "kprobe_skb_")
+                    + planned.argument();
+        };
+    }
+
+    static Optional<String> exitTemplate(AttachPlan.Planned planned) {
+        if (!planned.withReturn()) {
+            return Optional.empty();
+        }
+        return switch (planned.mechanism()) {
+            case FENTRY -> Optional.of("fexit_ret");
+            case KPROBE, KPROBE_MULTI -> Optional.of("kretprobe_ret");
+            case TRACEPOINT -> Optional.empty();
+        };
+    }
+
+    /** Loads only the templates the plan uses, each verified against its first target. */
+    private void prepareTemplates(AttachPlan plan) {
+        Map<String, String> firstTarget = new LinkedHashMap<>();
+        for (AttachPlan.Planned planned : plan.planned()) {
+            firstTarget.putIfAbsent(entryTemplate(planned), planned.target());
+            exitTemplate(planned).ifPresent(exit -> firstTarget.putIfAbsent(exit, planned.target()));
+        }
+        for (BpfProgram program : object.programs()) {
+            String target = firstTarget.get(program.name());
+            program.setAutoload(target != null);
+            if (target != null && isBtfTargeted(program.name())) {
+                program.setAttachTarget(target);
+            }
+        }
+    }
+
+    private static boolean isBtfTargeted(String template) {
+        return template.startsWith("tp_") || template.startsWith("fentry_") || template.startsWith("fexit_");
+    }
+
+    private void attachAll(AttachPlan plan, Consumer<String> verbose) {
+        Map<String, List<AttachPlan.Planned>> multi = new LinkedHashMap<>();
+        for (AttachPlan.Planned planned : plan.planned()) {
+            if (planned.mechanism() == Mechanism.KPROBE_MULTI) {
+                multi.computeIfAbsent(entryTemplate(planned), k -> new ArrayList<>()).add(planned);
+                continue;
+            }
+            try {
+                attachOne(planned);
+                attached.add(planned);
+            } catch (BpfException e) {
+                failures.add(new Failure(planned, e.getMessage(), e.verifierLog()));
+                verbose.accept("cannot attach " + planned.tracer().name() + ": " + e.getMessage());
+            }
+        }
+        multi.forEach((template, group) -> attachMulti(template, group, verbose));
+    }
+
+    private void attachOne(AttachPlan.Planned planned) {
+        long identity = TracerIdentity.of(planned, true);
+        Optional<String> exit = exitTemplate(planned);
+        switch (planned.mechanism()) {
+            case TRACEPOINT, FENTRY -> {
+                if (exit.isPresent()) {
+                    attachClone(exit.get(), planned, identity);
+                }
+                attachClone(entryTemplate(planned), planned, identity);
+            }
+            case KPROBE -> {
+                if (exit.isPresent()) {
+                    links.add(object.program(exit.get()).attachKprobe(planned.target(), true, identity));
+                }
+                links.add(object.program(entryTemplate(planned)).attachKprobe(planned.target(), false, identity));
+            }
+            case KPROBE_MULTI -> throw new IllegalStateException("attached in groups");
+        }
+    }
+
+    private void attachClone(String template, AttachPlan.Planned planned, long identity) {
+        LoadedProgram clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), 0,
+                TracerIdentity.PLACEHOLDER, identity);
+        clones.add(clone);
+        links.add(clone.attach());
+    }
+
+    private static String cloneName(AttachPlan.Planned planned) {
+        String name = "nt_" + planned.target();
+        return name.length() > 15 ? name.substring(0, 15) : name;
+    }
+
+    private void attachMulti(String template, List<AttachPlan.Planned> group, Consumer<String> verbose) {
+        List<String> symbols = group.stream().map(AttachPlan.Planned::target).toList();
+        long[] cookies = group.stream().mapToLong(p -> TracerIdentity.of(p, true)).toArray();
+        try {
+            Set<String> exits = new LinkedHashSet<>();
+            group.forEach(p -> exitTemplate(p).ifPresent(exits::add));
+            for (String exit : exits) {
+                links.add(object.program(exit).attachKprobeMulti(symbols, cookies, true));
+            }
+            links.add(object.program(template).attachKprobeMulti(symbols, cookies, false));
+            attached.addAll(group);
+        } catch (BpfException e) {
+            verbose.accept("kprobe-multi failed for " + group.size() + " tracers (" + e.getMessage()
+                    + "), attaching them one by one");
+            for (AttachPlan.Planned planned : group) {
+                try {
+                    long identity = TracerIdentity.of(planned, true);
+                    Optional<String> exit = exitTemplate(planned);
+                    if (exit.isPresent()) {
+                        links.add(object.program(exit.get()).attachKprobe(planned.target(), true, identity));
+                    }
+                    links.add(object.program(template).attachKprobe(planned.target(), false, identity));
+                    attached.add(planned);
+                } catch (BpfException single) {
+                    failures.add(new Failure(planned, single.getMessage(), single.verifierLog()));
+                }
+            }
+        }
+    }
+
+    public List<AttachPlan.Planned> attached() {
+        return List.copyOf(attached);
+    }
+
+    public List<Failure> failures() {
+        return List.copyOf(failures);
+    }
+
+    public RingBuffer events() {
+        return events;
+    }
+
+    /** Events the BPF side could not put in the ring buffer because it was full. */
+    public long lostEvents() {
+        return stats().sumPerCpu(STAT_EVENTS_LOST);
+    }
+
+    /** skbs that could not be followed because the lifecycle map was full. */
+    public long livesNotFollowed() {
+        return stats().sumPerCpu(STAT_LIVES_FULL);
+    }
+
+    private BpfMap stats() {
+        return object.map("stats");
+    }
+
+    /** Detaches every program and frees the object; safe to call twice. */
+    @Override
+    public void close() {
+        for (BpfLink link : links) {
+            link.close();
+        }
+        links.clear();
+        for (LoadedProgram clone : clones) {
+            clone.close();
+        }
+        clones.clear();
+        if (events != null) {
+            events.close();
+            events = null;
+        }
+        object.close();
+    }
+}

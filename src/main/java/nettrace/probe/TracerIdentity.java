@@ -1,0 +1,34 @@
+package nettrace.probe;
+
+import nettrace.tracer.AttachPlan;
+
+/**
+ * The 64-bit value a BPF program learns about the tracer it runs for (patched into clones,
+ * or the kprobe cookie): the tracer's id in the low half, enum tracer_flag in the high half.
+ */
+public final class TracerIdentity {
+    /** TRACER_PLACEHOLDER in bpf/nettrace.h */
+    public static final long PLACEHOLDER = 0x7eadbeefcafe1234L;
+
+    static final int MATCHER = 1;
+    static final int FREE = 1 << 1;
+    static final int CLONE = 1 << 2;
+    static final int STACK = 1 << 3;
+
+    private TracerIdentity() {
+    }
+
+    public static long of(AttachPlan.Planned planned, boolean matcher) {
+        int flags = 0;
+        if (matcher) {
+            flags |= MATCHER;
+        }
+        if (planned.tracer().analyzer().endsLife()) {
+            flags |= FREE;
+        }
+        if (planned.tracer().analyzer() == nettrace.tracer.Analyzer.CLONE) {
+            flags |= CLONE;
+        }
+        return (long) flags << 32 | planned.id();
+    }
+}

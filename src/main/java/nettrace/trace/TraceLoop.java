@@ -1,0 +1,107 @@
+package nettrace.trace;
+
+import java.io.IOException;
+import nettrace.NettraceException;
+import nettrace.config.Config;
+import nettrace.event.EventDecoder;
+import nettrace.event.EventSink;
+import nettrace.libbpf.RingBuffer;
+import nettrace.output.Console;
+import nettrace.probe.ProbeSet;
+
+/**
+ * The consuming side of a run: announces the start, feeds ring-buffer records to the mode's
+ * sink until a stop condition holds, then reports what was seen and lost.
+ */
+final class TraceLoop {
+    private static final int POLL_MILLIS = 100;
+
+    private final Config config;
+    private final ProbeSet probes;
+    private final EventSink sink;
+    private final Console console;
+    private final StopSignal stop;
+    private long events;
+
+    TraceLoop(Config config, ProbeSet probes, EventSink sink, Console console, StopSignal stop) {
+        this.config = config;
+        this.probes = probes;
+        this.sink = sink;
+        this.console = console;
+        this.stop = stop;
+    }
+
+    int run() {
+        EventDecoder decoder = new EventDecoder(config.output().detail());
+        long limit = config.count();
+        RingBuffer.RecordHandler handler = (data, offset, length) -> {
+            if (limit > 0 && sink.completed() >= limit) {
+                return;
+            }
+            events++;
+            sink.accept(decoder.decode(data, offset));
+        };
+        RingBuffer ring = probes.events();
+        console.lineNow("begin trace...");
+        Process command = startCommand();
+        long deadline = config.duration().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        while (!stop.stopped()) {
+            int handled = ring.poll(POLL_MILLIS, handler);
+            long now = System.nanoTime();
+            if (limit > 0 && sink.completed() >= limit) {
+                stop.stop("count reached");
+            }
+            if (handled == 0) {
+                sink.idle(now);
+            }
+            if (now >= deadline) {
+                stop.stop("duration elapsed");
+            }
+            if (console.outputClosed()) {
+                stop.stop("output closed");
+            }
+        }
+        if (!(limit > 0 && sink.completed() >= limit)) {
+            ring.drain(handler);
+        }
+        sink.finish();
+        int exitCode = finishCommand(command);
+        long lost = probes.lostEvents();
+        console.line("end trace...");
+        console.flush();
+        if (config.verbosity().verbose() || lost > 0) {
+            console.message("nettrace: " + events + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
+                    + "; stopped: " + stop.reason());
+        }
+        return exitCode;
+    }
+
+    private Process startCommand() {
+        if (config.command().isEmpty()) {
+            return null;
+        }
+        try {
+            Process process = new ProcessBuilder(config.command()).inheritIO().start();
+            process.onExit().thenRun(() -> stop.stop("command exited"));
+            return process;
+        } catch (IOException e) {
+            stop.stop("command failed");
+            throw new NettraceException("cannot run " + config.command().getFirst() + ": " + e.getMessage());
+        }
+    }
+
+    private static int finishCommand(Process command) {
+        if (command == null) {
+            return 0;
+        }
+        if (command.isAlive()) {
+            command.destroy();
+        }
+        try {
+            return command.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package nettrace.tracer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import nettrace.kernel.Btf;
+import nettrace.kernel.KernelFeatures;
+import nettrace.kernel.KernelSymbols;
+
+/**
+ * Chooses, per tracer, the best mechanism this kernel allows: fentry/fexit, then
+ * kprobe-multi, then kprobe/kretprobe, then the tracer's tracepoint.
+ */
+public final class AttachPlanner {
+    private final Btf btf;
+    private final KernelSymbols symbols;
+    private final KernelFeatures features;
+
+    public AttachPlanner(Btf btf, KernelSymbols symbols, KernelFeatures features) {
+        this.btf = btf;
+        this.symbols = symbols;
+        this.features = features;
+    }
+
+    /**
+     * @param wantReturnValues attach exit probes wherever a tracer's return value can be shown
+     */
+    public AttachPlan plan(List<Tracer> tracers, boolean wantReturnValues) {
+        List<AttachPlan.Planned> planned = new ArrayList<>();
+        List<AttachPlan.Unavailable> unavailable = new ArrayList<>();
+        for (Tracer tracer : tracers) {
+            List<String> reasons = new ArrayList<>();
+            Optional<AttachPlan.Planned> choice = planFunction(tracer, planned.size(), wantReturnValues, reasons)
+                    .or(() -> planTracepoint(tracer, planned.size(), reasons));
+            if (choice.isPresent()) {
+                planned.add(choice.get());
+            } else {
+                unavailable.add(new AttachPlan.Unavailable(tracer, String.join("; ", reasons)));
+            }
+        }
+        return new AttachPlan(List.copyOf(planned), List.copyOf(unavailable));
+    }
+
+    private Optional<AttachPlan.Planned> planFunction(Tracer tracer, int id, boolean wantReturnValues,
+            List<String> reasons) {
+        if (!tracer.hasFunction()) {
+            return Optional.empty();
+        }
+        Optional<String> symbol = tracer.functions().stream().map(symbols::resolve).flatMap(Optional::stream)
+                .findFirst();
+        if (symbol.isEmpty()) {
+            reasons.add(String.join("/", tracer.functions()) + " is not in this kernel");
+            return Optional.empty();
+        }
+        boolean withReturn = tracer.needsReturnValue() || wantReturnValues || tracer.analyzer() == Analyzer.CLONE;
+        String expected = tracer.sockArgument() ? "struct sock *" : "struct sk_buff *";
+        Optional<Integer> btfId = btf.find(symbol.get(), Btf.Kind.FUNC);
+        if (features.fentry()) {
+            if (btfId.isEmpty()) {
+                reasons.add("fentry: " + symbol.get() + " has no BTF description");
+            } else if (!argumentHasType(symbol.get(), tracer.argument(), expected)) {
+                reasons.add("fentry: argument " + tracer.argument() + " of " + symbol.get() + " is not " + expected);
+            } else {
+                return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.FENTRY, symbol.get(), btfId.get(),
+                        Optional.empty(), tracer.argument(), withReturn));
+            }
+        } else {
+            reasons.add(features.fentryUnavailable().orElseThrow());
+        }
+        if (features.kprobeMulti()) {
+            return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.KPROBE_MULTI, symbol.get(), 0,
+                    Optional.empty(), tracer.argument(), withReturn));
+        }
+        if (features.kprobe()) {
+            return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.KPROBE, symbol.get(), 0,
+                    Optional.empty(), tracer.argument(), withReturn));
+        }
+        reasons.add(features.kprobeUnavailable().orElseThrow());
+        return Optional.empty();
+    }
+
+    private boolean argumentHasType(String function, int index, String expected) {
+        return btf.functionParameters(function)
+                .map(parameters -> index < parameters.size()
+                        && parameters.get(index).typeName().equals(expected))
+                .orElse(false);
+    }
+
+    private Optional<AttachPlan.Planned> planTracepoint(Tracer tracer, int id, List<String> reasons) {
+        if (tracer.tracepoint().isEmpty()) {
+            if (tracer.hasFunction()) {
+                reasons.add("no tracepoint alternative");
+            }
+            return Optional.empty();
+        }
+        String name = tracer.tracepointName().orElseThrow();
+        Optional<Integer> typedef = btf.find("btf_trace_" + name, Btf.Kind.TYPEDEF);
+        if (typedef.isEmpty()) {
+            reasons.add("tracepoint " + tracer.tracepoint().get() + " is not in this kernel");
+            return Optional.empty();
+        }
+        String expected = tracer.sockArgument() ? "struct sock *" : "struct sk_buff *";
+        List<Btf.Parameter> parameters = btf.tracepointParameters(name).orElse(List.of());
+        int argument = -1;
+        for (int i = 0; i < parameters.size(); i++) {
+            if (parameters.get(i).typeName().equals(expected)) {
+                argument = i;
+                break;
+            }
+        }
+        if (argument < 0) {
+            reasons.add("tracepoint " + tracer.tracepoint().get() + " has no " + expected + " argument");
+            return Optional.empty();
+        }
+        boolean withReturn = tracer.program().isPresent() && tracer.analyzer() == Analyzer.RET;
+        return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.TRACEPOINT, name, typedef.get(),
+                Optional.empty(), argument, withReturn));
+    }
+}

@@ -1,0 +1,41 @@
+package nettrace.tracer;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A leaf of the tracer tree: one kernel function and/or tracepoint to attach to.
+ *
+ * @param functions     kernel function names, tried in order; empty for tracepoint-only tracers
+ * @param argument      index of the function's struct sk_buff * (or struct sock *) argument
+ * @param sockArgument  true when that argument is a struct sock *
+ * @param tracepoint    "category:name" alternative, when the kernel has one
+ * @param program       BPF template for the tracepoint, when it is not the generic one
+ */
+public record Tracer(
+        String name,
+        String group,
+        List<String> functions,
+        int argument,
+        boolean sockArgument,
+        Optional<String> tracepoint,
+        Optional<String> program,
+        Analyzer analyzer,
+        List<Rule> rules,
+        boolean defaultOn) {
+
+    public boolean hasFunction() {
+        return !functions.isEmpty();
+    }
+
+    /** The tracepoint's name without its category ("kfree_skb" for "skb:kfree_skb"). */
+    public Optional<String> tracepointName() {
+        return tracepoint.map(tp -> tp.substring(tp.indexOf(':') + 1));
+    }
+
+    /** True when a rule or the analyzer needs the traced function's return value. */
+    public boolean needsReturnValue() {
+        return analyzer == Analyzer.RET || analyzer == Analyzer.CLONE
+                || rules.stream().anyMatch(rule -> !rule.condition().isAny());
+    }
+}
