@@ -11,6 +11,7 @@ import java.util.Optional;
  * @param sockArgument  true when that argument is a struct sock *
  * @param tracepoint    "category:name" alternative, when the kernel has one
  * @param program       BPF template for the tracepoint, when it is not the generic one
+ * @param modes         the only modes it belongs to (e.g. "sock"); empty means the skb modes
  */
 public record Tracer(
         String name,
@@ -22,7 +23,8 @@ public record Tracer(
         Optional<String> program,
         Analyzer analyzer,
         List<Rule> rules,
-        boolean defaultOn) {
+        boolean defaultOn,
+        List<String> modes) {
 
     public boolean hasFunction() {
         return !functions.isEmpty();

@@ -16,7 +16,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 /** The tracer tree read from its resource file, with lookup and selection by name. */
 public final class TracerTree {
     public static final String RESOURCE = "/nettrace/tracers.yaml";
-    private static final Set<String> GROUP_KEYS = Set.of("name", "description", "default", "children");
+    private static final Set<String> GROUP_KEYS = Set.of("name", "description", "default", "modes", "children");
     private static final Set<String> TRACER_KEYS = Set.of("name", "description", "function", "skb", "sock",
             "tracepoint", "program", "analyzer", "rules", "default");
     private static final Set<String> RULE_KEYS = Set.of("when", "level", "message", "advice");
@@ -62,29 +62,34 @@ public final class TracerTree {
         Map<String, Object> top = map(document, "top level");
         List<TracerGroup> roots = new ArrayList<>();
         for (Object node : list(top.get("groups"), "groups")) {
-            roots.add(group(map(node, "group"), true));
+            roots.add(group(map(node, "group"), true, List.of()));
         }
         return new TracerTree(roots);
     }
 
-    private static TracerGroup group(Map<String, Object> node, boolean inheritedDefault) {
+    private static TracerGroup group(Map<String, Object> node, boolean inheritedDefault, List<String> inheritedModes) {
         String name = string(node, "name", "a group");
         checkKeys(node, GROUP_KEYS, "group " + name);
         boolean defaultOn = inheritedDefault && bool(node, "default", true);
+        List<String> modes = inheritedModes;
+        if (node.containsKey("modes")) {
+            modes = list(node.get("modes"), "modes of " + name).stream().map(String::valueOf).toList();
+        }
         List<TracerGroup> groups = new ArrayList<>();
         List<Tracer> tracers = new ArrayList<>();
         for (Object child : list(node.get("children"), "children of " + name)) {
             Map<String, Object> childNode = map(child, "child of " + name);
             if (childNode.containsKey("children")) {
-                groups.add(group(childNode, defaultOn));
+                groups.add(group(childNode, defaultOn, modes));
             } else {
-                tracers.add(tracer(childNode, name, defaultOn));
+                tracers.add(tracer(childNode, name, defaultOn, modes));
             }
         }
         return new TracerGroup(name, optionalString(node, "description"), defaultOn, groups, tracers);
     }
 
-    private static Tracer tracer(Map<String, Object> node, String group, boolean inheritedDefault) {
+    private static Tracer tracer(Map<String, Object> node, String group, boolean inheritedDefault,
+            List<String> modes) {
         String name = string(node, "name", "a tracer of " + group);
         String where = "tracer " + name;
         checkKeys(node, TRACER_KEYS, where);
@@ -125,7 +130,7 @@ public final class TracerTree {
         }
         return new Tracer(name, group, List.copyOf(functions), argument, sock, tracepoint,
                 Optional.ofNullable((String) node.get("program")), analyzer, List.copyOf(rules),
-                inheritedDefault && bool(node, "default", true));
+                inheritedDefault && bool(node, "default", true), modes);
     }
 
     @SuppressWarnings("unchecked")
