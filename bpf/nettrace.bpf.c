@@ -179,7 +179,8 @@ static __always_inline void parse_arp(struct nt_packet *pkt, struct header_bytes
 
 /*
  * Finds the network header whether data points at L2 (transmit path after the link header
- * is pushed, or receive before eth_type_trans) or at L3, and parses L3/L4 into pkt.
+ * is pushed, or receive before eth_type_trans), at L3, or past it (L4 processing pulled the IP
+ * header), and parses L3/L4 into pkt.
  */
 static __always_inline void parse_skb(struct sk_buff *skb, struct nt_packet *pkt, bool direct)
 {
@@ -187,6 +188,7 @@ static __always_inline void parse_skb(struct sk_buff *skb, struct nt_packet *pkt
 	unsigned char *data = READ(direct, skb, data);
 	u16 network = READ(direct, skb, network_header);
 	u16 mac = READ(direct, skb, mac_header);
+	u16 transport = READ(direct, skb, transport_header);
 	u16 proto = bpf_ntohs(READ(direct, skb, protocol));
 	u32 data_offset = data - head;
 	u32 l3 = data_offset;
@@ -197,6 +199,9 @@ static __always_inline void parse_skb(struct sk_buff *skb, struct nt_packet *pkt
 	pkt->vlan_tci = READ(direct, skb, vlan_proto) ? READ(direct, skb, vlan_tci) : 0;
 
 	if (network != NO_HEADER && network > data_offset && network - data_offset <= 64) {
+		l3 = network;
+	} else if (network != NO_HEADER && network != 0 && network < data_offset &&
+		   transport != NO_HEADER && transport > network && transport <= data_offset) {
 		l3 = network;
 	} else if (mac != NO_HEADER && mac == data_offset) {
 		u8 eth[18];
@@ -236,13 +241,14 @@ no_packet:
 	pkt->l3_proto = 0;
 }
 
-static __always_inline bool address_matches(const u8 *filter, u8 filter_len, const u8 *addr,
+/* filter points into CONFIG: it must stay volatile, or clang folds it to the zero initializer */
+static __always_inline bool address_matches(const volatile u8 *filter, u8 filter_len, const u8 *addr,
 					    u16 l3_proto)
 {
 	if (filter_len == 4)
-		return l3_proto == ETH_P_IP && *(u32 *)filter == *(u32 *)addr;
-	return l3_proto == ETH_P_IPV6 && *(u64 *)filter == *(u64 *)addr &&
-	       *(u64 *)(filter + 8) == *(u64 *)(addr + 8);
+		return l3_proto == ETH_P_IP && *(const volatile u32 *)filter == *(u32 *)addr;
+	return l3_proto == ETH_P_IPV6 && *(const volatile u64 *)filter == *(u64 *)addr &&
+	       *(const volatile u64 *)(filter + 8) == *(u64 *)(addr + 8);
 }
 
 static __always_inline bool has_ports(u8 l4_proto)
@@ -256,13 +262,13 @@ static __always_inline bool packet_matches(const struct nt_packet *pkt)
 		return false;
 	if (CONFIG.l4_proto && pkt->l4_proto != CONFIG.l4_proto)
 		return false;
-	if (CONFIG.saddr_len && !address_matches((u8 *)CONFIG.saddr, CONFIG.saddr_len, pkt->saddr, pkt->l3_proto))
+	if (CONFIG.saddr_len && !address_matches(CONFIG.saddr, CONFIG.saddr_len, pkt->saddr, pkt->l3_proto))
 		return false;
-	if (CONFIG.daddr_len && !address_matches((u8 *)CONFIG.daddr, CONFIG.daddr_len, pkt->daddr, pkt->l3_proto))
+	if (CONFIG.daddr_len && !address_matches(CONFIG.daddr, CONFIG.daddr_len, pkt->daddr, pkt->l3_proto))
 		return false;
 	if (CONFIG.addr_len &&
-	    !address_matches((u8 *)CONFIG.addr, CONFIG.addr_len, pkt->saddr, pkt->l3_proto) &&
-	    !address_matches((u8 *)CONFIG.addr, CONFIG.addr_len, pkt->daddr, pkt->l3_proto))
+	    !address_matches(CONFIG.addr, CONFIG.addr_len, pkt->saddr, pkt->l3_proto) &&
+	    !address_matches(CONFIG.addr, CONFIG.addr_len, pkt->daddr, pkt->l3_proto))
 		return false;
 	if ((CONFIG.sport || CONFIG.dport || CONFIG.port) && !has_ports(pkt->l4_proto))
 		return false;

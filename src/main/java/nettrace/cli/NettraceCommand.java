@@ -52,6 +52,21 @@ public final class NettraceCommand implements Callable<Integer> {
             description = "L3 (ip, ipv6, arp, ...) or L4 (tcp, udp, icmp, icmpv6, sctp, ...) protocol")
     String protocol;
 
+    @Option(names = "--netns", paramLabel = "INODE", description = "only packets in this network namespace (its inode)")
+    String netns;
+
+    @Option(names = "--netns-current", description = "only packets in nettrace's own network namespace")
+    boolean netnsCurrent;
+
+    @Option(names = "--pid", paramLabel = "PID", description = "only events in the context of this process")
+    String pid;
+
+    @Option(names = "--pkt-len", paramLabel = "N|N-M", description = "only IP packets of this length (or range)")
+    String packetLength;
+
+    @Option(names = "--tcp-flags", paramLabel = "SAPRF", description = "only TCP packets with any of these flags")
+    String tcpFlags;
+
     @Option(names = "--basic", description = "print every hit as it comes, without following skbs")
     boolean basic;
 
@@ -152,7 +167,19 @@ public final class NettraceCommand implements Callable<Integer> {
                 && (proto.get().isL4() || !proto.get().isIp())) {
             throw NettraceException.badInput("-p " + proto.get().name() + " has no ports: a port filter never matches");
         }
-        return new PacketFilter(source, destination, either, sport, dport, anyPort, proto, 0, 0, 0, 0, 0);
+        if (netns != null && netnsCurrent) {
+            throw NettraceException.badInput("--netns and --netns-current are exclusive");
+        }
+        long namespace = netnsCurrent ? OptionValues.currentNetns()
+                : netns == null ? 0 : OptionValues.netnsInode(netns);
+        int process = pid == null ? 0 : (int) OptionValues.pid(pid);
+        int[] length = packetLength == null ? new int[] {0, 0} : OptionValues.lengthRange(packetLength);
+        int flags = tcpFlags == null ? 0 : OptionValues.tcpFlags(tcpFlags);
+        if (flags != 0 && proto.isPresent() && proto.get().isL4() && proto.get().ipProtocol() != 6) {
+            throw NettraceException.badInput("--tcp-flags conflicts with -p " + proto.get().name());
+        }
+        return new PacketFilter(source, destination, either, sport, dport, anyPort, proto, namespace, process,
+                length[0], length[1], flags);
     }
 
     private static Duration seconds(String text) {

@@ -30,4 +30,64 @@ final class OptionValues {
         }
         return Long.parseLong(digits);
     }
+
+    static long netnsInode(String text) {
+        long value = number(text, "--netns", "a network namespace inode number");
+        if (value < 1 || value > 0xffffffffL) {
+            throw NettraceException.badInput("--netns: not a namespace inode: '" + text + "'");
+        }
+        return value;
+    }
+
+    static long currentNetns() {
+        try {
+            String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/net")).toString();
+            return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new NettraceException("--netns-current: cannot read /proc/self/ns/net: " + e.getMessage());
+        }
+    }
+
+    static long pid(String text) {
+        long value = number(text, "--pid", "a process id");
+        if (value < 1 || value > 4_194_304) {
+            throw NettraceException.badInput("--pid: not a process id: '" + text + "'");
+        }
+        return value;
+    }
+
+    /** "N" or "N-M": IP packet lengths from 1 to 65535. */
+    static int[] lengthRange(String text) {
+        String[] parts = text.strip().split("-", -1);
+        if (parts.length > 2 || parts[0].isEmpty()) {
+            throw NettraceException.badInput("--pkt-len: expected N or N-M, got '" + text + "'");
+        }
+        long low = number(parts[0], "--pkt-len", "N or N-M");
+        long high = parts.length == 2 ? number(parts[1], "--pkt-len", "N or N-M") : low;
+        if (low < 1 || high > 65535 || low > high) {
+            throw NettraceException.badInput("--pkt-len: expected lengths 1-65535 with N <= M, got '" + text + "'");
+        }
+        return new int[] {(int) low, (int) high};
+    }
+
+    /** Letters S A P R F U, in any order and case. */
+    static int tcpFlags(String text) {
+        int flags = 0;
+        for (char letter : text.strip().toUpperCase(java.util.Locale.ROOT).toCharArray()) {
+            flags |= switch (letter) {
+                case 'F' -> 0x01;
+                case 'S' -> 0x02;
+                case 'R' -> 0x04;
+                case 'P' -> 0x08;
+                case 'A' -> 0x10;
+                case 'U' -> 0x20;
+                default -> throw NettraceException.badInput(
+                        "--tcp-flags: unknown flag '" + letter + "' (use S, A, P, R, F, U)");
+            };
+        }
+        if (flags == 0) {
+            throw NettraceException.badInput("--tcp-flags: no flag given");
+        }
+        return flags;
+    }
 }

@@ -1,0 +1,114 @@
+package nettrace.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import nettrace.config.Config;
+import nettrace.config.Mode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class NettraceCommandTest {
+
+    private static Config parse(String... arguments) {
+        NettraceCommand command = new NettraceCommand();
+        new CommandLine(command).parseArgs(arguments);
+        return command.toConfig();
+    }
+
+    /** Runs the command line without tracing: only input that fails validation gets this far. */
+    private static Result run(String... arguments) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = CommandLineRunner.run(arguments, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Result(int code, String out, String err) {
+    }
+
+    @Test
+    void defaultsToLifecycleWithNoFilter() {
+        Config config = parse();
+        assertThat(config.mode()).isEqualTo(Mode.LIFECYCLE);
+        assertThat(config.filter().isEmpty()).isTrue();
+        assertThat(config.count()).isZero();
+        assertThat(config.command()).isEmpty();
+    }
+
+    @Test
+    void readsFiltersIntoTheirBpfTerms() {
+        Config config = parse("--basic", "-s", "10.0.0.1", "-d", "10.0.0.2", "-D", "80", "-p", "tcp");
+        assertThat(config.mode()).isEqualTo(Mode.BASIC);
+        assertThat(config.filter().source().orElseThrow()).hasToString("10.0.0.1");
+        assertThat(config.filter().destinationPort()).isEqualTo(80);
+        assertThat(config.filter().etherType()).isEqualTo(0x0800);
+        assertThat(config.filter().ipProtocol()).isEqualTo(6);
+    }
+
+    @Test
+    void ipv6AddressImpliesIpv6() {
+        Config config = parse("--addr", "fd00::1", "-p", "icmpv6");
+        assertThat(config.filter().etherType()).isEqualTo(0x86DD);
+        assertThat(config.filter().ipProtocol()).isEqualTo(58);
+    }
+
+    @Test
+    void l3ProtocolAlone() {
+        assertThat(parse("-p", "arp").filter().etherType()).isEqualTo(0x0806);
+        assertThat(parse("-p", "arp").filter().ipProtocol()).isZero();
+    }
+
+    @Test
+    void countDurationAndCommand() {
+        Config config = parse("-c", "5", "--duration", "1.5", "--", "ping", "-c", "1", "10.0.0.2");
+        assertThat(config.count()).isEqualTo(5);
+        assertThat(config.duration()).contains(Duration.ofMillis(1500));
+        assertThat(config.command()).containsExactly("ping", "-c", "1", "10.0.0.2");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "-s 10.0.0.256          | invalid address for --saddr: '10.0.0.256'",
+        "-d example.com         | invalid address for --daddr: 'example.com'",
+        "--addr 10.1            | invalid address for --addr: '10.1'",
+        "-s fd00::zz            | invalid address for --saddr",
+        "-S 0                   | --sport: port out of range",
+        "-D 65536               | --dport: port out of range",
+        "--port http            | --port: expected a port number",
+        "-p tcpp                | unknown protocol 'tcpp'",
+        "-p arp --port 80       | -p arp has no ports",
+        "-p icmp -D 80          | -p icmp has no ports",
+        "-s 10.0.0.1 -d fd00::1 | addresses mix IPv4 and IPv6",
+        "-s 10.0.0.1 -p ipv6    | -p ipv6 conflicts with the IPv4 address filter",
+        "-c 0                   | --count: expected a positive number",
+        "-c -3                  | --count: expected a positive number",
+        "-c many                | --count: expected a positive number",
+        "--duration 0           | --duration: expected a positive number of seconds",
+        "--duration soon        | --duration: expected a positive number of seconds",
+        "--bogus                | Unknown option: '--bogus'",
+        "-s                     | Missing required parameter for option '--saddr'",
+        "--btf-path /no/such    | --btf-path: no such file: /no/such",
+    })
+    void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
+        Result result = run(arguments.strip().split("\\s+"));
+        assertThat(result.code()).isEqualTo(2);
+        assertThat(result.err()).startsWith("nettrace: ").contains(message);
+        assertThat(result.err().strip().lines()).hasSize(1);
+        assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void versionAndHelpExitZero() {
+        assertThat(run("--version").out()).startsWith("nettrace ");
+        Result help = run("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--saddr", "--basic", "--trace");
+    }
+}

@@ -1,0 +1,61 @@
+package nettrace.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class EventDecoderTest {
+    @Test
+    void decodesARecordWrittenInTheBpfLayout() {
+        int base = 24;
+        ByteBuffer data = ByteBuffer.allocate(base + EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        data.putLong(base + EventLayout.TS, 123_456_789_000L);
+        data.putLong(base + EventLayout.SKB, 0xffff888012345600L);
+        data.putLong(base + EventLayout.RET, -1);
+        data.putInt(base + EventLayout.TRACER, 7);
+        data.putShort(base + EventLayout.FLAGS, (short) SkbEvent.HAS_RETURN);
+        data.putShort(base + EventLayout.CPU, (short) 1);
+        data.putInt(base + EventLayout.PID, 4242);
+        data.putInt(base + EventLayout.NETNS, 0xF0000001);
+        data.put(base + EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
+        data.put(base + EventLayout.IFNAME, "veth0\0".getBytes(StandardCharsets.US_ASCII));
+        int pkt = base + EventLayout.PKT;
+        data.put(pkt + EventLayout.PKT_SADDR, new byte[] {10, 0, 0, 1});
+        data.put(pkt + EventLayout.PKT_DADDR, new byte[] {10, 0, 0, 2});
+        data.putShort(pkt + EventLayout.PKT_L3_PROTO, (short) Packet.ETH_P_IP);
+        data.put(pkt + EventLayout.PKT_L4_PROTO, (byte) Packet.IPPROTO_TCP);
+        data.put(pkt + EventLayout.PKT_TCP_FLAGS, (byte) Packet.TCP_SYN);
+        data.putShort(pkt + EventLayout.PKT_SPORT, (short) 40000);
+        data.putShort(pkt + EventLayout.PKT_DPORT, (short) 80);
+        data.putInt(pkt + EventLayout.PKT_SEQ, 0xfffffffe);
+
+        SkbEvent event = new EventDecoder(true).decode(data, base);
+
+        assertThat(event.timestamp()).isEqualTo(123_456_789_000L);
+        assertThat(event.skb()).isEqualTo(0xffff888012345600L);
+        assertThat(event.result()).isEqualTo(-1);
+        assertThat(event.hasReturnValue()).isTrue();
+        assertThat(event.tracer()).isEqualTo(7);
+        assertThat(event.cpu()).isEqualTo(1);
+        assertThat(event.pid()).isEqualTo(4242);
+        assertThat(Integer.toUnsignedLong(event.netns())).isEqualTo(0xF0000001L);
+        assertThat(event.command()).isEqualTo("ping");
+        assertThat(event.interfaceName()).isEqualTo("veth0");
+        Packet packet = event.packet();
+        assertThat(packet.sourcePort()).isEqualTo(40000);
+        assertThat(packet.destinationPort()).isEqualTo(80);
+        assertThat(packet.sequence()).isEqualTo(0xfffffffeL);
+        assertThat(packet.sourceHigh() >>> 32).isEqualTo(0x0a000001L);
+        assertThat(packet.tcpFlags()).isEqualTo(Packet.TCP_SYN);
+    }
+
+    @Test
+    void namesAreNotDecodedUnlessAskedFor() {
+        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        data.put(EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
+        assertThat(new EventDecoder(false).decode(data, 0).command()).isEmpty();
+    }
+}

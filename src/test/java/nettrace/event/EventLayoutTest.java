@@ -1,0 +1,62 @@
+package nettrace.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+import nettrace.kernel.Btf;
+import nettrace.testing.BpfObjectFile;
+import org.junit.jupiter.api.Test;
+
+/** The Java decoder and the C struct must agree byte for byte. */
+class EventLayoutTest {
+    private static final Btf OBJECT = BpfObjectFile.btf();
+
+    private static Map<String, Long> byteOffsets(String struct) {
+        return OBJECT.structMembers(struct).stream()
+                .collect(Collectors.toMap(Btf.Member::name, member -> member.bitOffset() / 8));
+    }
+
+    @Test
+    void eventOffsetsMatchTheBpfStruct() {
+        Map<String, Long> c = byteOffsets("nt_event");
+        assertThat(c).containsEntry("ts", (long) EventLayout.TS)
+                .containsEntry("skb", (long) EventLayout.SKB)
+                .containsEntry("arg", (long) EventLayout.ARG)
+                .containsEntry("ret", (long) EventLayout.RET)
+                .containsEntry("tracer", (long) EventLayout.TRACER)
+                .containsEntry("flags", (long) EventLayout.FLAGS)
+                .containsEntry("cpu", (long) EventLayout.CPU)
+                .containsEntry("pid", (long) EventLayout.PID)
+                .containsEntry("netns", (long) EventLayout.NETNS)
+                .containsEntry("ifindex", (long) EventLayout.IFINDEX)
+                .containsEntry("comm", (long) EventLayout.COMM)
+                .containsEntry("ifname", (long) EventLayout.IFNAME)
+                .containsEntry("pkt", (long) EventLayout.PKT);
+        assertThat(OBJECT.size(OBJECT.find("nt_event", Btf.Kind.STRUCT).orElseThrow())).isEqualTo(EventLayout.SIZE);
+    }
+
+    @Test
+    void packetOffsetsMatchTheBpfStruct() {
+        Map<String, Long> c = byteOffsets("nt_packet");
+        assertThat(c).containsEntry("saddr", (long) EventLayout.PKT_SADDR)
+                .containsEntry("daddr", (long) EventLayout.PKT_DADDR)
+                .containsEntry("l3_proto", (long) EventLayout.PKT_L3_PROTO)
+                .containsEntry("l4_proto", (long) EventLayout.PKT_L4_PROTO)
+                .containsEntry("tcp_flags", (long) EventLayout.PKT_TCP_FLAGS)
+                .containsEntry("sport", (long) EventLayout.PKT_SPORT)
+                .containsEntry("dport", (long) EventLayout.PKT_DPORT)
+                .containsEntry("seq", (long) EventLayout.PKT_SEQ)
+                .containsEntry("ack", (long) EventLayout.PKT_ACK)
+                .containsEntry("ip_len", (long) EventLayout.PKT_IP_LEN)
+                .containsEntry("vlan_tci", (long) EventLayout.PKT_VLAN_TCI)
+                .containsEntry("icmp_type", (long) EventLayout.PKT_ICMP_TYPE)
+                .containsEntry("icmp_code", (long) EventLayout.PKT_ICMP_CODE)
+                .containsEntry("icmp_id", (long) EventLayout.PKT_ICMP_ID)
+                .containsEntry("icmp_seq", (long) EventLayout.PKT_ICMP_SEQ)
+                .containsEntry("arp_op", (long) EventLayout.PKT_ARP_OP)
+                .containsEntry("hwaddr", (long) EventLayout.PKT_HWADDR);
+        assertThat(OBJECT.size(OBJECT.find("nt_packet", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(EventLayout.PACKET_SIZE);
+    }
+}
