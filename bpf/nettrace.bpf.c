@@ -409,6 +409,7 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 		u8 present = 1;
 
 		e->arg = ret;
+		e->flags |= EVENT_CLONE;
 		if (CONFIG.mode == MODE_LIFECYCLE)
 			bpf_map_update_elem(&lives, &e->arg, &present, BPF_ANY);
 	}

@@ -31,6 +31,7 @@ enum event_flag {
 	EVENT_LIFE_END  = 1 << 2, /* the skb's life ends here */
 	EVENT_REASON    = 1 << 3, /* ret holds a kfree_skb drop reason, arg the location */
 	EVENT_NO_PACKET = 1 << 4, /* headers could not be located */
+	EVENT_CLONE     = 1 << 5, /* arg is the clone this function returned */
 };
 
 struct nt_config {

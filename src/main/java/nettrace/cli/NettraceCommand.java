@@ -77,7 +77,22 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--trace-exclude", paramLabel = "LIST", split = ",", description = "tracers or groups to leave out")
     List<String> traceExclude = new ArrayList<>();
 
-    @Option(names = "--force", description = "allow -t all without a filter")
+    @Option(names = "--trace-func", paramLabel = "REGEX",
+            description = "also trace every kernel function taking a struct sk_buff * whose name matches")
+    String traceFunctions;
+
+    @Option(names = "--trace-matcher", paramLabel = "LIST", split = ",",
+            description = "only these tracers may start following a new skb")
+    List<String> traceMatcher = new ArrayList<>();
+
+    @Option(names = "--trace-free", paramLabel = "LIST", split = ",",
+            description = "tracers that also end an skb's life")
+    List<String> traceFree = new ArrayList<>();
+
+    @Option(names = "--trace-noclone", description = "do not follow clones of followed skbs")
+    boolean traceNoClone;
+
+    @Option(names = "--force", description = "allow -t all or --trace-func without a filter")
     boolean force;
 
     @Option(names = "--ret", description = "show the return values of traced functions")
@@ -85,6 +100,9 @@ public final class NettraceCommand implements Callable<Integer> {
 
     @Option(names = "--detail", description = "show CPU, interface, process and network namespace")
     boolean detail;
+
+    @Option(names = "--tiny-show", description = "in a packet's life, show the packet on its first event only")
+    boolean tinyShow;
 
     @Option(names = "--date", description = "print wall-clock time instead of seconds since boot")
     boolean date;
@@ -127,9 +145,16 @@ public final class NettraceCommand implements Callable<Integer> {
         if (btfPath != null && !btfPath.toFile().isFile()) {
             throw NettraceException.badInput("--btf-path: no such file: " + btfPath);
         }
+        List<String> tracers = clean(trace);
+        Optional<java.util.regex.Pattern> functions = Optional.ofNullable(traceFunctions).map(NettraceCommand::regex);
+        if ((tracers.contains("all") || functions.isPresent()) && !filter.selectsPackets() && !force) {
+            throw NettraceException.badInput((tracers.contains("all") ? "-t all" : "--trace-func")
+                    + " without a filter traces every packet of the machine: add a filter or --force");
+        }
         return new Config(mode, filter,
-                new Config.TracerSelection(clean(trace), clean(traceExclude), force),
-                new Config.OutputOptions(detail, date, returnValues),
+                new Config.TracerSelection(tracers, clean(traceExclude), functions, force, clean(traceMatcher),
+                        clean(traceFree), traceNoClone),
+                new Config.OutputOptions(detail, date, returnValues, tinyShow),
                 count == null ? 0 : OptionValues.positiveLong(count, "--count"),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
@@ -191,6 +216,15 @@ public final class NettraceCommand implements Callable<Integer> {
             return Duration.ofNanos((long) (value * 1e9));
         } catch (NumberFormatException e) {
             throw NettraceException.badInput("--duration: expected a positive number of seconds, got '" + text + "'");
+        }
+    }
+
+    private static java.util.regex.Pattern regex(String text) {
+        try {
+            return java.util.regex.Pattern.compile(text);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw NettraceException.badInput("--trace-func: invalid regular expression '" + text + "': "
+                    + e.getDescription());
         }
     }
 

@@ -36,18 +36,34 @@ public record Config(
     public record TracerSelection(
             List<String> trace,
             List<String> exclude,
-            boolean force) {
+            Optional<java.util.regex.Pattern> functions,
+            boolean force,
+            List<String> matchers,
+            List<String> free,
+            boolean noClone) {
 
-        public static final TracerSelection DEFAULTS = new TracerSelection(List.of(), List.of(), false);
+        public static final TracerSelection DEFAULTS = new TracerSelection(List.of(), List.of(), Optional.empty(),
+                false, List.of(), List.of(), false);
+
+        /** True when this tracer may start following a new skb (--trace-matcher; all by default). */
+        public boolean isMatcher(String tracer) {
+            return matchers.isEmpty() || matchers.contains(tracer);
+        }
+
+        /** True for `-t ?`: list the tree instead of tracing. */
+        public boolean listTree() {
+            return trace.contains("?");
+        }
     }
 
     /** How events are printed. */
     public record OutputOptions(
             boolean detail,
             boolean date,
-            boolean returnValues) {
+            boolean returnValues,
+            boolean tiny) {
 
-        public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false);
+        public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false, false);
     }
 
     public static Config of(Mode mode, PacketFilter filter) {

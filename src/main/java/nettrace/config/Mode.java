@@ -20,6 +20,11 @@ public enum Mode {
         return option;
     }
 
+    /** The tracer tree's name for the tracers this mode uses ("sock" or "skb"). */
+    public String tracerMode() {
+        return "skb";
+    }
+
     /** Modes that follow an skb by its address after its first match. */
     public boolean followsSkb() {
         return this == LIFECYCLE || this == DIAG;

@@ -32,6 +32,7 @@ public record SkbEvent(
     public static final int LIFE_NEW = 1 << 1;
     public static final int LIFE_END = 1 << 2;
     public static final int HAS_REASON = 1 << 3;
+    public static final int CLONE = 1 << 5;
 
     public boolean hasReturnValue() {
         return (flags & HAS_RETURN) != 0;
@@ -39,6 +40,11 @@ public record SkbEvent(
 
     public boolean hasDropReason() {
         return (flags & HAS_REASON) != 0;
+    }
+
+    /** True when argument() is a clone of this skb that the traced function returned. */
+    public boolean madeClone() {
+        return (flags & CLONE) != 0;
     }
 
     public boolean startsLife() {

@@ -203,6 +203,11 @@ public final class Btf {
         return base == null ? Optional.empty() : base.find(name, kind);
     }
 
+    /** Names of every type of a kind (this BTF's own, not its base's). */
+    public java.util.Set<String> names(Kind kind) {
+        return byName.getOrDefault(kind, Map.of()).keySet();
+    }
+
     /** Constants of the named enum (plain or 64-bit), in declaration order. */
     public Map<Long, String> enumValues(String enumName) {
         Optional<Integer> id = find(enumName, Kind.ENUM).or(() -> find(enumName, Kind.ENUM64));

@@ -51,13 +51,8 @@ public final class EventFormatter {
     }
 
     public void append(StringBuilder line, SkbEvent event) {
-        appendTime(line, event.timestamp());
-        Tracer tracer = tracer(event);
-        line.append('[').append(tracer.name());
-        for (int pad = tracer.name().length(); pad < FUNCTION_WIDTH; pad++) {
-            line.append(' ');
-        }
-        line.append("] ");
+        Tracer tracer = appendTiny(line, event);
+        line.append(' ');
         if (detail) {
             line.append("[cpu:").append(event.cpu()).append("] [")
                     .append(event.interfaceName().isEmpty() ? "-" : event.interfaceName()).append("] [")
@@ -66,6 +61,18 @@ public final class EventFormatter {
         }
         PacketFormat.append(line, event.packet());
         appendAnnotations(line, event, tracer);
+    }
+
+    /** "[SECONDS.MICROS] [FUNCTION            ]": the line without the packet (--tiny-show). */
+    public Tracer appendTiny(StringBuilder line, SkbEvent event) {
+        appendTime(line, event.timestamp());
+        Tracer tracer = tracer(event);
+        line.append('[').append(tracer.name());
+        for (int pad = tracer.name().length(); pad < FUNCTION_WIDTH; pad++) {
+            line.append(' ');
+        }
+        line.append(']');
+        return tracer;
     }
 
     public void appendTime(StringBuilder line, long timestamp) {
@@ -103,7 +110,7 @@ public final class EventFormatter {
         } else if (event.hasReturnValue() && (returnValues || tracer.analyzer() == Analyzer.RET)) {
             line.append(" *return: ").append(event.result()).append('*');
         }
-        if (tracer.analyzer() == Analyzer.CLONE && event.argument() != 0) {
+        if (event.madeClone()) {
             line.append(" *packet is cloned*");
         }
     }

@@ -43,14 +43,17 @@ public final class ProbeSet implements AutoCloseable {
     private final List<AttachPlan.Planned> attached = new ArrayList<>();
     private RingBuffer events;
 
-    private ProbeSet(BpfObject object) {
+    private final Config.TracerSelection selection;
+
+    private ProbeSet(BpfObject object, Config.TracerSelection selection) {
         this.object = object;
+        this.selection = selection;
     }
 
     /** Loads the BPF object for config and attaches every tracer of plan it can. */
     public static ProbeSet attach(Config config, AttachPlan plan, Consumer<String> verbose) {
         BpfObject object = BpfObject.open("nettrace", objectBytes(), config.btfPath());
-        ProbeSet probes = new ProbeSet(object);
+        ProbeSet probes = new ProbeSet(object, config.tracers());
         try {
             object.readOnlyData().setInitialValue(ConfigLayout.encode(config));
             probes.prepareTemplates(plan);
@@ -134,7 +137,7 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private void attachOne(AttachPlan.Planned planned) {
-        long identity = TracerIdentity.of(planned, true);
+        long identity = TracerIdentity.of(planned, selection);
         Optional<String> exit = exitTemplate(planned);
         switch (planned.mechanism()) {
             case TRACEPOINT, FENTRY -> {
@@ -167,7 +170,7 @@ public final class ProbeSet implements AutoCloseable {
 
     private void attachMulti(String template, List<AttachPlan.Planned> group, Consumer<String> verbose) {
         List<String> symbols = group.stream().map(AttachPlan.Planned::target).toList();
-        long[] cookies = group.stream().mapToLong(p -> TracerIdentity.of(p, true)).toArray();
+        long[] cookies = group.stream().mapToLong(p -> TracerIdentity.of(p, selection)).toArray();
         try {
             Set<String> exits = new LinkedHashSet<>();
             group.forEach(p -> exitTemplate(p).ifPresent(exits::add));
@@ -181,7 +184,7 @@ public final class ProbeSet implements AutoCloseable {
                     + "), attaching them one by one");
             for (AttachPlan.Planned planned : group) {
                 try {
-                    long identity = TracerIdentity.of(planned, true);
+                    long identity = TracerIdentity.of(planned, selection);
                     Optional<String> exit = exitTemplate(planned);
                     if (exit.isPresent()) {
                         links.add(object.program(exit.get()).attachKprobe(planned.target(), true, identity));

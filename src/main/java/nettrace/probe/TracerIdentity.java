@@ -1,5 +1,7 @@
 package nettrace.probe;
 
+import nettrace.config.Config;
+import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
 
 /**
@@ -18,15 +20,16 @@ public final class TracerIdentity {
     private TracerIdentity() {
     }
 
-    public static long of(AttachPlan.Planned planned, boolean matcher) {
+    public static long of(AttachPlan.Planned planned, Config.TracerSelection selection) {
+        String name = planned.tracer().name();
         int flags = 0;
-        if (matcher) {
+        if (selection.isMatcher(name)) {
             flags |= MATCHER;
         }
-        if (planned.tracer().analyzer().endsLife()) {
+        if (planned.tracer().analyzer().endsLife() || selection.free().contains(name)) {
             flags |= FREE;
         }
-        if (planned.tracer().analyzer() == nettrace.tracer.Analyzer.CLONE) {
+        if (planned.tracer().analyzer() == Analyzer.CLONE && !selection.noClone()) {
             flags |= CLONE;
         }
         return (long) flags << 32 | planned.id();

@@ -2,10 +2,14 @@ package nettrace.trace;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.config.Config;
+import nettrace.config.Mode;
+import nettrace.lifecycle.LifecycleTracker;
+import nettrace.output.LifePrinter;
 import nettrace.event.EventSink;
 import nettrace.kernel.Btf;
 import nettrace.kernel.DropReasons;
@@ -18,12 +22,16 @@ import nettrace.output.EventFormatter;
 import nettrace.probe.ProbeSet;
 import nettrace.tracer.AttachPlan;
 import nettrace.tracer.AttachPlanner;
+import nettrace.tracer.FunctionScan;
 import nettrace.tracer.Tracer;
+import nettrace.tracer.TreeListing;
 import nettrace.tracer.TracerTree;
 
 /** One tracing run, from a validated configuration to the end of the trace. */
 public final class Nettrace {
     public static final Path KERNEL_BTF = Path.of("/sys/kernel/btf/vmlinux");
+    /** The tracers that end skb lives: always wanted beside --trace-func's functions. */
+    private static final String LIFE_GROUP = "life";
 
     private Nettrace() {
     }
@@ -34,31 +42,85 @@ public final class Nettrace {
 
     /** Runs until stop fires (or a count, duration or command ends it); returns the exit code. */
     public static int run(Config config, Console console, StopSignal stop) {
+        PhaseTimer timer = new PhaseTimer();
         TracerTree tree = TracerTree.load();
-        List<Tracer> selected = tree.select(config.tracers().trace(), config.tracers().exclude());
+        if (config.tracers().listTree()) {
+            return listTree(tree, config, console);
+        }
+        List<String> names = config.tracers().trace().isEmpty() && config.tracers().functions().isPresent()
+                ? List.of(LIFE_GROUP) : config.tracers().trace();
+        List<Tracer> selected = new ArrayList<>(tree.select(names, config.tracers().exclude(),
+                config.mode().tracerMode()));
         Privileges.check();
-        Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
         installLibbpfLog(config, console);
-
+        timer.mark("tree");
         Btf btf = kernelBtf(config);
+        timer.mark("btf");
         KernelSymbols symbols = KernelSymbols.read();
+        timer.mark("kallsyms");
+        config.tracers().functions().ifPresent(pattern -> selected.addAll(FunctionScan.matching(pattern, btf,
+                symbols)));
+        checkNamed(selected, config.tracers().matchers(), "--trace-matcher");
+        checkNamed(selected, config.tracers().free(), "--trace-free");
+        if (selected.isEmpty()) {
+            throw NettraceException.badInput("no tracer selected"
+                    + (config.tracers().functions().isPresent() ? ": no function matches --trace-func" : ""));
+        }
         KernelFeatures features = KernelFeatures.probe(btf, symbols);
+        timer.mark("feature probes");
         AttachPlan plan = new AttachPlanner(btf, symbols, features).plan(selected, config.output().returnValues());
+        timer.mark("plan");
         report(plan, config, console);
         if (plan.planned().isEmpty()) {
             throw new NettraceException("none of the selected tracers can be attached on this kernel: "
                     + plan.unavailable().getFirst().reason());
         }
+        Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
         try (ProbeSet probes = ProbeSet.attach(config, plan, verbose)) {
+            timer.mark("load and attach");
+            if (config.verbosity().debug()) {
+                console.message("nettrace: " + timer.summary());
+            }
             reportFailures(probes, config, console);
             if (probes.attached().isEmpty()) {
                 throw new NettraceException("no tracer could be attached: " + probes.failures().getFirst().reason());
             }
             EventFormatter formatter = new EventFormatter(plan, DropReasons.fromBtf(btf), () -> symbols,
                     config.output().detail(), config.output().date(), config.output().returnValues());
-            EventSink sink = new BasicOutput(console, formatter);
+            EventSink sink = config.mode() == Mode.BASIC ? new BasicOutput(console, formatter)
+                    : new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny()),
+                            config.count());
             return new TraceLoop(config, probes, sink, console, stop).run();
         }
+    }
+
+    /** Names given to --trace-matcher/--trace-free must be tracers of this run. */
+    private static void checkNamed(List<Tracer> selected, List<String> names, String option) {
+        for (String name : names) {
+            if (selected.stream().noneMatch(tracer -> tracer.name().equals(name))) {
+                throw NettraceException.badInput(option + ": '" + name + "' is not a tracer of this run (see -t)");
+            }
+        }
+    }
+
+    /** -t ?: the tree with each tracer's state on this kernel (probed only with the privileges to). */
+    private static int listTree(TracerTree tree, Config config, Console console) {
+        AttachPlan plan = null;
+        String notProbed = "";
+        try {
+            Privileges.check();
+            installLibbpfLog(config, console);
+            Btf btf = kernelBtf(config);
+            KernelSymbols symbols = KernelSymbols.read();
+            plan = new AttachPlanner(btf, symbols, KernelFeatures.probe(btf, symbols)).plan(tree.all(), false);
+        } catch (NettraceException e) {
+            notProbed = "not probed: " + e.getMessage();
+        }
+        for (String line : TreeListing.lines(tree, plan, notProbed)) {
+            console.line(line);
+        }
+        console.flush();
+        return 0;
     }
 
     private static void installLibbpfLog(Config config, Console console) {

@@ -51,9 +51,7 @@ final class TraceLoop {
             if (limit > 0 && sink.completed() >= limit) {
                 stop.stop("count reached");
             }
-            if (handled == 0) {
-                sink.idle(now);
-            }
+            sink.idle(now);
             if (now >= deadline) {
                 stop.stop("duration elapsed");
             }

@@ -199,9 +199,16 @@ public final class TracerTree {
 
     /**
      * The tracers named by a -t style list (groups expand to their tracers; "all" is every
-     * tracer), minus the excluded ones. An empty list means the default tracers.
+     * tracer), minus the excluded ones, keeping those that belong to the mode. An empty list
+     * means the default tracers.
+     *
+     * @param mode "sock" for the socket tracers, anything else for the skb modes
      */
     public List<Tracer> select(List<String> names, List<String> excluded) {
+        return select(names, excluded, "skb");
+    }
+
+    public List<Tracer> select(List<String> names, List<String> excluded, String mode) {
         Set<Tracer> chosen = new LinkedHashSet<>();
         if (names.isEmpty()) {
             tracers.values().stream().filter(Tracer::defaultOn).forEach(chosen::add);
@@ -213,6 +220,7 @@ public final class TracerTree {
         for (String name : excluded) {
             expand(name).forEach(chosen::remove);
         }
+        chosen.removeIf(tracer -> tracer.modes().isEmpty() ? mode.equals("sock") : !tracer.modes().contains(mode));
         return List.copyOf(chosen);
     }
 

@@ -61,6 +61,11 @@ public final class Topology implements AutoCloseable {
         return Shell.run(full, 60);
     }
 
+    /** Sends one UDP datagram of `bytes` zero bytes (one write, so exactly one datagram, unlike nc -u). */
+    public void sendUdp(String namespace, String host, int port, int bytes) {
+        exec(namespace, "bash", "-c", "head -c " + bytes + " /dev/zero > /dev/udp/" + host + "/" + port);
+    }
+
     /** Starts a long-running command (a server) inside a namespace. */
     public Process start(String namespace, String... command) {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));

@@ -74,7 +74,7 @@ class BasicModeKernelTest {
     void udpToAClosedPortIsDroppedWithNoSocket() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "udp", "-d", B, "-D", "9999")) {
-            topology.exec(nsA, "sh", "-c", "echo hello | nc -u -w1 " + B + " 9999 || true");
+            topology.sendUdp(nsA, B, 9999, 5);
             output = run.stop();
         }
         assertThat(output.eventsAt("kfree_skb")).as(output.toString())
@@ -87,7 +87,8 @@ class BasicModeKernelTest {
     void portFilterSelectsOnePortAndNoOther() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "--port", "7001", "--addr", B)) {
-            topology.exec(nsA, "sh", "-c", "echo one | nc -u -w0 " + B + " 7001; echo two | nc -u -w0 " + B + " 7002");
+            topology.sendUdp(nsA, B, 7001, 3);
+            topology.sendUdp(nsA, B, 7002, 3);
             ping(nsA, B);
             output = run.stop();
         }

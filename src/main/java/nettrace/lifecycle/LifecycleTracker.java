@@ -1,0 +1,128 @@
+package nettrace.lifecycle;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import nettrace.event.EventSink;
+import nettrace.event.SkbEvent;
+
+/**
+ * Groups events into skb lives (SPEC lifecycle mode). The BPF side decides which skbs are
+ * followed; here events are collected per skb address (clones join their parent's life),
+ * and a life is handed on once it ended and a grace period passed for late events from other
+ * CPUs. Lives that stop getting events expire, so memory stays bounded.
+ */
+public final class LifecycleTracker implements EventSink {
+    /** Wait after a free for events still in flight from other CPUs. */
+    static final long GRACE_NANOS = 50_000_000L;
+    /** A life with no event for this long is shown as it stands. */
+    static final long EXPIRY_NANOS = 5_000_000_000L;
+    /** At most this many lives are held at once; the oldest are shown early beyond it. */
+    static final int MAX_LIVES = 100_000;
+
+    private final LifeSink sink;
+    private final Map<Long, SkbLife> byAddress = new HashMap<>();
+    private final Deque<SkbLife> ended = new ArrayDeque<>();
+    private final java.util.LinkedHashSet<SkbLife> open = new java.util.LinkedHashSet<>();
+    private final java.util.function.LongSupplier clock;
+    private static final long EXPIRY_SCAN_NANOS = 1_000_000_000L;
+    private long completed;
+    private long lastExpiryScan;
+
+    private final long limit;
+
+    /** @param limit hand on at most this many lives (-c), 0 for no limit */
+    public LifecycleTracker(LifeSink sink, long limit) {
+        this(sink, limit, System::nanoTime);
+    }
+
+    LifecycleTracker(LifeSink sink, long limit, java.util.function.LongSupplier clock) {
+        this.sink = sink;
+        this.limit = limit;
+        this.clock = clock;
+    }
+
+    @Override
+    public void accept(SkbEvent event) {
+        long now = clock.getAsLong();
+        SkbLife life = byAddress.get(event.skb());
+        if (life == null || event.startsLife() || (life.ended() && event.timestamp() > life.endTimestamp())) {
+            if (life != null && !life.ended()) {
+                // the address was freed where nothing traced it and is in use again
+                close(life, SkbLife.Ending.EXPIRED);
+            }
+            life = new SkbLife(event.skb(), now);
+            open.add(life);
+            byAddress.put(event.skb(), life);
+            if (open.size() > MAX_LIVES) {
+                close(open.iterator().next(), SkbLife.Ending.EXPIRED);
+            }
+        }
+        life.add(event, now);
+        if (event.madeClone()) {
+            life.addClone(event.argument());
+            byAddress.put(event.argument(), life);
+        }
+        if (event.endsLife() && !life.ended() && life.free(event.skb(), event.timestamp())) {
+            open.remove(life);
+            ended.add(life);
+        }
+    }
+
+    @Override
+    public void idle(long nowNanos) {
+        long now = clock.getAsLong();
+        while (!ended.isEmpty() && now - ended.peekFirst().lastArrival() >= GRACE_NANOS) {
+            SkbLife life = ended.pollFirst();
+            finish(life, SkbLife.Ending.FREED);
+        }
+        if (now - lastExpiryScan >= EXPIRY_SCAN_NANOS) {
+            lastExpiryScan = now;
+            List<SkbLife> stale = open.stream().filter(life -> now - life.lastArrival() >= EXPIRY_NANOS).toList();
+            stale.forEach(life -> close(life, SkbLife.Ending.EXPIRED));
+        }
+        sink.flush();
+    }
+
+    private void close(SkbLife life, SkbLife.Ending how) {
+        open.remove(life);
+        finish(life, how);
+    }
+
+    private void finish(SkbLife life, SkbLife.Ending how) {
+        for (Long address : life.addresses()) {
+            byAddress.remove(address, life);
+        }
+        if (limit > 0 && completed >= limit) {
+            return;
+        }
+        life.close(how);
+        completed++;
+        sink.complete(life);
+    }
+
+    @Override
+    public void finish() {
+        List<SkbLife> remaining = new ArrayList<>(ended);
+        ended.clear();
+        remaining.forEach(life -> finish(life, SkbLife.Ending.FREED));
+        List<SkbLife> unfinished = new ArrayList<>(open);
+        unfinished.sort(Comparator.comparingLong(SkbLife::firstTimestamp));
+        unfinished.forEach(life -> close(life, SkbLife.Ending.UNFINISHED));
+        sink.flush();
+    }
+
+    @Override
+    public long completed() {
+        return completed;
+    }
+
+    /** Lives held right now (for tests and memory accounting). */
+    int held() {
+        return open.size() + ended.size();
+    }
+}
