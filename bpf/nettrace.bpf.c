@@ -34,12 +34,24 @@ struct {
 	__uint(max_entries, 1 << 24);
 } events SEC(".maps");
 
-/* skb address -> present: the skbs followed in lifecycle mode */
+/*
+ * What identifies a followed skb beyond its address. Some frees are invisible to tracepoints
+ * (__kfree_skb on TCP receive, GRO's kfree_skb_partial), so an address may come back in a new
+ * skb while still known here, often with the same recycled head buffer: the fingerprint (TCP
+ * seq/ack, IPv4 id, ICMP sequence: fields NAT leaves alone) tells such a new packet apart, and
+ * it is filtered like any other. 0 = not known yet (headers not built).
+ */
+struct life {
+	u64 head;
+	u64 fingerprint;
+};
+
+/* skb address -> struct life: the skbs followed in lifecycle mode */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, u64);
-	__type(value, u8);
+	__type(value, struct life);
 } lives SEC(".maps");
 
 struct pending_key {
@@ -101,6 +113,19 @@ static __always_inline u32 be32_at(const u8 *p)
 	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
 }
 
+static __always_inline u64 packet_fingerprint(const struct nt_packet *pkt, u16 ip_id)
+{
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		return ((u64)pkt->seq << 32 | pkt->ack) ?: 1;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return (u64)ip_id << 32 | (u32)pkt->icmp_type << 16 | pkt->icmp_seq | 1ULL << 48;
+	default:
+		return ip_id ? (u64)ip_id << 16 | pkt->l4_proto : 0;
+	}
+}
+
 static __always_inline void parse_l4(struct nt_packet *pkt, const u8 *l4)
 {
 	switch (pkt->l4_proto) {
@@ -129,34 +154,37 @@ struct header_bytes {
 	u8 l4[24];
 };
 
-static __always_inline void parse_ipv4(struct nt_packet *pkt, struct header_bytes *h,
-				       const unsigned char *l3)
+static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes *h,
+				      const unsigned char *l3)
 {
 	u32 l4_offset = (h->l3[0] & 0xf) * 4;
 	bool fragment = (be16_at(&h->l3[6]) & 0x1fff) != 0;
 
+	u16 ip_id = be16_at(&h->l3[4]);
+
 	if ((h->l3[0] >> 4) != 4 || l4_offset < 20) {
 		pkt->l3_proto = 0;
-		return;
+		return 0;
 	}
 	pkt->ip_len = be16_at(&h->l3[2]);
 	pkt->l4_proto = h->l3[9];
 	__builtin_memcpy(pkt->saddr, &h->l3[12], 4);
 	__builtin_memcpy(pkt->daddr, &h->l3[16], 4);
 	if (fragment)
-		return;
+		return ip_id;
 	if (l4_offset == 20)
 		__builtin_memcpy(h->l4, &h->l3[20], sizeof(h->l4));
 	else if (bpf_probe_read_kernel(h->l4, sizeof(h->l4), l3 + l4_offset))
-		return;
+		return ip_id;
 	parse_l4(pkt, h->l4);
+	return packet_fingerprint(pkt, ip_id);
 }
 
-static __always_inline void parse_ipv6(struct nt_packet *pkt, struct header_bytes *h)
+static __always_inline u64 parse_ipv6(struct nt_packet *pkt, struct header_bytes *h)
 {
 	if ((h->l3[0] >> 4) != 6) {
 		pkt->l3_proto = 0;
-		return;
+		return 0;
 	}
 	pkt->ip_len = be16_at(&h->l3[4]) + 40;
 	pkt->l4_proto = h->l3[6];
@@ -164,6 +192,7 @@ static __always_inline void parse_ipv6(struct nt_packet *pkt, struct header_byte
 	__builtin_memcpy(pkt->daddr, &h->l3[24], 16);
 	__builtin_memcpy(h->l4, &h->l3[40], sizeof(h->l4));
 	parse_l4(pkt, h->l4);
+	return packet_fingerprint(pkt, 0);
 }
 
 static __always_inline void parse_arp(struct nt_packet *pkt, struct header_bytes *h)
@@ -180,9 +209,9 @@ static __always_inline void parse_arp(struct nt_packet *pkt, struct header_bytes
 /*
  * Finds the network header whether data points at L2 (transmit path after the link header
  * is pushed, or receive before eth_type_trans), at L3, or past it (L4 processing pulled the IP
- * header), and parses L3/L4 into pkt.
+ * header), and parses L3/L4 into pkt. Returns the packet's fingerprint (see struct life).
  */
-static __always_inline void parse_skb(struct sk_buff *skb, struct nt_packet *pkt, bool direct)
+static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_packet *pkt, bool direct)
 {
 	unsigned char *head = READ(direct, skb, head);
 	unsigned char *data = READ(direct, skb, data);
@@ -227,18 +256,18 @@ static __always_inline void parse_skb(struct sk_buff *skb, struct nt_packet *pkt
 	}
 	pkt->l3_proto = proto;
 	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP)
-		return;
+		return 0;
 	if (bpf_probe_read_kernel(h.l3, sizeof(h.l3), head + l3))
 		goto no_packet;
 	if (proto == ETH_P_IP)
-		parse_ipv4(pkt, &h, head + l3);
-	else if (proto == ETH_P_IPV6)
-		parse_ipv6(pkt, &h);
-	else
-		parse_arp(pkt, &h);
-	return;
+		return parse_ipv4(pkt, &h, head + l3);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(pkt, &h);
+	parse_arp(pkt, &h);
+	return 0;
 no_packet:
 	pkt->l3_proto = 0;
+	return 0;
 }
 
 /* filter points into CONFIG: it must stay volatile, or clang folds it to the zero initializer */
@@ -316,6 +345,8 @@ static __always_inline bool context_matches(struct nt_event *e)
 static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tracer, bool direct)
 {
 	u32 tracer_flags = tracer >> 32;
+	struct life *known = NULL;
+	struct life current;
 	u32 zero = 0;
 	struct nt_event *e;
 	bool followed = false;
@@ -323,27 +354,34 @@ static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tra
 	if (!skb)
 		return NULL;
 	if (CONFIG.mode == MODE_LIFECYCLE) {
-		followed = bpf_map_lookup_elem(&lives, &skb) != NULL;
-		if (!followed && !(tracer_flags & TRACER_MATCHER))
+		known = bpf_map_lookup_elem(&lives, &skb);
+		if (!known && !(tracer_flags & TRACER_MATCHER))
 			return NULL;
 	}
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return NULL;
+	current.head = (u64)READ(direct, skb, head);
+	current.fingerprint = parse_skb(skb, &e->pkt, direct);
+	if (known && known->head == current.head &&
+	    (!known->fingerprint || !current.fingerprint || known->fingerprint == current.fingerprint)) {
+		followed = true;
+		if (!known->fingerprint)
+			known->fingerprint = current.fingerprint;
+	} else if (!(tracer_flags & TRACER_MATCHER)) {
+		return NULL;
+	}
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->netns = skb_netns(skb, direct);
-	parse_skb(skb, &e->pkt, direct);
 	if (!followed && (!context_matches(e) || !packet_matches(&e->pkt)))
 		return NULL;
 
 	e->flags = 0;
 	if (CONFIG.mode == MODE_LIFECYCLE) {
 		if (!followed) {
-			u8 present = 1;
-
 			e->flags |= EVENT_LIFE_NEW;
 			if (!(tracer_flags & TRACER_FREE) &&
-			    bpf_map_update_elem(&lives, &skb, &present, BPF_ANY))
+			    bpf_map_update_elem(&lives, &skb, &current, BPF_ANY))
 				count(STAT_LIVES_FULL);
 		}
 		if (tracer_flags & TRACER_FREE) {
@@ -406,12 +444,13 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 	e->ret = ret;
 	e->flags |= EVENT_RET;
 	if ((tracer >> 32) & TRACER_CLONE && ret) {
-		u8 present = 1;
+		/* a clone shares its parent's head and headers: its fingerprint is learnt on next sight */
+		struct life clone = { .head = (u64)BPF_CORE_READ((struct sk_buff *)ret, head) };
 
 		e->arg = ret;
 		e->flags |= EVENT_CLONE;
 		if (CONFIG.mode == MODE_LIFECYCLE)
-			bpf_map_update_elem(&lives, &e->arg, &present, BPF_ANY);
+			bpf_map_update_elem(&lives, &e->arg, &clone, BPF_ANY);
 	}
 	submit(e);
 	bpf_map_delete_elem(&pending, &key);
