@@ -70,6 +70,18 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--basic", description = "print every hit as it comes, without following skbs")
     boolean basic;
 
+    @Option(names = "--diag", description = "diagnose: findings per event and an analysis with fix advice")
+    boolean diag;
+
+    @Option(names = "--diag-quiet", description = "diagnose, showing only packets with problems")
+    boolean diagQuiet;
+
+    @Option(names = "--diag-keep", description = "diagnose, and keep going after the first error")
+    boolean diagKeep;
+
+    @Option(names = "--hooks", description = "in diagnosis, list the netfilter hook functions of a drop's hook")
+    boolean hooks;
+
     @Option(names = {"-t", "--trace"}, paramLabel = "LIST", split = ",",
             description = "tracers or groups to enable ('all' for every one, '?' to list them)")
     List<String> trace = new ArrayList<>();
@@ -138,7 +150,7 @@ public final class NettraceCommand implements Callable<Integer> {
 
     /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
     public Config toConfig() {
-        Mode mode = basic ? Mode.BASIC : Mode.LIFECYCLE;
+        Mode mode = mode();
         PacketFilter filter = filter();
         Config.Verbosity verbosity = debug ? Config.Verbosity.DEBUG
                 : verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET;
@@ -155,9 +167,28 @@ public final class NettraceCommand implements Callable<Integer> {
                 new Config.TracerSelection(tracers, clean(traceExclude), functions, force, clean(traceMatcher),
                         clean(traceFree), traceNoClone),
                 new Config.OutputOptions(detail, date, returnValues, tinyShow),
+                new Config.DiagOptions(diagQuiet, diagKeep, hooks),
                 count == null ? 0 : OptionValues.positiveLong(count, "--count"),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
+    }
+
+    private Mode mode() {
+        List<String> chosen = new ArrayList<>();
+        if (basic) {
+            chosen.add("--basic");
+        }
+        boolean diagnosis = diag || diagQuiet || diagKeep;
+        if (diagnosis) {
+            chosen.add("--diag");
+        }
+        if (chosen.size() > 1) {
+            throw NettraceException.badInput("choose one mode: " + String.join(" and ", chosen) + " exclude each other");
+        }
+        if (hooks && !diagnosis) {
+            throw NettraceException.badInput("--hooks belongs to --diag");
+        }
+        return basic ? Mode.BASIC : diagnosis ? Mode.DIAG : Mode.LIFECYCLE;
     }
 
     private PacketFilter filter() {

@@ -14,6 +14,7 @@ public record Config(
         PacketFilter filter,
         TracerSelection tracers,
         OutputOptions output,
+        DiagOptions diag,
         long count,
         Optional<Duration> duration,
         List<String> command,
@@ -66,8 +67,18 @@ public record Config(
         public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false, false);
     }
 
+    /** --diag's options: show only problem packets, keep going after the first error, list hooks. */
+    public record DiagOptions(boolean quiet, boolean keep, boolean hooks) {
+        public static final DiagOptions DEFAULTS = new DiagOptions(false, false, false);
+    }
+
+    /** True when return values are to be collected: asked for, or needed by the diagnosis. */
+    public boolean wantsReturnValues() {
+        return output.returnValues() || mode == Mode.DIAG;
+    }
+
     public static Config of(Mode mode, PacketFilter filter) {
-        return new Config(mode, filter, TracerSelection.DEFAULTS, OutputOptions.DEFAULTS, 0, Optional.empty(),
-                List.of(), Optional.empty(), Verbosity.QUIET);
+        return new Config(mode, filter, TracerSelection.DEFAULTS, OutputOptions.DEFAULTS, DiagOptions.DEFAULTS, 0,
+                Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET);
     }
 }

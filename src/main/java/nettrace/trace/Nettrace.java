@@ -4,12 +4,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.config.Config;
-import nettrace.config.Mode;
 import nettrace.lifecycle.LifecycleTracker;
+import nettrace.output.DiagnosisPrinter;
 import nettrace.output.LifePrinter;
+import nettrace.diag.Diagnosis;
+import nettrace.diag.DiagnosisSink;
+import nettrace.diag.DropAdvice;
 import nettrace.event.EventSink;
 import nettrace.kernel.Btf;
 import nettrace.kernel.DropReasons;
@@ -20,6 +24,7 @@ import nettrace.output.BasicOutput;
 import nettrace.output.Console;
 import nettrace.output.EventFormatter;
 import nettrace.probe.ProbeSet;
+import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
 import nettrace.tracer.AttachPlanner;
 import nettrace.tracer.FunctionScan;
@@ -68,7 +73,7 @@ public final class Nettrace {
         }
         KernelFeatures features = KernelFeatures.probe(btf, symbols);
         timer.mark("feature probes");
-        AttachPlan plan = new AttachPlanner(btf, symbols, features).plan(selected, config.output().returnValues());
+        AttachPlan plan = new AttachPlanner(btf, symbols, features).plan(selected, config.wantsReturnValues());
         timer.mark("plan");
         report(plan, config, console);
         if (plan.planned().isEmpty()) {
@@ -85,13 +90,42 @@ public final class Nettrace {
             if (probes.attached().isEmpty()) {
                 throw new NettraceException("no tracer could be attached: " + probes.failures().getFirst().reason());
             }
-            EventFormatter formatter = new EventFormatter(plan, DropReasons.fromBtf(btf), () -> symbols,
-                    config.output().detail(), config.output().date(), config.output().returnValues());
-            EventSink sink = config.mode() == Mode.BASIC ? new BasicOutput(console, formatter)
-                    : new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny()),
-                            config.count());
-            return new TraceLoop(config, probes, sink, console, stop).run();
+            return new TraceLoop(config, probes, sink(config, plan, btf, symbols, console, stop), console, stop).run();
         }
+    }
+
+    /** The consumer of this mode's events. */
+    private static EventSink sink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
+            StopSignal stop) {
+        DropReasons dropReasons = DropReasons.fromBtf(btf);
+        EventFormatter formatter = new EventFormatter(plan, dropReasons, () -> symbols, config.output().detail(),
+                config.output().date(), config.wantsReturnValues());
+        return switch (config.mode()) {
+            case BASIC -> new BasicOutput(console, formatter);
+            case LIFECYCLE -> new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny()),
+                    config.count());
+            case DIAG -> {
+                Optional<String> netfilterMissing = netfilterDetailMissing(plan);
+                netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
+                        + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
+                        + " reasons"));
+                Diagnosis diagnosis = new Diagnosis(plan, dropReasons, btf.enumValues("sk_rst_reason"),
+                        () -> symbols, DropAdvice.load(), netfilterMissing);
+                yield new LifecycleTracker(new DiagnosisSink(diagnosis, new DiagnosisPrinter(console, formatter),
+                        config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
+            }
+        };
+    }
+
+    /** Why the netfilter analyzers cannot run in this plan, if they cannot. */
+    private static Optional<String> netfilterDetailMissing(AttachPlan plan) {
+        boolean planned = plan.planned().stream().anyMatch(p -> p.tracer().analyzer() == Analyzer.NF);
+        if (planned) {
+            return Optional.empty();
+        }
+        return plan.unavailable().stream().filter(u -> u.tracer().analyzer() == Analyzer.NF).findFirst()
+                .map(u -> "nf_hook_slow cannot be traced on this kernel (" + u.reason() + ")")
+                .or(() -> Optional.of("no netfilter tracer is selected"));
     }
 
     /** Names given to --trace-matcher/--trace-free must be tracers of this run. */

@@ -1,0 +1,73 @@
+package nettrace.output;
+
+import nettrace.diag.DiagnosedLife;
+import nettrace.diag.DiagnosisSink;
+import nettrace.diag.Finding;
+
+/** --diag output: the life's block with each finding on its event, then the analysis (SPEC §3). */
+public final class DiagnosisPrinter implements DiagnosisSink.Printer {
+    private static final String INDENT = "    ";
+    private static final String BODY = "        ";
+
+    private final Console console;
+    private final EventFormatter formatter;
+    private final StringBuilder line = new StringBuilder(256);
+
+    public DiagnosisPrinter(Console console, EventFormatter formatter) {
+        this.console = console;
+        this.formatter = formatter;
+    }
+
+    @Override
+    public void print(DiagnosedLife diagnosed, boolean last) {
+        console.line(LifePrinter.header(diagnosed.life()));
+        for (DiagnosedLife.Entry entry : diagnosed.entries()) {
+            line.setLength(0);
+            formatter.append(line, entry.event());
+            entry.finding().ifPresent(finding -> line.append(" *").append(finding.message()).append('*'));
+            console.line(line);
+        }
+        if (diagnosed.hasProblem()) {
+            analysis(diagnosed);
+        }
+        if (last) {
+            console.line("analysis finished!");
+        } else if (!diagnosed.hasProblem()) {
+            console.line("this is a good packet!");
+        }
+        console.line("");
+    }
+
+    private void analysis(DiagnosedLife diagnosed) {
+        console.line("---------------- ANALYSIS RESULT ---------------------");
+        int number = 0;
+        for (DiagnosedLife.Entry entry : diagnosed.entries()) {
+            if (entry.finding().isEmpty() || !entry.finding().get().isProblem()) {
+                continue;
+            }
+            Finding finding = entry.finding().get();
+            number++;
+            console.line("[" + number + "] " + finding.level() + " happens in " + entry.tracer() + "("
+                    + entry.group() + "):");
+            console.line(BODY + finding.message());
+            for (Finding.Detail detail : finding.details()) {
+                if (detail.lines().size() > 1) {
+                    console.line("");
+                }
+                console.line(INDENT + detail.title() + ":");
+                detail.lines().forEach(text -> console.line(BODY + text));
+            }
+            finding.advice().ifPresent(advice -> {
+                console.line("");
+                console.line(INDENT + "fix advice:");
+                console.line(BODY + advice);
+            });
+            console.line("");
+        }
+    }
+
+    @Override
+    public void flush() {
+        console.flush();
+    }
+}
