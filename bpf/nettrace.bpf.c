@@ -501,6 +501,22 @@ int tp_net_dev_xmit(u64 *ctx)
 	return 0;
 }
 
+/* tcp:tcp_send_reset(sk, skb[, reason]): the skb that caused the reset, and why (6.10+) */
+SEC("tp_btf")
+int tp_tcp_send_reset(u64 *ctx)
+{
+	struct nt_event *e = build_event((struct sk_buff *)ctx[1], placeholder_tracer(), true);
+
+	if (!e)
+		return 0;
+	if (bpf_core_type_exists(enum sk_rst_reason)) {
+		e->ret = (u32)ctx[2];
+		e->flags |= EVENT_REASON;
+	}
+	submit(e);
+	return 0;
+}
+
 /* ---- kernel functions through fentry/fexit: skb at argument N ---- */
 
 #define FENTRY_SKB(n)								\

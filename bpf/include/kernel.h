@@ -85,4 +85,9 @@ enum skb_drop_reason {
 	SKB_DROP_REASON_NOT_SPECIFIED = 2,
 };
 
+/* Likewise: tcp_send_reset carries a reset reason since 6.10. */
+enum sk_rst_reason {
+	SK_RST_REASON_NOT_SPECIFIED = 0,
+};
+
 #endif
