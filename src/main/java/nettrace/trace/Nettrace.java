@@ -42,11 +42,11 @@ public final class Nettrace {
     }
 
     public static int run(Config config, Console console) {
-        return run(config, console, new StopSignal().onSignals());
+        return run(config, console, new RunControl().onSignals());
     }
 
     /** Runs until stop fires (or a count, duration or command ends it); returns the exit code. */
-    public static int run(Config config, Console console, StopSignal stop) {
+    public static int run(Config config, Console console, RunControl stop) {
         PhaseTimer timer = new PhaseTimer();
         TracerTree tree = TracerTree.load();
         if (config.tracers().listTree()) {
@@ -96,7 +96,7 @@ public final class Nettrace {
 
     /** The consumer of this mode's events. */
     private static EventSink sink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
-            StopSignal stop) {
+            RunControl stop) {
         DropReasons dropReasons = DropReasons.fromBtf(btf);
         EventFormatter formatter = new EventFormatter(plan, dropReasons, () -> symbols, config.output().detail(),
                 config.output().date(), config.wantsReturnValues());

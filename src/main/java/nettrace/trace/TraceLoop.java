@@ -20,10 +20,10 @@ final class TraceLoop {
     private final ProbeSet probes;
     private final EventSink sink;
     private final Console console;
-    private final StopSignal stop;
+    private final RunControl stop;
     private long events;
 
-    TraceLoop(Config config, ProbeSet probes, EventSink sink, Console console, StopSignal stop) {
+    TraceLoop(Config config, ProbeSet probes, EventSink sink, Console console, RunControl stop) {
         this.config = config;
         this.probes = probes;
         this.sink = sink;
@@ -43,6 +43,7 @@ final class TraceLoop {
         };
         RingBuffer ring = probes.events();
         console.lineNow("begin trace...");
+        stop.markBegun();
         Process command = startCommand();
         long deadline = config.duration().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
         while (!stop.stopped()) {

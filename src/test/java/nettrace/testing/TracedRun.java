@@ -12,7 +12,7 @@ import nettrace.cli.NettraceCommand;
 import nettrace.config.Config;
 import nettrace.output.Console;
 import nettrace.trace.Nettrace;
-import nettrace.trace.StopSignal;
+import nettrace.trace.RunControl;
 import picocli.CommandLine;
 
 /**
@@ -25,7 +25,7 @@ public final class TracedRun implements AutoCloseable {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final StopSignal stop = new StopSignal();
+    private final RunControl stop = new RunControl();
     private final CompletableFuture<Integer> exit;
 
     private TracedRun(Config config) {

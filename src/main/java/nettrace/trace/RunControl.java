@@ -4,17 +4,19 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Why and when tracing stops: a signal, the count, the duration, the command's exit, a closed
- * stdout or the diagnosis' first error. The first reason wins.
+ * The life of a run as other threads see it: when tracing has begun (everything attached),
+ * and why and when it stops (a signal, the count, the duration, the command's exit, a closed
+ * stdout or the diagnosis' first error; the first reason wins).
  */
-public final class StopSignal {
+public final class RunControl {
     private volatile String reason;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch begun = new CountDownLatch(1);
 
     private static final java.util.List<String> SIGNALS = java.util.List.of("INT", "TERM", "HUP");
 
     /** Makes SIGINT, SIGTERM and SIGHUP stop the run (and not the JVM), so everything is detached. */
-    public StopSignal onSignals() {
+    public RunControl onSignals() {
         for (String name : SIGNALS) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop("SIG" + signal.getName()));
@@ -42,7 +44,17 @@ public final class StopSignal {
         return reason;
     }
 
-    boolean await(long millis) throws InterruptedException {
+    /** Waits up to millis for the run to stop; true if it did. */
+    public boolean awaitStop(long millis) throws InterruptedException {
         return stopped.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    void markBegun() {
+        begun.countDown();
+    }
+
+    /** Waits up to millis for every program to be attached; true if they are. */
+    public boolean awaitBegin(long millis) throws InterruptedException {
+        return begun.await(millis, TimeUnit.MILLISECONDS) && !stopped();
     }
 }
