@@ -411,10 +411,22 @@ static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tra
 	return e;
 }
 
+/* Sends an event; the netfilter extension only when there is one, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
 {
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	u64 size = e->flags & EVENT_NETFILTER ? sizeof(*e) : NT_EVENT_BASE_SIZE;
+
+	if (bpf_ringbuf_output(&events, e, size, 0))
 		count(STAT_EVENTS_LOST);
+}
+
+/* Keeps an event until its function returns (see on_return). */
+static __always_inline int wait_for_return(struct nt_event *e, u64 tracer)
+{
+	struct pending_key key = { .tid = bpf_get_current_pid_tgid(), .tracer = tracer };
+
+	bpf_map_update_elem(&pending, &key, e, BPF_ANY);
+	return 0;
 }
 
 /* A hit on an skb: reported now, or (when the tracer needs its return value) at exit. */
@@ -424,12 +436,8 @@ static __always_inline int on_entry(struct sk_buff *skb, u64 tracer, bool direct
 
 	if (!e)
 		return 0;
-	if (wait_for_ret) {
-		struct pending_key key = { .tid = bpf_get_current_pid_tgid(), .tracer = tracer };
-
-		bpf_map_update_elem(&pending, &key, e, BPF_ANY);
-		return 0;
-	}
+	if (wait_for_ret)
+		return wait_for_return(e, tracer);
 	submit(e);
 	return 0;
 }
@@ -456,6 +464,103 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 	bpf_map_delete_elem(&pending, &key);
 	return 0;
 }
+
+/* ---- netfilter: where a verdict is made, and by which table and chain ---- */
+
+/* nf_hook_slow(skb, state, entries, index): the hook, the family and the functions registered there */
+static __always_inline int netfilter_hook(struct sk_buff *skb, struct nf_hook_state *state,
+					  struct nf_hook_entries *entries, u64 tracer, bool direct)
+{
+	struct nt_event *e = build_event(skb, tracer, direct);
+	u16 count;
+
+	if (!e)
+		return 0;
+	e->nf.source = NF_SOURCE_HOOK;
+	e->nf.hook = BPF_CORE_READ(state, hook);
+	e->nf.pf = BPF_CORE_READ(state, pf);
+	count = BPF_CORE_READ(entries, num_hook_entries);
+	e->nf.hook_count = count > NF_HOOKS_MAX ? NF_HOOKS_MAX : count;
+#pragma unroll
+	for (int i = 0; i < NF_HOOKS_MAX; i++) {
+		if (i >= count)
+			break;
+		e->nf.hooks[i] = (u64)BPF_CORE_READ(entries, hooks[i].hook);
+	}
+	e->flags |= EVENT_NETFILTER;
+	return wait_for_return(e, tracer);
+}
+
+/* ipt_do_table: the iptables (legacy) table; its chain follows from the hook */
+static __always_inline int netfilter_iptables(struct sk_buff *skb, struct nf_hook_state *state,
+					      struct xt_table *table, u64 tracer, bool direct)
+{
+	struct nt_event *e = build_event(skb, tracer, direct);
+
+	if (!e)
+		return 0;
+	e->nf.source = NF_SOURCE_IPTABLES;
+	e->nf.hook = BPF_CORE_READ(state, hook);
+	e->nf.pf = BPF_CORE_READ(state, pf);
+	e->nf.hook_count = 0;
+	bpf_probe_read_kernel_str(e->nf.table, sizeof(e->nf.table), &table->name);
+	e->nf.chain[0] = 0;
+	e->flags |= EVENT_NETFILTER;
+	return wait_for_return(e, tracer);
+}
+
+/* nft_do_chain(pkt, chain): the nftables (or iptables-nft) table and base chain */
+static __always_inline int netfilter_nftables(struct nft_pktinfo *pkt, struct nft_chain *chain, u64 tracer)
+{
+	struct nf_hook_state *state = (struct nf_hook_state *)BPF_CORE_READ(pkt, state);
+	struct nt_event *e = build_event(BPF_CORE_READ(pkt, skb), tracer, false);
+
+	if (!e)
+		return 0;
+	e->nf.source = NF_SOURCE_NFTABLES;
+	e->nf.hook = BPF_CORE_READ(state, hook);
+	e->nf.pf = BPF_CORE_READ(state, pf);
+	e->nf.hook_count = 0;
+	bpf_probe_read_kernel_str(e->nf.table, sizeof(e->nf.table), BPF_CORE_READ(chain, table, name));
+	bpf_probe_read_kernel_str(e->nf.chain, sizeof(e->nf.chain), BPF_CORE_READ(chain, name));
+	e->flags |= EVENT_NETFILTER;
+	return wait_for_return(e, tracer);
+}
+
+/* Entry programs of the netfilter functions: {fentry,kprobe}_wait_<function>_<skb argument>. */
+#define NETFILTER_PROGRAMS(function, skb_arg, call_fentry, call_kprobe)		\
+SEC("fentry")									\
+int fentry_wait_##function##_##skb_arg(u64 *ctx)				\
+{										\
+	u64 tracer = placeholder_tracer();					\
+										\
+	return call_fentry;							\
+}										\
+SEC("kprobe")									\
+int kprobe_wait_##function##_##skb_arg(struct pt_regs *ctx)			\
+{										\
+	u64 tracer = bpf_get_attach_cookie(ctx);				\
+										\
+	return call_kprobe;							\
+}
+
+NETFILTER_PROGRAMS(nf_hook_slow, 0,
+	netfilter_hook((void *)ctx[0], (void *)ctx[1], (void *)ctx[2], tracer, true),
+	netfilter_hook((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx),
+		       tracer, false))
+/* before 5.16: ipt_do_table(skb, state, table) */
+NETFILTER_PROGRAMS(ipt_do_table, 0,
+	netfilter_iptables((void *)ctx[0], (void *)ctx[1], (void *)ctx[2], tracer, true),
+	netfilter_iptables((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx),
+			   tracer, false))
+/* since 5.16: ipt_do_table(table, skb, state) */
+NETFILTER_PROGRAMS(ipt_do_table, 1,
+	netfilter_iptables((void *)ctx[1], (void *)ctx[2], (void *)ctx[0], tracer, true),
+	netfilter_iptables((void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx), (void *)PT_REGS_PARM1(ctx),
+			   tracer, false))
+NETFILTER_PROGRAMS(nft_do_chain, 0,
+	netfilter_nftables((void *)ctx[0], (void *)ctx[1], tracer),
+	netfilter_nftables((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), tracer))
 
 /* ---- tracepoints (tp_btf): skb at argument N ---- */
 

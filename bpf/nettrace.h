@@ -32,6 +32,7 @@ enum event_flag {
 	EVENT_REASON    = 1 << 3, /* ret holds a kfree_skb drop reason, arg the location */
 	EVENT_NO_PACKET = 1 << 4, /* headers could not be located */
 	EVENT_CLONE     = 1 << 5, /* arg is the clone this function returned */
+	EVENT_NETFILTER = 1 << 6, /* the netfilter extension follows the event */
 };
 
 struct nt_config {
@@ -77,6 +78,26 @@ struct nt_packet {
 	__u16 pad;
 };
 
+#define NF_HOOKS_MAX 8
+
+/* What the netfilter analyzers add to an event (sent only with EVENT_NETFILTER). */
+struct nt_netfilter {
+	__u8  hook;           /* NF_INET_PRE_ROUTING... */
+	__u8  pf;             /* NFPROTO_IPV4... */
+	__u8  hook_count;     /* entries in hooks (nf_hook_slow) */
+	__u8  source;         /* enum netfilter_source */
+	__u32 pad;
+	char  table[32];      /* iptables table, or nftables table */
+	char  chain[32];      /* nftables chain (iptables chains follow from the hook) */
+	__u64 hooks[NF_HOOKS_MAX]; /* hook functions registered at this hook (nf_hook_slow) */
+};
+
+enum netfilter_source {
+	NF_SOURCE_HOOK     = 1, /* nf_hook_slow */
+	NF_SOURCE_IPTABLES = 2, /* ipt_do_table */
+	NF_SOURCE_NFTABLES = 3, /* nft_do_chain */
+};
+
 struct nt_event {
 	__u64 ts;             /* bpf_ktime_get_ns */
 	__u64 skb;
@@ -92,7 +113,11 @@ struct nt_event {
 	char  comm[16];
 	char  ifname[16];
 	struct nt_packet pkt;
+	struct nt_netfilter nf;  /* sent only with EVENT_NETFILTER */
 };
+
+/* The size of an event without its extension. */
+#define NT_EVENT_BASE_SIZE (__builtin_offsetof(struct nt_event, nf))
 
 /* Slots of the per-CPU stats array. */
 enum stat {

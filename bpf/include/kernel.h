@@ -78,6 +78,40 @@ struct sk_buff {
 	unsigned char *data;
 };
 
+/* netfilter: the hook and family of nf_hook_slow, and what iptables and nftables name */
+struct nf_hook_state {
+	u8 hook;
+	u8 pf;
+};
+
+struct nf_hook_entry {
+	void *hook;
+	void *priv;
+};
+
+struct nf_hook_entries {
+	u16 num_hook_entries;
+	struct nf_hook_entry hooks[0];
+};
+
+struct xt_table {
+	const char name[32];
+};
+
+struct nft_pktinfo {
+	struct sk_buff *skb;
+	const struct nf_hook_state *state;
+};
+
+struct nft_table {
+	char *name;
+};
+
+struct nft_chain {
+	struct nft_table *table;
+	char *name;
+};
+
 #pragma clang attribute pop
 
 /* Only its existence is asked (bpf_core_type_exists): kernels before 5.17 have no drop reasons. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import nettrace.event.Netfilter;
 import nettrace.event.SkbEvent;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
@@ -27,19 +28,23 @@ public final class Diagnosis {
     private final Supplier<KernelSymbols> symbols;
     private final DropAdvice advice;
     private final Optional<String> netfilterDetailMissing;
+    private final boolean listHooks;
 
     /**
      * @param resetReasons           the kernel's enum sk_rst_reason, empty on kernels without it
      * @param netfilterDetailMissing why netfilter tables, chains and hooks cannot be shown, if so
+     * @param listHooks              name the hook functions registered where netfilter dropped (--hooks)
      */
     public Diagnosis(AttachPlan plan, DropReasons dropReasons, Map<Long, String> resetReasons,
-            Supplier<KernelSymbols> symbols, DropAdvice advice, Optional<String> netfilterDetailMissing) {
+            Supplier<KernelSymbols> symbols, DropAdvice advice, Optional<String> netfilterDetailMissing,
+            boolean listHooks) {
         this.plan = plan;
         this.dropReasons = dropReasons;
         this.resetReasons = resetReasons;
         this.symbols = symbols;
         this.advice = advice;
         this.netfilterDetailMissing = netfilterDetailMissing;
+        this.listHooks = listHooks;
     }
 
     public DiagnosedLife diagnose(SkbLife life) {
@@ -56,7 +61,18 @@ public final class Diagnosis {
             return Optional.of(drop(tracer, event));
         }
         Optional<Rule> rule = tracer.rules().stream().filter(r -> holds(r, event)).findFirst();
-        return rule.map(r -> new Finding(r.level(), message(tracer, r, event), r.advice(), List.of()));
+        return rule.map(r -> new Finding(r.level(), message(tracer, r, event), r.advice(), netfilterDetails(event)));
+    }
+
+    /** For a drop at a netfilter hook: the hook functions registered there (--hooks). */
+    private List<Finding.Detail> netfilterDetails(SkbEvent event) {
+        if (!listHooks || !event.hasNetfilter() || event.netfilter().hooks().isEmpty()) {
+            return List.of();
+        }
+        KernelSymbols kernel = symbols.get();
+        List<String> names = event.netfilter().hooks().stream()
+                .map(address -> kernel.functionAt(address).orElse(kernel.describe(address))).toList();
+        return List.of(new Finding.Detail("following hook functions are blamed", names));
     }
 
     private static boolean holds(Rule rule, SkbEvent event) {
@@ -67,6 +83,11 @@ public final class Diagnosis {
     }
 
     private String message(Tracer tracer, Rule rule, SkbEvent event) {
+        if (event.hasNetfilter() && event.netfilter().source() != Netfilter.Source.HOOK) {
+            Netfilter nf = event.netfilter();
+            String chain = nf.source() == Netfilter.Source.IPTABLES ? nf.iptablesChain() : nf.chain();
+            return rule.message() + " (table " + nf.table() + ", chain " + chain + ")";
+        }
         if (tracer.analyzer() == Analyzer.RESET && event.hasDropReason()) {
             String reason = resetReasons.getOrDefault(event.result(), "reason " + event.result());
             return rule.message() + " (reason: " + reason.replaceFirst("^SK_RST_REASON_", "") + ")";

@@ -14,21 +14,41 @@ public final class EventDecoder {
         this.withNames = withNames;
     }
 
-    public SkbEvent decode(ByteBuffer data, int at) {
+    /** Decodes the record of `length` bytes at `at`. */
+    public SkbEvent decode(ByteBuffer data, int at, int length) {
+        int flags = Short.toUnsignedInt(data.getShort(at + FLAGS));
+        boolean netfilter = (flags & SkbEvent.NETFILTER) != 0 && length >= SIZE_WITH_NETFILTER;
         return new SkbEvent(
                 data.getLong(at + TS),
                 data.getLong(at + SKB),
                 data.getLong(at + ARG),
                 data.getLong(at + RET),
                 data.getInt(at + TRACER),
-                Short.toUnsignedInt(data.getShort(at + FLAGS)),
+                flags,
                 Short.toUnsignedInt(data.getShort(at + CPU)),
                 data.getInt(at + PID),
                 data.getInt(at + NETNS),
                 data.getInt(at + IFINDEX),
                 withNames ? cString(data, at + COMM, 16) : "",
                 withNames ? cString(data, at + IFNAME, 16) : "",
-                decodePacket(data, at + PKT));
+                decodePacket(data, at + PKT),
+                netfilter ? decodeNetfilter(data, at + NF) : null);
+    }
+
+    static Netfilter decodeNetfilter(ByteBuffer data, int at) {
+        int count = Math.min(Byte.toUnsignedInt(data.get(at + NF_HOOK_COUNT)), NF_HOOKS_MAX);
+        Long[] hooks = new Long[count];
+        for (int i = 0; i < count; i++) {
+            hooks[i] = data.getLong(at + NF_HOOKS + 8 * i);
+        }
+        Netfilter.Source source = switch (data.get(at + NF_SOURCE)) {
+            case 2 -> Netfilter.Source.IPTABLES;
+            case 3 -> Netfilter.Source.NFTABLES;
+            default -> Netfilter.Source.HOOK;
+        };
+        return new Netfilter(source, Byte.toUnsignedInt(data.get(at + NF_HOOK)),
+                Byte.toUnsignedInt(data.get(at + NF_PF)), cString(data, at + NF_TABLE, 32),
+                cString(data, at + NF_CHAIN, 32), java.util.List.of(hooks));
     }
 
     static Packet decodePacket(ByteBuffer data, int at) {

@@ -8,7 +8,10 @@ public final class EventLayout {
     private EventLayout() {
     }
 
+    /** The event without its netfilter extension (NT_EVENT_BASE_SIZE). */
     public static final int SIZE = 160;
+    /** With the extension: struct nt_event. */
+    public static final int SIZE_WITH_NETFILTER = 296;
     public static final int TS = 0;
     public static final int SKB = 8;
     public static final int ARG = 16;
@@ -22,6 +25,7 @@ public final class EventLayout {
     public static final int COMM = 56;
     public static final int IFNAME = 72;
     public static final int PKT = 88;
+    public static final int NF = 160;
 
     public static final int PACKET_SIZE = 68;
     public static final int PKT_SADDR = 0;
@@ -41,4 +45,13 @@ public final class EventLayout {
     public static final int PKT_ICMP_SEQ = 56;
     public static final int PKT_ARP_OP = 58;
     public static final int PKT_HWADDR = 60;
+
+    public static final int NF_HOOK = 0;
+    public static final int NF_PF = 1;
+    public static final int NF_HOOK_COUNT = 2;
+    public static final int NF_SOURCE = 3;
+    public static final int NF_TABLE = 8;
+    public static final int NF_CHAIN = 40;
+    public static final int NF_HOOKS = 72;
+    public static final int NF_HOOKS_MAX = 8;
 }

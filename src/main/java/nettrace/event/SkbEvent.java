@@ -12,6 +12,7 @@ package nettrace.event;
  * @param netns     network namespace inode, 0 when unknown
  * @param command   task name, empty unless details were asked for
  * @param interfaceName device name, empty unless details were asked for
+ * @param netfilter what a netfilter analyzer saw, or null for other events
  */
 public record SkbEvent(
         long timestamp,
@@ -26,13 +27,15 @@ public record SkbEvent(
         int interfaceIndex,
         String command,
         String interfaceName,
-        Packet packet) {
+        Packet packet,
+        Netfilter netfilter) {
 
     public static final int HAS_RETURN = 1;
     public static final int LIFE_NEW = 1 << 1;
     public static final int LIFE_END = 1 << 2;
     public static final int HAS_REASON = 1 << 3;
     public static final int CLONE = 1 << 5;
+    public static final int NETFILTER = 1 << 6;
 
     public boolean hasReturnValue() {
         return (flags & HAS_RETURN) != 0;
@@ -45,6 +48,10 @@ public record SkbEvent(
     /** True when argument() is a clone of this skb that the traced function returned. */
     public boolean madeClone() {
         return (flags & CLONE) != 0;
+    }
+
+    public boolean hasNetfilter() {
+        return netfilter != null;
     }
 
     public boolean startsLife() {

@@ -22,11 +22,15 @@ public final class KernelSymbols {
     private final String[] names;
     /** plain name -> the names present for it: itself and/or clones like name.constprop.0 */
     private final Map<String, List<String>> variants;
+    /** symbol -> the module it belongs to, for symbols of modules only */
+    private final Map<String, String> modules;
 
-    private KernelSymbols(long[] addresses, String[] names, Map<String, List<String>> variants) {
+    private KernelSymbols(long[] addresses, String[] names, Map<String, List<String>> variants,
+            Map<String, String> modules) {
         this.addresses = addresses;
         this.names = names;
         this.variants = variants;
+        this.modules = modules;
     }
 
     public static KernelSymbols read() {
@@ -44,6 +48,7 @@ public final class KernelSymbols {
         String[] names = new String[capacity];
         int count = 0;
         Map<String, List<String>> variants = new HashMap<>();
+        Map<String, String> modules = new HashMap<>();
         int lineStart = 0;
         int length = text.length();
         while (lineStart < length) {
@@ -61,6 +66,10 @@ public final class KernelSymbols {
                         nameEnd++;
                     }
                     String name = text.substring(nameStart, nameEnd);
+                    int module = text.indexOf('[', nameEnd, lineEnd);
+                    if (module >= 0 && module < lineEnd) {
+                        modules.put(name, text.substring(module + 1, text.indexOf(']', module)));
+                    }
                     if (count == addresses.length) {
                         addresses = Arrays.copyOf(addresses, count * 2);
                         names = Arrays.copyOf(names, count * 2);
@@ -93,7 +102,7 @@ public final class KernelSymbols {
             sortedAddresses[i] = addresses[order[i]];
             sortedNames[i] = names[order[i]];
         }
-        return new KernelSymbols(sortedAddresses, sortedNames, variants);
+        return new KernelSymbols(sortedAddresses, sortedNames, variants, modules);
     }
 
     /** "ip_rcv_core.isra.0" -> "ip_rcv_core": the name before the first compiler suffix. */
@@ -118,6 +127,11 @@ public final class KernelSymbols {
             return Optional.of(function);
         }
         return known.size() == 1 ? Optional.of(known.getFirst()) : Optional.empty();
+    }
+
+    /** The module a symbol belongs to; empty for the kernel's own (vmlinux) symbols. */
+    public java.util.Optional<String> module(String symbol) {
+        return java.util.Optional.ofNullable(modules.get(symbol));
     }
 
     /** Every symbol present for a function: itself and its clones. */

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import nettrace.event.Netfilter;
 import nettrace.event.SkbEvent;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
@@ -99,6 +100,18 @@ public final class EventFormatter {
         line.append(micros);
     }
 
+    /** "*ipv4 in chain: PRE_ROUTING*", "*iptables table:filter, chain:FORWARD*", ... */
+    public static void appendNetfilter(StringBuilder line, Netfilter netfilter) {
+        switch (netfilter.source()) {
+            case HOOK -> line.append(" *").append(netfilter.familyName()).append(" in chain: ")
+                    .append(netfilter.hookName()).append('*');
+            case IPTABLES -> line.append(" *iptables table:").append(netfilter.table()).append(", chain:")
+                    .append(netfilter.iptablesChain()).append('*');
+            case NFTABLES -> line.append(" *nftables table:").append(netfilter.table()).append(", chain:")
+                    .append(netfilter.chain()).append('*');
+        }
+    }
+
     private void appendAnnotations(StringBuilder line, SkbEvent event, Tracer tracer) {
         if (event.hasDropReason() || tracer.analyzer() == Analyzer.DROP) {
             line.append(" *reason: ");
@@ -109,6 +122,9 @@ public final class EventFormatter {
             line.append('*');
         } else if (event.hasReturnValue() && (returnValues || tracer.analyzer() == Analyzer.RET)) {
             line.append(" *return: ").append(event.result()).append('*');
+        }
+        if (event.hasNetfilter()) {
+            appendNetfilter(line, event.netfilter());
         }
         if (event.madeClone()) {
             line.append(" *packet is cloned*");

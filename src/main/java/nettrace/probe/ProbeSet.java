@@ -17,6 +17,7 @@ import nettrace.libbpf.BpfLink;
 import nettrace.libbpf.BpfMap;
 import nettrace.libbpf.BpfObject;
 import nettrace.libbpf.BpfProgram;
+import nettrace.libbpf.KernelBtfObjects;
 import nettrace.libbpf.LoadedProgram;
 import nettrace.libbpf.RingBuffer;
 import nettrace.tracer.AttachPlan;
@@ -39,6 +40,7 @@ public final class ProbeSet implements AutoCloseable {
     private final BpfObject object;
     private final List<LoadedProgram> clones = new ArrayList<>();
     private final List<BpfLink> links = new ArrayList<>();
+    private final KernelBtfObjects moduleBtfs = new KernelBtfObjects();
     private final List<Failure> failures = new ArrayList<>();
     private final List<AttachPlan.Planned> attached = new ArrayList<>();
     private RingBuffer events;
@@ -78,13 +80,18 @@ public final class ProbeSet implements AutoCloseable {
         }
     }
 
+    /**
+     * The BPF template a tracer's entry runs: tp_skb_N or tp_PROGRAM for tracepoints;
+     * {fentry,kprobe}_[wait_]{skb,PROGRAM}_N for functions (N: the skb argument, "wait_": the
+     * event waits for the return value).
+     */
     static String entryTemplate(AttachPlan.Planned planned) {
-        return switch (planned.mechanism()) {
-            case TRACEPOINT -> planned.tracer().program().orElse("tp_skb_" + planned.argument());
-            case FENTRY -> (planned.withReturn() ? "fentry_wait_skb_" : "fentry_skb_") + planned.argument();
-            case KPROBE, KPROBE_MULTI -> (planned.withReturn() ? "kprobe_wait_skb_" : "kprobe_skb_")
-                    + planned.argument();
-        };
+        Optional<String> program = planned.tracer().program();
+        if (planned.mechanism() == Mechanism.TRACEPOINT) {
+            return program.map(name -> "tp_" + name).orElse("tp_skb_" + planned.argument());
+        }
+        String prefix = planned.mechanism() == Mechanism.FENTRY ? "fentry_" : "kprobe_";
+        return prefix + (planned.withReturn() ? "wait_" : "") + program.orElse("skb") + "_" + planned.argument();
     }
 
     static Optional<String> exitTemplate(AttachPlan.Planned planned) {
@@ -157,7 +164,8 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private void attachClone(String template, AttachPlan.Planned planned, long identity) {
-        LoadedProgram clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), 0,
+        int btfObject = planned.btfModule().map(moduleBtfs::fd).orElse(0);
+        LoadedProgram clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), btfObject,
                 TracerIdentity.PLACEHOLDER, identity);
         clones.add(clone);
         links.add(clone.attach());
@@ -239,6 +247,7 @@ public final class ProbeSet implements AutoCloseable {
             events.close();
             events = null;
         }
+        moduleBtfs.close();
         object.close();
     }
 }

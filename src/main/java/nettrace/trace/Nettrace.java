@@ -17,6 +17,7 @@ import nettrace.diag.DropAdvice;
 import nettrace.event.EventSink;
 import nettrace.kernel.Btf;
 import nettrace.kernel.DropReasons;
+import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
 import nettrace.libbpf.LibbpfLog;
@@ -73,7 +74,8 @@ public final class Nettrace {
         }
         KernelFeatures features = KernelFeatures.probe(btf, symbols);
         timer.mark("feature probes");
-        AttachPlan plan = new AttachPlanner(btf, symbols, features).plan(selected, config.wantsReturnValues());
+        AttachPlan plan = new AttachPlanner(new KernelBtf(btf, config.btfPath().isEmpty()), symbols, features)
+                .plan(selected, config.wantsReturnValues());
         timer.mark("plan");
         report(plan, config, console);
         if (plan.planned().isEmpty()) {
@@ -110,7 +112,7 @@ public final class Nettrace {
                         + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
                         + " reasons"));
                 Diagnosis diagnosis = new Diagnosis(plan, dropReasons, btf.enumValues("sk_rst_reason"),
-                        () -> symbols, DropAdvice.load(), netfilterMissing);
+                        () -> symbols, DropAdvice.load(), netfilterMissing, config.diag().hooks());
                 yield new LifecycleTracker(new DiagnosisSink(diagnosis, new DiagnosisPrinter(console, formatter),
                         config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
             }
@@ -146,7 +148,8 @@ public final class Nettrace {
             installLibbpfLog(config, console);
             Btf btf = kernelBtf(config);
             KernelSymbols symbols = KernelSymbols.read();
-            plan = new AttachPlanner(btf, symbols, KernelFeatures.probe(btf, symbols)).plan(tree.all(), false);
+            plan = new AttachPlanner(new KernelBtf(btf, config.btfPath().isEmpty()), symbols,
+                    KernelFeatures.probe(btf, symbols)).plan(tree.all(), false);
         } catch (NettraceException e) {
             notProbed = "not probed: " + e.getMessage();
         }

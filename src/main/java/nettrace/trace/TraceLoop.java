@@ -39,7 +39,7 @@ final class TraceLoop {
                 return;
             }
             events++;
-            sink.accept(decoder.decode(data, offset));
+            sink.accept(decoder.decode(data, offset, length));
         };
         RingBuffer ring = probes.events();
         console.lineNow("begin trace...");

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import nettrace.kernel.Btf;
+import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
 
@@ -12,12 +13,16 @@ import nettrace.kernel.KernelSymbols;
  * kprobe-multi, then kprobe/kretprobe, then the tracer's tracepoint.
  */
 public final class AttachPlanner {
+    private static final String SKB = "struct sk_buff *";
+
+    private final KernelBtf kernelBtf;
     private final Btf btf;
     private final KernelSymbols symbols;
     private final KernelFeatures features;
 
-    public AttachPlanner(Btf btf, KernelSymbols symbols, KernelFeatures features) {
-        this.btf = btf;
+    public AttachPlanner(KernelBtf kernelBtf, KernelSymbols symbols, KernelFeatures features) {
+        this.kernelBtf = kernelBtf;
+        this.btf = kernelBtf.vmlinux();
         this.symbols = symbols;
         this.features = features;
     }
@@ -52,38 +57,55 @@ public final class AttachPlanner {
             reasons.add(String.join("/", tracer.functions()) + " is not in this kernel");
             return Optional.empty();
         }
-        boolean withReturn = tracer.needsReturnValue() || wantReturnValues || tracer.analyzer() == Analyzer.CLONE;
-        String expected = tracer.sockArgument() ? "struct sock *" : "struct sk_buff *";
-        Optional<Integer> btfId = btf.find(symbol.get(), Btf.Kind.FUNC);
+        // a tracer with its own program reads its own argument layout, always with the verdict
+        boolean ownProgram = tracer.program().isPresent();
+        boolean withReturn = ownProgram || tracer.needsReturnValue() || wantReturnValues;
+        String expected = tracer.sockArgument() ? "struct sock *" : SKB;
+        Optional<KernelBtf.Function> described = kernelBtf.function(symbol.get(), symbols);
+        int argument = tracer.argument();
+        if (ownProgram && described.isPresent()) {
+            argument = indexOf(parameters(described.get(), symbol.get()), SKB).orElse(argument);
+        }
         if (features.fentry()) {
-            if (btfId.isEmpty()) {
+            if (described.isEmpty()) {
                 reasons.add("fentry: " + symbol.get() + " has no BTF description");
-            } else if (!argumentHasType(symbol.get(), tracer.argument(), expected)) {
-                reasons.add("fentry: argument " + tracer.argument() + " of " + symbol.get() + " is not " + expected);
+            } else if (!ownProgram && !parameterHasType(described.get(), symbol.get(), argument, expected)) {
+                reasons.add("fentry: argument " + argument + " of " + symbol.get() + " is not " + expected);
             } else {
-                return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.FENTRY, symbol.get(), btfId.get(),
-                        Optional.empty(), tracer.argument(), withReturn));
+                return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.FENTRY, symbol.get(),
+                        described.get().id(), described.get().module(), argument, withReturn));
             }
         } else {
             reasons.add(features.fentryUnavailable().orElseThrow());
         }
         if (features.kprobeMulti()) {
             return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.KPROBE_MULTI, symbol.get(), 0,
-                    Optional.empty(), tracer.argument(), withReturn));
+                    Optional.empty(), argument, withReturn));
         }
         if (features.kprobe()) {
             return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.KPROBE, symbol.get(), 0,
-                    Optional.empty(), tracer.argument(), withReturn));
+                    Optional.empty(), argument, withReturn));
         }
         reasons.add(features.kprobeUnavailable().orElseThrow());
         return Optional.empty();
     }
 
-    private boolean argumentHasType(String function, int index, String expected) {
-        return btf.functionParameters(function)
-                .map(parameters -> index < parameters.size()
-                        && parameters.get(index).typeName().equals(expected))
-                .orElse(false);
+    private static List<Btf.Parameter> parameters(KernelBtf.Function function, String name) {
+        return function.btf().functionParameters(name).orElse(List.of());
+    }
+
+    private static Optional<Integer> indexOf(List<Btf.Parameter> parameters, String type) {
+        for (int i = 0; i < parameters.size(); i++) {
+            if (parameters.get(i).typeName().equals(type)) {
+                return Optional.of(i);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean parameterHasType(KernelBtf.Function function, String name, int index, String expected) {
+        List<Btf.Parameter> parameters = parameters(function, name);
+        return index < parameters.size() && parameters.get(index).typeName().equals(expected);
     }
 
     private Optional<AttachPlan.Planned> planTracepoint(Tracer tracer, int id, List<String> reasons) {
@@ -99,15 +121,8 @@ public final class AttachPlanner {
             reasons.add("tracepoint " + tracer.tracepoint().get() + " is not in this kernel");
             return Optional.empty();
         }
-        String expected = tracer.sockArgument() ? "struct sock *" : "struct sk_buff *";
-        List<Btf.Parameter> parameters = btf.tracepointParameters(name).orElse(List.of());
-        int argument = -1;
-        for (int i = 0; i < parameters.size(); i++) {
-            if (parameters.get(i).typeName().equals(expected)) {
-                argument = i;
-                break;
-            }
-        }
+        String expected = tracer.sockArgument() ? "struct sock *" : SKB;
+        int argument = indexOf(btf.tracepointParameters(name).orElse(List.of()), expected).orElse(-1);
         if (argument < 0) {
             reasons.add("tracepoint " + tracer.tracepoint().get() + " has no " + expected + " argument");
             return Optional.empty();

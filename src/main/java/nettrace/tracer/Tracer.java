@@ -10,7 +10,8 @@ import java.util.Optional;
  * @param argument      index of the function's struct sk_buff * (or struct sock *) argument
  * @param sockArgument  true when that argument is a struct sock *
  * @param tracepoint    "category:name" alternative, when the kernel has one
- * @param program       BPF template for the tracepoint, when it is not the generic one
+ * @param program       BPF program family for a tracer with its own analysis (its argument layout,
+ *                      its extension): tp_PROGRAM, {fentry,kprobe}_wait_PROGRAM_N; empty: the generic one
  * @param modes         the only modes it belongs to (e.g. "sock"); empty means the skb modes
  */
 public record Tracer(
@@ -37,7 +38,7 @@ public record Tracer(
 
     /** True when a rule or the analyzer needs the traced function's return value. */
     public boolean needsReturnValue() {
-        return analyzer == Analyzer.RET || analyzer == Analyzer.CLONE
-                || rules.stream().anyMatch(rule -> !rule.condition().isAny());
+        return analyzer == Analyzer.RET || analyzer == Analyzer.CLONE || analyzer == Analyzer.NF
+                || analyzer == Analyzer.IPTABLE || rules.stream().anyMatch(rule -> !rule.condition().isAny());
     }
 }

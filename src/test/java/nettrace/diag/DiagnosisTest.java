@@ -41,7 +41,7 @@ class DiagnosisTest {
     private static final AttachPlan PLAN = Events.plan(XMIT, XDP, LISTENER, BACKLOG, DROP, RESET);
 
     private final Diagnosis diagnosis = new Diagnosis(PLAN, REASONS, Map.of(2L, "SK_RST_REASON_NO_SOCKET"),
-            () -> SYMBOLS, DropAdvice.load(), Optional.of("kprobes are off"));
+            () -> SYMBOLS, DropAdvice.load(), Optional.of("kprobes are off"), true);
 
     private Optional<Finding> evaluate(Tracer tracer, SkbEvent event) {
         return diagnosis.evaluate(tracer, event);

@@ -32,7 +32,7 @@ class EventDecoderTest {
         data.putShort(pkt + EventLayout.PKT_DPORT, (short) 80);
         data.putInt(pkt + EventLayout.PKT_SEQ, 0xfffffffe);
 
-        SkbEvent event = new EventDecoder(true).decode(data, base);
+        SkbEvent event = new EventDecoder(true).decode(data, base, EventLayout.SIZE);
 
         assertThat(event.timestamp()).isEqualTo(123_456_789_000L);
         assertThat(event.skb()).isEqualTo(0xffff888012345600L);
@@ -53,9 +53,35 @@ class EventDecoderTest {
     }
 
     @Test
+    void decodesTheNetfilterExtensionWhenFlaggedAndPresent() {
+        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE_WITH_NETFILTER).order(ByteOrder.LITTLE_ENDIAN);
+        data.putShort(EventLayout.FLAGS, (short) SkbEvent.NETFILTER);
+        int nf = EventLayout.NF;
+        data.put(nf + EventLayout.NF_SOURCE, (byte) 3);
+        data.put(nf + EventLayout.NF_HOOK, (byte) 2);
+        data.put(nf + EventLayout.NF_PF, (byte) Netfilter.NFPROTO_IPV4);
+        data.put(nf + EventLayout.NF_TABLE, "filter\0".getBytes(StandardCharsets.US_ASCII));
+        data.put(nf + EventLayout.NF_CHAIN, "FORWARD\0".getBytes(StandardCharsets.US_ASCII));
+        data.put(nf + EventLayout.NF_HOOK_COUNT, (byte) 2);
+        data.putLong(nf + EventLayout.NF_HOOKS, 0xffffffffc0a01000L);
+        data.putLong(nf + EventLayout.NF_HOOKS + 8, 0xffffffffc0a02000L);
+
+        Netfilter netfilter = new EventDecoder(false).decode(data, 0, EventLayout.SIZE_WITH_NETFILTER).netfilter();
+
+        assertThat(netfilter.source()).isEqualTo(Netfilter.Source.NFTABLES);
+        assertThat(netfilter.hookName()).isEqualTo("FORWARD");
+        assertThat(netfilter.familyName()).isEqualTo("ipv4");
+        assertThat(netfilter.table()).isEqualTo("filter");
+        assertThat(netfilter.chain()).isEqualTo("FORWARD");
+        assertThat(netfilter.hooks()).containsExactly(0xffffffffc0a01000L, 0xffffffffc0a02000L);
+        assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE).hasNetfilter())
+                .as("a record cut at the base size has no extension").isFalse();
+    }
+
+    @Test
     void namesAreNotDecodedUnlessAskedFor() {
         ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
         data.put(EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
-        assertThat(new EventDecoder(false).decode(data, 0).command()).isEmpty();
+        assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE).command()).isEmpty();
     }
 }

@@ -32,8 +32,23 @@ class EventLayoutTest {
                 .containsEntry("ifindex", (long) EventLayout.IFINDEX)
                 .containsEntry("comm", (long) EventLayout.COMM)
                 .containsEntry("ifname", (long) EventLayout.IFNAME)
-                .containsEntry("pkt", (long) EventLayout.PKT);
-        assertThat(OBJECT.size(OBJECT.find("nt_event", Btf.Kind.STRUCT).orElseThrow())).isEqualTo(EventLayout.SIZE);
+                .containsEntry("pkt", (long) EventLayout.PKT)
+                .containsEntry("nf", (long) EventLayout.NF);
+        assertThat(OBJECT.size(OBJECT.find("nt_event", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(EventLayout.SIZE_WITH_NETFILTER);
+        assertThat(EventLayout.NF).as("the base size is where the extension starts").isEqualTo(EventLayout.SIZE);
+    }
+
+    @Test
+    void netfilterOffsetsMatchTheBpfStruct() {
+        Map<String, Long> c = byteOffsets("nt_netfilter");
+        assertThat(c).containsEntry("hook", (long) EventLayout.NF_HOOK)
+                .containsEntry("pf", (long) EventLayout.NF_PF)
+                .containsEntry("hook_count", (long) EventLayout.NF_HOOK_COUNT)
+                .containsEntry("source", (long) EventLayout.NF_SOURCE)
+                .containsEntry("table", (long) EventLayout.NF_TABLE)
+                .containsEntry("chain", (long) EventLayout.NF_CHAIN)
+                .containsEntry("hooks", (long) EventLayout.NF_HOOKS);
     }
 
     @Test

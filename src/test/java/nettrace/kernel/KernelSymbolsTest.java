@@ -40,8 +40,10 @@ class KernelSymbolsTest {
     }
 
     @Test
-    void moduleSymbolsAreKnownByName() {
+    void moduleSymbolsAreKnownByNameAndModule() {
         assertThat(SYMBOLS.exists("nft_do_chain")).isTrue();
+        assertThat(SYMBOLS.module("nft_do_chain")).contains("nf_tables");
+        assertThat(SYMBOLS.module("ip_rcv")).isEmpty();
         assertThat(SYMBOLS.exists("nf_hook_slow_list")).isTrue();
         assertThat(SYMBOLS.exists("nf_hook")).isFalse();
     }
