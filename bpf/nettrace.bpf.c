@@ -81,6 +81,43 @@ struct {
 	__type(value, u64);
 } stats SEC(".maps");
 
+/* kernel stacks of events whose tracer asks for them (--trace-stack, --drop-stack) */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1);           /* sized by user space when stacks are wanted */
+	__type(key, u32);
+	__uint(value_size, 127 * sizeof(u64));
+} stacks SEC(".maps");
+
+/* --func-stats: hits per tracer id */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_TRACERS);
+	__type(key, u32);
+	__type(value, u64);
+} hits SEC(".maps");
+
+/* --rtt: samples per log2 bucket of microseconds */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RTT_BUCKETS);
+	__type(key, u32);
+	__type(value, u64);
+} rtt_histogram SEC(".maps");
+
+/* --rate-limit: a token bucket per CPU (no lock shared between CPUs) */
+struct token_bucket {
+	u64 last_ns;
+	u64 millitokens;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct token_bucket);
+} rate SEC(".maps");
+
 static __always_inline u64 placeholder_tracer(void)
 {
 	u64 tracer;
@@ -338,11 +375,31 @@ static __always_inline bool context_matches(struct nt_event *e)
 	return true;
 }
 
+static __always_inline void count_hit(u64 tracer)
+{
+	u32 id = (u32)tracer;
+	u64 *value = bpf_map_lookup_elem(&hits, &id);
+
+	if (value)
+		*value += 1;
+}
+
+static __always_inline void fill_common(void *ctx, struct nt_event *e, u64 object, u64 tracer)
+{
+	e->ts = bpf_ktime_get_ns();
+	e->skb = object;
+	e->tracer = (u32)tracer;
+	e->cpu = bpf_get_smp_processor_id();
+	e->arg = 0;
+	e->ret = 0;
+	e->stack_id = (tracer >> 32) & TRACER_STACK ? bpf_get_stackid(ctx, &stacks, 0) : -1;
+}
+
 /*
  * Fills the scratch event for a hit on skb and decides whether it is reported.  Returns
  * NULL when it is not: filtered out, or (lifecycle) not followed and not a matcher.
  */
-static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tracer, bool direct)
+static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *skb, u64 tracer, bool direct)
 {
 	u32 tracer_flags = tracer >> 32;
 	struct life *known = NULL;
@@ -375,6 +432,10 @@ static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tra
 	e->netns = skb_netns(skb, direct);
 	if (!followed && (!context_matches(e) || !packet_matches(&e->pkt)))
 		return NULL;
+	if (CONFIG.mode == MODE_STATS) {
+		count_hit(tracer);
+		return NULL;
+	}
 
 	e->flags = 0;
 	if (CONFIG.mode == MODE_LIFECYCLE) {
@@ -390,12 +451,7 @@ static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tra
 				bpf_map_delete_elem(&lives, &skb);
 		}
 	}
-	e->ts = bpf_ktime_get_ns();
-	e->skb = (u64)skb;
-	e->tracer = (u32)tracer;
-	e->cpu = bpf_get_smp_processor_id();
-	e->arg = 0;
-	e->ret = 0;
+	fill_common(ctx, e, (u64)skb, tracer);
 	{
 		struct net_device *dev = READ(direct, skb, dev);
 
@@ -411,11 +467,35 @@ static __always_inline struct nt_event *build_event(struct sk_buff *skb, u64 tra
 	return e;
 }
 
-/* Sends an event; the netfilter extension only when there is one, to keep records small. */
+/* --rate-limit: true when this CPU's bucket has a token left (refilled at rate_limit per second) */
+static __always_inline bool within_rate(void)
+{
+	u32 zero = 0;
+	struct token_bucket *bucket = bpf_map_lookup_elem(&rate, &zero);
+	u64 now = bpf_ktime_get_ns();
+	u64 burst = (u64)CONFIG.rate_limit * 1000;
+
+	if (!bucket)
+		return true;
+	bucket->millitokens += (now - bucket->last_ns) * CONFIG.rate_limit / 1000000;
+	if (bucket->millitokens > burst)
+		bucket->millitokens = burst;
+	bucket->last_ns = now;
+	if (bucket->millitokens < 1000) {
+		count(STAT_RATE_LIMITED);
+		return false;
+	}
+	bucket->millitokens -= 1000;
+	return true;
+}
+
+/* Sends an event; an extension only when there is one, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
 {
-	u64 size = e->flags & EVENT_NETFILTER ? sizeof(*e) : NT_EVENT_BASE_SIZE;
+	u64 size = e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? sizeof(*e) : NT_EVENT_BASE_SIZE;
 
+	if (CONFIG.rate_limit && !within_rate())
+		return;
 	if (bpf_ringbuf_output(&events, e, size, 0))
 		count(STAT_EVENTS_LOST);
 }
@@ -430,9 +510,9 @@ static __always_inline int wait_for_return(struct nt_event *e, u64 tracer)
 }
 
 /* A hit on an skb: reported now, or (when the tracer needs its return value) at exit. */
-static __always_inline int on_entry(struct sk_buff *skb, u64 tracer, bool direct, bool wait_for_ret)
+static __always_inline int on_entry(void *ctx, struct sk_buff *skb, u64 tracer, bool direct, bool wait_for_ret)
 {
-	struct nt_event *e = build_event(skb, tracer, direct);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct);
 
 	if (!e)
 		return 0;
@@ -468,61 +548,62 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 /* ---- netfilter: where a verdict is made, and by which table and chain ---- */
 
 /* nf_hook_slow(skb, state, entries, index): the hook, the family and the functions registered there */
-static __always_inline int netfilter_hook(struct sk_buff *skb, struct nf_hook_state *state,
+static __always_inline int netfilter_hook(void *ctx, struct sk_buff *skb, struct nf_hook_state *state,
 					  struct nf_hook_entries *entries, u64 tracer, bool direct)
 {
-	struct nt_event *e = build_event(skb, tracer, direct);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct);
 	u16 count;
 
 	if (!e)
 		return 0;
-	e->nf.source = NF_SOURCE_HOOK;
-	e->nf.hook = BPF_CORE_READ(state, hook);
-	e->nf.pf = BPF_CORE_READ(state, pf);
+	e->ext.nf.source = NF_SOURCE_HOOK;
+	e->ext.nf.hook = BPF_CORE_READ(state, hook);
+	e->ext.nf.pf = BPF_CORE_READ(state, pf);
 	count = BPF_CORE_READ(entries, num_hook_entries);
-	e->nf.hook_count = count > NF_HOOKS_MAX ? NF_HOOKS_MAX : count;
+	e->ext.nf.hook_count = count > NF_HOOKS_MAX ? NF_HOOKS_MAX : count;
 #pragma unroll
 	for (int i = 0; i < NF_HOOKS_MAX; i++) {
 		if (i >= count)
 			break;
-		e->nf.hooks[i] = (u64)BPF_CORE_READ(entries, hooks[i].hook);
+		e->ext.nf.hooks[i] = (u64)BPF_CORE_READ(entries, hooks[i].hook);
 	}
 	e->flags |= EVENT_NETFILTER;
 	return wait_for_return(e, tracer);
 }
 
 /* ipt_do_table: the iptables (legacy) table; its chain follows from the hook */
-static __always_inline int netfilter_iptables(struct sk_buff *skb, struct nf_hook_state *state,
+static __always_inline int netfilter_iptables(void *ctx, struct sk_buff *skb, struct nf_hook_state *state,
 					      struct xt_table *table, u64 tracer, bool direct)
 {
-	struct nt_event *e = build_event(skb, tracer, direct);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct);
 
 	if (!e)
 		return 0;
-	e->nf.source = NF_SOURCE_IPTABLES;
-	e->nf.hook = BPF_CORE_READ(state, hook);
-	e->nf.pf = BPF_CORE_READ(state, pf);
-	e->nf.hook_count = 0;
-	bpf_probe_read_kernel_str(e->nf.table, sizeof(e->nf.table), &table->name);
-	e->nf.chain[0] = 0;
+	e->ext.nf.source = NF_SOURCE_IPTABLES;
+	e->ext.nf.hook = BPF_CORE_READ(state, hook);
+	e->ext.nf.pf = BPF_CORE_READ(state, pf);
+	e->ext.nf.hook_count = 0;
+	bpf_probe_read_kernel_str(e->ext.nf.table, sizeof(e->ext.nf.table), &table->name);
+	e->ext.nf.chain[0] = 0;
 	e->flags |= EVENT_NETFILTER;
 	return wait_for_return(e, tracer);
 }
 
 /* nft_do_chain(pkt, chain): the nftables (or iptables-nft) table and base chain */
-static __always_inline int netfilter_nftables(struct nft_pktinfo *pkt, struct nft_chain *chain, u64 tracer)
+static __always_inline int netfilter_nftables(void *ctx, struct nft_pktinfo *pkt, struct nft_chain *chain,
+					      u64 tracer)
 {
 	struct nf_hook_state *state = (struct nf_hook_state *)BPF_CORE_READ(pkt, state);
-	struct nt_event *e = build_event(BPF_CORE_READ(pkt, skb), tracer, false);
+	struct nt_event *e = build_event(ctx, BPF_CORE_READ(pkt, skb), tracer, false);
 
 	if (!e)
 		return 0;
-	e->nf.source = NF_SOURCE_NFTABLES;
-	e->nf.hook = BPF_CORE_READ(state, hook);
-	e->nf.pf = BPF_CORE_READ(state, pf);
-	e->nf.hook_count = 0;
-	bpf_probe_read_kernel_str(e->nf.table, sizeof(e->nf.table), BPF_CORE_READ(chain, table, name));
-	bpf_probe_read_kernel_str(e->nf.chain, sizeof(e->nf.chain), BPF_CORE_READ(chain, name));
+	e->ext.nf.source = NF_SOURCE_NFTABLES;
+	e->ext.nf.hook = BPF_CORE_READ(state, hook);
+	e->ext.nf.pf = BPF_CORE_READ(state, pf);
+	e->ext.nf.hook_count = 0;
+	bpf_probe_read_kernel_str(e->ext.nf.table, sizeof(e->ext.nf.table), BPF_CORE_READ(chain, table, name));
+	bpf_probe_read_kernel_str(e->ext.nf.chain, sizeof(e->ext.nf.chain), BPF_CORE_READ(chain, name));
 	e->flags |= EVENT_NETFILTER;
 	return wait_for_return(e, tracer);
 }
@@ -545,22 +626,22 @@ int kprobe_wait_##function##_##skb_arg(struct pt_regs *ctx)			\
 }
 
 NETFILTER_PROGRAMS(nf_hook_slow, 0,
-	netfilter_hook((void *)ctx[0], (void *)ctx[1], (void *)ctx[2], tracer, true),
-	netfilter_hook((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx),
+	netfilter_hook(ctx, (void *)ctx[0], (void *)ctx[1], (void *)ctx[2], tracer, true),
+	netfilter_hook(ctx, (void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx),
 		       tracer, false))
 /* before 5.16: ipt_do_table(skb, state, table) */
 NETFILTER_PROGRAMS(ipt_do_table, 0,
-	netfilter_iptables((void *)ctx[0], (void *)ctx[1], (void *)ctx[2], tracer, true),
-	netfilter_iptables((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx),
+	netfilter_iptables(ctx, (void *)ctx[0], (void *)ctx[1], (void *)ctx[2], tracer, true),
+	netfilter_iptables(ctx, (void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx),
 			   tracer, false))
 /* since 5.16: ipt_do_table(table, skb, state) */
 NETFILTER_PROGRAMS(ipt_do_table, 1,
-	netfilter_iptables((void *)ctx[1], (void *)ctx[2], (void *)ctx[0], tracer, true),
-	netfilter_iptables((void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx), (void *)PT_REGS_PARM1(ctx),
+	netfilter_iptables(ctx, (void *)ctx[1], (void *)ctx[2], (void *)ctx[0], tracer, true),
+	netfilter_iptables(ctx, (void *)PT_REGS_PARM2(ctx), (void *)PT_REGS_PARM3(ctx), (void *)PT_REGS_PARM1(ctx),
 			   tracer, false))
 NETFILTER_PROGRAMS(nft_do_chain, 0,
-	netfilter_nftables((void *)ctx[0], (void *)ctx[1], tracer),
-	netfilter_nftables((void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), tracer))
+	netfilter_nftables(ctx, (void *)ctx[0], (void *)ctx[1], tracer),
+	netfilter_nftables(ctx, (void *)PT_REGS_PARM1(ctx), (void *)PT_REGS_PARM2(ctx), tracer))
 
 /* ---- tracepoints (tp_btf): skb at argument N ---- */
 
@@ -568,7 +649,7 @@ NETFILTER_PROGRAMS(nft_do_chain, 0,
 SEC("tp_btf")									\
 int tp_skb_##n(u64 *ctx)							\
 {										\
-	return on_entry((struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
+	return on_entry(ctx, (struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
 }
 TP_SKB(0)
 TP_SKB(1)
@@ -579,7 +660,7 @@ TP_SKB(3)
 SEC("tp_btf")
 int tp_kfree_skb(u64 *ctx)
 {
-	struct nt_event *e = build_event((struct sk_buff *)ctx[0], placeholder_tracer(), true);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true);
 
 	if (!e)
 		return 0;
@@ -596,7 +677,7 @@ int tp_kfree_skb(u64 *ctx)
 SEC("tp_btf")
 int tp_net_dev_xmit(u64 *ctx)
 {
-	struct nt_event *e = build_event((struct sk_buff *)ctx[0], placeholder_tracer(), true);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true);
 
 	if (!e)
 		return 0;
@@ -610,7 +691,7 @@ int tp_net_dev_xmit(u64 *ctx)
 SEC("tp_btf")
 int tp_tcp_send_reset(u64 *ctx)
 {
-	struct nt_event *e = build_event((struct sk_buff *)ctx[1], placeholder_tracer(), true);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[1], placeholder_tracer(), true);
 
 	if (!e)
 		return 0;
@@ -628,12 +709,12 @@ int tp_tcp_send_reset(u64 *ctx)
 SEC("fentry")									\
 int fentry_skb_##n(u64 *ctx)							\
 {										\
-	return on_entry((struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
+	return on_entry(ctx, (struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
 }										\
 SEC("fentry")									\
 int fentry_wait_skb_##n(u64 *ctx)						\
 {										\
-	return on_entry((struct sk_buff *)ctx[n], placeholder_tracer(), true, true); \
+	return on_entry(ctx, (struct sk_buff *)ctx[n], placeholder_tracer(), true, true); \
 }
 FENTRY_SKB(0)
 FENTRY_SKB(1)
@@ -656,12 +737,12 @@ int fexit_ret(u64 *ctx)
 SEC("kprobe")									\
 int kprobe_skb_##n(struct pt_regs *ctx)						\
 {										\
-	return on_entry((struct sk_buff *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx), false, false); \
+	return on_entry(ctx, (struct sk_buff *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx), false, false); \
 }										\
 SEC("kprobe")									\
 int kprobe_wait_skb_##n(struct pt_regs *ctx)					\
 {										\
-	return on_entry((struct sk_buff *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx), false, true); \
+	return on_entry(ctx, (struct sk_buff *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx), false, true); \
 }
 KPROBE_SKB(0, PARM1)
 KPROBE_SKB(1, PARM2)
@@ -673,6 +754,162 @@ SEC("kretprobe")
 int kretprobe_ret(struct pt_regs *ctx)
 {
 	return on_return(bpf_get_attach_cookie(ctx), (s64)PT_REGS_RC(ctx));
+}
+
+/* ---- struct sock events (--sock, --rtt) ---- */
+
+#define AF_INET		2
+#define AF_INET6	10
+
+/* The socket's addresses as a packet's (local = source) and TCP's view of the path. */
+static __always_inline void parse_sock(struct sock *sk, struct nt_packet *pkt, struct nt_sock *info)
+{
+	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct tcp_sock *tcp = (struct tcp_sock *)sk;
+
+	pkt->l4_proto = BPF_CORE_READ(sk, sk_protocol);
+	pkt->ip_len = 0;
+	pkt->vlan_tci = 0;
+	pkt->tcp_flags = 0;
+	if (family == AF_INET) {
+		u32 source = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		u32 destination = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		pkt->l3_proto = ETH_P_IP;
+		__builtin_memcpy(pkt->saddr, &source, 4);
+		__builtin_memcpy(pkt->daddr, &destination, 4);
+	} else if (family == AF_INET6) {
+		pkt->l3_proto = ETH_P_IPV6;
+		bpf_core_read(pkt->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(pkt->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	} else {
+		pkt->l3_proto = 0;
+		pkt->l4_proto = 0;
+	}
+	pkt->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	pkt->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	info->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	info->old_state = 0;
+	if (pkt->l4_proto != IPPROTO_TCP) {
+		__builtin_memset(&info->ca_state, 0, sizeof(*info) - 2);
+		return;
+	}
+	info->ca_state = BPF_CORE_READ_BITFIELD_PROBED((struct inet_connection_sock *)sk, icsk_ca_state);
+	info->srtt_us = BPF_CORE_READ(tcp, srtt_us) >> 3;
+	info->min_rtt_us = BPF_CORE_READ(tcp, rtt_min.s[0].v);
+	info->snd_cwnd = BPF_CORE_READ(tcp, snd_cwnd);
+	info->packets_out = BPF_CORE_READ(tcp, packets_out);
+	info->retrans_out = BPF_CORE_READ(tcp, retrans_out);
+	info->total_retrans = BPF_CORE_READ(tcp, total_retrans);
+}
+
+/* Fills the scratch event for a socket and decides whether it is reported (every event is filtered). */
+static __always_inline struct nt_event *build_sock_event(void *ctx, struct sock *sk, u64 tracer)
+{
+	u32 zero = 0;
+	struct nt_event *e;
+
+	if (!sk)
+		return NULL;
+	e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return NULL;
+	parse_sock(sk, &e->pkt, &e->ext.sock);
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (!context_matches(e) || !packet_matches(&e->pkt))
+		return NULL;
+	if (CONFIG.mode == MODE_STATS) {
+		count_hit(tracer);
+		return NULL;
+	}
+	e->flags = EVENT_SOCK;
+	fill_common(ctx, e, (u64)sk, tracer);
+	e->ifindex = 0;
+	if (CONFIG.detail) {
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		e->ifname[0] = 0;
+	}
+	return e;
+}
+
+static __always_inline int on_sock(void *ctx, struct sock *sk, u64 tracer)
+{
+	struct nt_event *e = build_sock_event(ctx, sk, tracer);
+
+	if (e)
+		submit(e);
+	return 0;
+}
+
+/* sock:inet_sock_set_state(sk, oldstate, newstate) */
+SEC("tp_btf")
+int tp_sock_state(u64 *ctx)
+{
+	struct nt_event *e = build_sock_event(ctx, (struct sock *)ctx[0], placeholder_tracer());
+
+	if (!e)
+		return 0;
+	e->ext.sock.old_state = (u8)ctx[1];
+	e->ext.sock.state = (u8)ctx[2];
+	submit(e);
+	return 0;
+}
+
+SEC("tp_btf")
+int tp_sock_0(u64 *ctx)
+{
+	return on_sock(ctx, (struct sock *)ctx[0], placeholder_tracer());
+}
+
+#define SOCK_FUNCTION(n, reg)							\
+SEC("fentry")									\
+int fentry_sock_##n(u64 *ctx)							\
+{										\
+	return on_sock(ctx, (struct sock *)ctx[n], placeholder_tracer());	\
+}										\
+SEC("kprobe")									\
+int kprobe_sock_##n(struct pt_regs *ctx)					\
+{										\
+	return on_sock(ctx, (struct sock *)PT_REGS_##reg(ctx), bpf_get_attach_cookie(ctx)); \
+}
+SOCK_FUNCTION(0, PARM1)
+SOCK_FUNCTION(1, PARM2)
+SOCK_FUNCTION(2, PARM3)
+
+static __always_inline u32 log2_bucket(u32 value)
+{
+	u32 bucket = 0;
+
+#pragma unroll
+	for (int shift = 16; shift > 0; shift >>= 1) {
+		if (value >= (1U << shift)) {
+			value >>= shift;
+			bucket += shift;
+		}
+	}
+	return bucket;
+}
+
+/* tcp:tcp_probe(sk, skb), on every ACK of an established connection: its smoothed RTT */
+SEC("tp_btf")
+int tp_rtt(u64 *ctx)
+{
+	struct nt_event *e = build_sock_event(ctx, (struct sock *)ctx[0], placeholder_tracer());
+	u32 bucket;
+	u64 *samples;
+
+	if (!e || e->pkt.l4_proto != IPPROTO_TCP)
+		return 0;
+	if (e->ext.sock.srtt_us < CONFIG.min_srtt_us || e->ext.sock.min_rtt_us < CONFIG.min_rtt_us)
+		return 0;
+	bucket = log2_bucket(e->ext.sock.srtt_us);
+	samples = bpf_map_lookup_elem(&rtt_histogram, &bucket);
+	if (samples)
+		*samples += 1;
+	if (CONFIG.rtt_events)
+		submit(e);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -20,9 +20,13 @@ enum tracer_flag {
 	TRACER_STACK   = 1 << 3, /* record the kernel stack */
 };
 
+#define MAX_TRACERS 8192
+
 enum mode {
 	MODE_BASIC     = 0, /* every hit is filtered on its own */
 	MODE_LIFECYCLE = 1, /* filter at first sight, then follow the skb by address */
+	MODE_STATS     = 2, /* count hits per tracer, send no event */
+	MODE_RTT       = 3, /* histogram of TCP round-trip times */
 };
 
 enum event_flag {
@@ -33,6 +37,7 @@ enum event_flag {
 	EVENT_NO_PACKET = 1 << 4, /* headers could not be located */
 	EVENT_CLONE     = 1 << 5, /* arg is the clone this function returned */
 	EVENT_NETFILTER = 1 << 6, /* the netfilter extension follows the event */
+	EVENT_SOCK      = 1 << 7, /* a struct sock event: the sock extension follows */
 };
 
 struct nt_config {
@@ -54,7 +59,10 @@ struct nt_config {
 	__u8  tcp_flags;      /* any of these TCP flags, 0 = no filter */
 	__u8  mode;           /* enum mode */
 	__u8  detail;         /* record comm and interface name */
-	__u8  pad;
+	__u8  rtt_events;     /* MODE_RTT: an event per sample besides the histogram */
+	__u32 rate_limit;     /* events per second and CPU, 0 = no limit */
+	__u32 min_srtt_us;    /* MODE_RTT: only samples at least this slow */
+	__u32 min_rtt_us;     /* MODE_RTT: only sockets whose minimum RTT is at least this */
 };
 
 struct nt_packet {
@@ -79,6 +87,20 @@ struct nt_packet {
 };
 
 #define NF_HOOKS_MAX 8
+
+/* What socket tracers add (EVENT_SOCK): the socket's state and TCP's view of the path. */
+struct nt_sock {
+	__u8  state;          /* TCP_ESTABLISHED... */
+	__u8  old_state;      /* inet_sock_set_state: the state left */
+	__u8  ca_state;       /* congestion state: open, disorder, cwr, recovery, loss */
+	__u8  pad;
+	__u32 srtt_us;        /* smoothed round-trip time */
+	__u32 min_rtt_us;
+	__u32 snd_cwnd;
+	__u32 packets_out;
+	__u32 retrans_out;
+	__u32 total_retrans;
+};
 
 /* What the netfilter analyzers add to an event (sent only with EVENT_NETFILTER). */
 struct nt_netfilter {
@@ -109,21 +131,27 @@ struct nt_event {
 	__u32 pid;            /* thread-group id */
 	__u32 netns;
 	__u32 ifindex;
-	__u32 pad;
+	__s32 stack_id;       /* kernel stack in the stacks map, -1 = none */
 	char  comm[16];
 	char  ifname[16];
 	struct nt_packet pkt;
-	struct nt_netfilter nf;  /* sent only with EVENT_NETFILTER */
+	union {               /* sent only with EVENT_NETFILTER or EVENT_SOCK */
+		struct nt_netfilter nf;
+		struct nt_sock sock;
+	} ext;
 };
 
 /* The size of an event without its extension. */
-#define NT_EVENT_BASE_SIZE (__builtin_offsetof(struct nt_event, nf))
+#define NT_EVENT_BASE_SIZE (__builtin_offsetof(struct nt_event, ext))
 
 /* Slots of the per-CPU stats array. */
 enum stat {
-	STAT_EVENTS_LOST = 0, /* ring buffer was full */
-	STAT_LIVES_FULL  = 1, /* lifecycle map refused an insert */
-	STAT_COUNT       = 2,
+	STAT_EVENTS_LOST  = 0, /* ring buffer was full */
+	STAT_LIVES_FULL   = 1, /* lifecycle map refused an insert */
+	STAT_RATE_LIMITED = 2, /* events held back by the rate limit */
+	STAT_COUNT        = 3,
 };
+
+#define RTT_BUCKETS 32      /* log2 buckets of microseconds */
 
 #endif

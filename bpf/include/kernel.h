@@ -50,6 +50,10 @@ struct net_device {
 	possible_net_t nd_net;
 };
 
+struct in6_addr {
+	u8 s6_addr[16];
+};
+
 struct sock_common {
 	__be32 skc_daddr;
 	__be32 skc_rcv_saddr;
@@ -58,10 +62,35 @@ struct sock_common {
 	unsigned short skc_family;
 	volatile unsigned char skc_state;
 	possible_net_t skc_net;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
 };
 
 struct sock {
 	struct sock_common __sk_common;
+	u16 sk_protocol;
+};
+
+struct inet_connection_sock {
+	__u8 icsk_ca_state: 5;
+};
+
+struct minmax_sample {
+	u32 t;
+	u32 v;
+};
+
+struct minmax {
+	struct minmax_sample s[3];
+};
+
+struct tcp_sock {
+	u32 srtt_us;
+	u32 snd_cwnd;
+	u32 packets_out;
+	u32 retrans_out;
+	u32 total_retrans;
+	struct minmax rtt_min;
 };
 
 struct sk_buff {

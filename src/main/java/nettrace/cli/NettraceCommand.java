@@ -82,6 +82,53 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--hooks", description = "in diagnosis, list the netfilter hook functions of a drop's hook")
     boolean hooks;
 
+    @Option(names = "--drop", description = "drop monitor: every kfree_skb with its reason and location")
+    boolean drop;
+
+    @Option(names = "--drop-stack", description = "drop monitor with the kernel stack of each drop")
+    boolean dropStack;
+
+    @Option(names = "--sock", description = "trace struct sock events: TCP state changes, retransmits, resets")
+    boolean sock;
+
+    @Option(names = "--rtt", description = "histogram of TCP round-trip times, each second")
+    boolean rtt;
+
+    @Option(names = "--rtt-detail", description = "with --rtt, also a line per sample")
+    boolean rttDetail;
+
+    @Option(names = "--filter-srtt", paramLabel = "MS", description = "--rtt: only samples of at least MS ms")
+    String filterSrtt;
+
+    @Option(names = "--filter-minrtt", paramLabel = "MS",
+            description = "--rtt: only connections whose minimum RTT is at least MS ms")
+    String filterMinRtt;
+
+    @Option(names = "--latency", description = "one line per skb: first point, last point and the time between")
+    boolean latency;
+
+    @Option(names = "--latency-summary", description = "histogram of skb lifetimes, each second")
+    boolean latencySummary;
+
+    @Option(names = "--latency-show", description = "in lifecycle and --diag blocks, the time from the previous event")
+    boolean latencyShow;
+
+    @Option(names = "--latency-free", description = "count the skb's free as its last point")
+    boolean latencyFree;
+
+    @Option(names = "--min-latency", paramLabel = "US", description = "only skbs that lived at least US microseconds")
+    String minLatency;
+
+    @Option(names = "--func-stats", description = "hits per tracer, each second, instead of events")
+    boolean funcStats;
+
+    @Option(names = "--trace-stack", paramLabel = "LIST", split = ",",
+            description = "print the kernel stack at these tracers")
+    List<String> traceStack = new ArrayList<>();
+
+    @Option(names = "--rate-limit", paramLabel = "N", description = "at most N events per second (--basic, --drop)")
+    String rateLimit;
+
     @Option(names = {"-t", "--trace"}, paramLabel = "LIST", split = ",",
             description = "tracers or groups to enable ('all' for every one, '?' to list them)")
     List<String> trace = new ArrayList<>();
@@ -165,30 +212,55 @@ public final class NettraceCommand implements Callable<Integer> {
         }
         return new Config(mode, filter,
                 new Config.TracerSelection(tracers, clean(traceExclude), functions, force, clean(traceMatcher),
-                        clean(traceFree), traceNoClone),
+                        clean(traceFree), traceNoClone, clean(traceStack)),
                 new Config.OutputOptions(detail, date, returnValues, tinyShow),
                 new Config.DiagOptions(diagQuiet, diagKeep, hooks),
+                modeOptions(),
                 count == null ? 0 : OptionValues.positiveLong(count, "--count"),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
     }
 
     private Mode mode() {
-        List<String> chosen = new ArrayList<>();
-        if (basic) {
-            chosen.add("--basic");
-        }
         boolean diagnosis = diag || diagQuiet || diagKeep;
-        if (diagnosis) {
-            chosen.add("--diag");
-        }
-        if (chosen.size() > 1) {
-            throw NettraceException.badInput("choose one mode: " + String.join(" and ", chosen) + " exclude each other");
-        }
-        if (hooks && !diagnosis) {
-            throw NettraceException.badInput("--hooks belongs to --diag");
-        }
-        return basic ? Mode.BASIC : diagnosis ? Mode.DIAG : Mode.LIFECYCLE;
+        boolean packetFilterGiven = packetLength != null || tcpFlags != null;
+        boolean tracerChoiceGiven = !trace.isEmpty() || !traceExclude.isEmpty() || traceFunctions != null;
+        return new ModeRules()
+                .mode(basic, "--basic", Mode.BASIC)
+                .mode(diagnosis, "--diag", Mode.DIAG)
+                .mode(drop || dropStack, "--drop", Mode.DROP)
+                .mode(sock, "--sock", Mode.SOCK)
+                .mode(rtt || rttDetail, "--rtt", Mode.RTT)
+                .mode(latency || latencySummary, "--latency", Mode.LATENCY)
+                .mode(funcStats, "--func-stats", Mode.FUNC_STATS)
+                .option(hooks, "--hooks", Mode.DIAG)
+                .option(tinyShow, "--tiny-show", Mode.LIFECYCLE, Mode.DIAG)
+                .option(latencyShow, "--latency-show", Mode.LIFECYCLE, Mode.DIAG)
+                .option(latencyFree || minLatency != null, latencyFree ? "--latency-free" : "--min-latency",
+                        Mode.LATENCY, Mode.LIFECYCLE, Mode.DIAG)
+                .option(!traceMatcher.isEmpty() || !traceFree.isEmpty() || traceNoClone,
+                        "--trace-matcher/--trace-free/--trace-noclone", Mode.LIFECYCLE, Mode.DIAG, Mode.LATENCY)
+                .option(rateLimit != null, "--rate-limit", Mode.BASIC, Mode.DROP)
+                .option(filterSrtt != null || filterMinRtt != null, "--filter-srtt/--filter-minrtt", Mode.RTT)
+                .option(packetFilterGiven, "--pkt-len/--tcp-flags", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG,
+                        Mode.DROP, Mode.LATENCY, Mode.FUNC_STATS)
+                .option(tracerChoiceGiven, "-t/--trace-exclude/--trace-func", Mode.LIFECYCLE, Mode.BASIC,
+                        Mode.DIAG, Mode.SOCK, Mode.LATENCY, Mode.FUNC_STATS)
+                .option(!traceStack.isEmpty(), "--trace-stack", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG)
+                .option(returnValues, "--ret", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.LATENCY)
+                .option(count != null && !rttDetail, "-c", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.DROP,
+                        Mode.SOCK, Mode.LATENCY)
+                .option(count != null && rttDetail, "-c", Mode.RTT)
+                .choose();
+    }
+
+    private Config.ModeOptions modeOptions() {
+        return new Config.ModeOptions(dropStack, rttDetail,
+                filterSrtt == null ? 0 : OptionValues.milliseconds(filterSrtt, "--filter-srtt"),
+                filterMinRtt == null ? 0 : OptionValues.milliseconds(filterMinRtt, "--filter-minrtt"),
+                latencySummary, latencyShow, latencyFree,
+                minLatency == null ? 0 : OptionValues.positiveLong(minLatency, "--min-latency"),
+                rateLimit == null ? 0 : OptionValues.positiveLong(rateLimit, "--rate-limit"));
     }
 
     private PacketFilter filter() {

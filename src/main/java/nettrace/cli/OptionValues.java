@@ -90,4 +90,18 @@ final class OptionValues {
         }
         return flags;
     }
+
+    /** A positive number of milliseconds (decimals allowed), returned in microseconds. */
+    static long milliseconds(String text, String option) {
+        try {
+            double value = Double.parseDouble(text.strip());
+            if (!(value > 0) || value > 1e9) {
+                throw new NumberFormatException();
+            }
+            return Math.round(value * 1000);
+        } catch (NumberFormatException e) {
+            throw NettraceException.badInput(option + ": expected a positive number of milliseconds, got '" + text
+                    + "'");
+        }
+    }
 }

@@ -15,6 +15,7 @@ public record Config(
         TracerSelection tracers,
         OutputOptions output,
         DiagOptions diag,
+        ModeOptions modes,
         long count,
         Optional<Duration> duration,
         List<String> command,
@@ -41,10 +42,11 @@ public record Config(
             boolean force,
             List<String> matchers,
             List<String> free,
-            boolean noClone) {
+            boolean noClone,
+            List<String> stacks) {
 
         public static final TracerSelection DEFAULTS = new TracerSelection(List.of(), List.of(), Optional.empty(),
-                false, List.of(), List.of(), false);
+                false, List.of(), List.of(), false, List.of());
 
         /** True when this tracer may start following a new skb (--trace-matcher; all by default). */
         public boolean isMatcher(String tracer) {
@@ -72,13 +74,31 @@ public record Config(
         public static final DiagOptions DEFAULTS = new DiagOptions(false, false, false);
     }
 
+    /**
+     * What the other modes need: stacks of drops, RTT detail and thresholds, latency flavours,
+     * and the basic/drop rate limit (events per second, 0 = none).
+     */
+    public record ModeOptions(
+            boolean dropStack,
+            boolean rttDetail,
+            long minSrttMicros,
+            long minRttMicros,
+            boolean latencySummary,
+            boolean latencyShow,
+            boolean latencyFree,
+            long minLatencyMicros,
+            long rateLimit) {
+
+        public static final ModeOptions DEFAULTS = new ModeOptions(false, false, 0, 0, false, false, false, 0, 0);
+    }
+
     /** True when return values are to be collected: asked for, or needed by the diagnosis. */
     public boolean wantsReturnValues() {
         return output.returnValues() || mode == Mode.DIAG;
     }
 
     public static Config of(Mode mode, PacketFilter filter) {
-        return new Config(mode, filter, TracerSelection.DEFAULTS, OutputOptions.DEFAULTS, DiagOptions.DEFAULTS, 0,
-                Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET);
+        return new Config(mode, filter, TracerSelection.DEFAULTS, OutputOptions.DEFAULTS, DiagOptions.DEFAULTS,
+                ModeOptions.DEFAULTS, 0, Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET);
     }
 }

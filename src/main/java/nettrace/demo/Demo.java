@@ -38,6 +38,8 @@ public final class Demo {
             Thread traffic = Thread.ofVirtual().start(() -> sendPings(topology, control));
             code = Nettrace.run(config(), console, control);
             traffic.interrupt();
+        } finally {
+            control.markFinished();
         }
         boolean diagnosed = DIAGNOSED.equals(control.reason());
         console.lineNow(diagnosed
@@ -70,7 +72,7 @@ public final class Demo {
         PacketFilter filter = new PacketFilter(Optional.of(IpAddress.parse(DemoTopology.CLIENT_ADDRESS, "demo")),
                 Optional.empty(), Optional.empty(), 0, 0, 0, Optional.of(Protocol.parse("icmp")), 0, 0, 0, 0, 0);
         return new Config(Mode.DIAG, filter, Config.TracerSelection.DEFAULTS, Config.OutputOptions.DEFAULTS,
-                Config.DiagOptions.DEFAULTS, 0, Optional.of(LONGEST), List.of(), Optional.empty(),
+                Config.DiagOptions.DEFAULTS, Config.ModeOptions.DEFAULTS, 0, Optional.of(LONGEST), List.of(), Optional.empty(),
                 Config.Verbosity.QUIET);
     }
 }

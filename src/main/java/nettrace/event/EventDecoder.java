@@ -17,7 +17,9 @@ public final class EventDecoder {
     /** Decodes the record of `length` bytes at `at`. */
     public SkbEvent decode(ByteBuffer data, int at, int length) {
         int flags = Short.toUnsignedInt(data.getShort(at + FLAGS));
-        boolean netfilter = (flags & SkbEvent.NETFILTER) != 0 && length >= SIZE_WITH_NETFILTER;
+        boolean extended = length >= SIZE_WITH_EXTENSION;
+        boolean netfilter = extended && (flags & SkbEvent.NETFILTER) != 0;
+        boolean sock = extended && (flags & SkbEvent.SOCK) != 0;
         return new SkbEvent(
                 data.getLong(at + TS),
                 data.getLong(at + SKB),
@@ -32,7 +34,20 @@ public final class EventDecoder {
                 withNames ? cString(data, at + COMM, 16) : "",
                 withNames ? cString(data, at + IFNAME, 16) : "",
                 decodePacket(data, at + PKT),
-                netfilter ? decodeNetfilter(data, at + NF) : null);
+                data.getInt(at + STACK_ID),
+                netfilter ? decodeNetfilter(data, at + EXT) : null,
+                sock ? decodeSock(data, at + EXT) : null);
+    }
+
+    static SockState decodeSock(ByteBuffer data, int at) {
+        return new SockState(Byte.toUnsignedInt(data.get(at + SOCK_STATE)),
+                Byte.toUnsignedInt(data.get(at + SOCK_OLD_STATE)), Byte.toUnsignedInt(data.get(at + SOCK_CA_STATE)),
+                Integer.toUnsignedLong(data.getInt(at + SOCK_SRTT_US)),
+                Integer.toUnsignedLong(data.getInt(at + SOCK_MIN_RTT_US)),
+                Integer.toUnsignedLong(data.getInt(at + SOCK_SND_CWND)),
+                Integer.toUnsignedLong(data.getInt(at + SOCK_PACKETS_OUT)),
+                Integer.toUnsignedLong(data.getInt(at + SOCK_RETRANS_OUT)),
+                Integer.toUnsignedLong(data.getInt(at + SOCK_TOTAL_RETRANS)));
     }
 
     static Netfilter decodeNetfilter(ByteBuffer data, int at) {

@@ -10,8 +10,8 @@ public final class EventLayout {
 
     /** The event without its netfilter extension (NT_EVENT_BASE_SIZE). */
     public static final int SIZE = 160;
-    /** With the extension: struct nt_event. */
-    public static final int SIZE_WITH_NETFILTER = 296;
+    /** With an extension (netfilter or sock): struct nt_event. */
+    public static final int SIZE_WITH_EXTENSION = 296;
     public static final int TS = 0;
     public static final int SKB = 8;
     public static final int ARG = 16;
@@ -22,10 +22,12 @@ public final class EventLayout {
     public static final int PID = 40;
     public static final int NETNS = 44;
     public static final int IFINDEX = 48;
+    public static final int STACK_ID = 52;
     public static final int COMM = 56;
     public static final int IFNAME = 72;
     public static final int PKT = 88;
-    public static final int NF = 160;
+    /** Where the extension starts: netfilter or sock details. */
+    public static final int EXT = 160;
 
     public static final int PACKET_SIZE = 68;
     public static final int PKT_SADDR = 0;
@@ -54,4 +56,14 @@ public final class EventLayout {
     public static final int NF_CHAIN = 40;
     public static final int NF_HOOKS = 72;
     public static final int NF_HOOKS_MAX = 8;
+
+    public static final int SOCK_STATE = 0;
+    public static final int SOCK_OLD_STATE = 1;
+    public static final int SOCK_CA_STATE = 2;
+    public static final int SOCK_SRTT_US = 4;
+    public static final int SOCK_MIN_RTT_US = 8;
+    public static final int SOCK_SND_CWND = 12;
+    public static final int SOCK_PACKETS_OUT = 16;
+    public static final int SOCK_RETRANS_OUT = 20;
+    public static final int SOCK_TOTAL_RETRANS = 24;
 }

@@ -12,7 +12,9 @@ package nettrace.event;
  * @param netns     network namespace inode, 0 when unknown
  * @param command   task name, empty unless details were asked for
  * @param interfaceName device name, empty unless details were asked for
+ * @param stackId   the kernel stack recorded for this event, or -1
  * @param netfilter what a netfilter analyzer saw, or null for other events
+ * @param sock      for socket events (then skb is the socket's address), or null
  */
 public record SkbEvent(
         long timestamp,
@@ -28,7 +30,9 @@ public record SkbEvent(
         String command,
         String interfaceName,
         Packet packet,
-        Netfilter netfilter) {
+        int stackId,
+        Netfilter netfilter,
+        SockState sock) {
 
     public static final int HAS_RETURN = 1;
     public static final int LIFE_NEW = 1 << 1;
@@ -36,6 +40,7 @@ public record SkbEvent(
     public static final int HAS_REASON = 1 << 3;
     public static final int CLONE = 1 << 5;
     public static final int NETFILTER = 1 << 6;
+    public static final int SOCK = 1 << 7;
 
     public boolean hasReturnValue() {
         return (flags & HAS_RETURN) != 0;
@@ -48,6 +53,14 @@ public record SkbEvent(
     /** True when argument() is a clone of this skb that the traced function returned. */
     public boolean madeClone() {
         return (flags & CLONE) != 0;
+    }
+
+    public boolean hasSock() {
+        return sock != null;
+    }
+
+    public boolean hasStack() {
+        return stackId >= 0;
     }
 
     public boolean hasNetfilter() {

@@ -17,6 +17,8 @@ import nettrace.NettraceException;
  */
 public final class KernelSymbols {
     public static final Path KALLSYMS = Path.of("/proc/kallsyms");
+    /** No kernel function is this long: a larger distance to the nearest symbol means none covers it. */
+    private static final long LONGEST_FUNCTION = 1 << 20;
 
     private final long[] addresses;
     private final String[] names;
@@ -167,7 +169,7 @@ public final class KernelSymbols {
                 high = middle - 1;
             }
         }
-        if (found < 0 || addresses[found] == 0) {
+        if (found < 0 || addresses[found] == 0 || address - addresses[found] >= LONGEST_FUNCTION) {
             return -1;
         }
         return found;

@@ -109,15 +109,28 @@ public final class BpfMap {
     /** Sum over CPUs of a per-CPU array's 64-bit counter at index. */
     public long sumPerCpu(int index) {
         int cpus = possibleCpus();
-        byte[] key = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(index).array();
         int stride = (valueSize() + 7) & ~7;
-        byte[] values = lookup(key, stride * cpus).orElse(new byte[0]);
+        byte[] values = lookup(key(index), stride * cpus).orElse(new byte[0]);
         java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(values).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         long sum = 0;
         for (int cpu = 0; cpu < cpus && (cpu + 1) * stride <= values.length; cpu++) {
             sum += buffer.getLong(cpu * stride);
         }
         return sum;
+    }
+
+    /** Sums over CPUs of the first `count` 64-bit counters of a per-CPU array. */
+    public long[] sumsPerCpu(int count) {
+        long[] sums = new long[count];
+        for (int i = 0; i < count; i++) {
+            sums[i] = sumPerCpu(i);
+        }
+        return sums;
+    }
+
+    /** A 32-bit little-endian key, as array and stack maps use. */
+    public static byte[] key(int index) {
+        return java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(index).array();
     }
 
     public static int possibleCpus() {

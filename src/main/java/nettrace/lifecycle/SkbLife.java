@@ -87,6 +87,21 @@ public final class SkbLife {
         return ending;
     }
 
+    /** The life's last point: its last event, or the last before its free unless the free counts. */
+    public SkbEvent lastPoint(boolean includeFree) {
+        for (int i = events.size() - 1; i > 0; i--) {
+            if (includeFree || !events.get(i).endsLife()) {
+                return events.get(i);
+            }
+        }
+        return events.getFirst();
+    }
+
+    /** Nanoseconds from the first point to the last (see lastPoint). */
+    public long lifetime(boolean includeFree) {
+        return events.isEmpty() ? 0 : lastPoint(includeFree).timestamp() - events.getFirst().timestamp();
+    }
+
     public long firstTimestamp() {
         return events.isEmpty() ? 0 : events.getFirst().timestamp();
     }

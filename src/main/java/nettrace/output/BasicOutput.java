@@ -3,7 +3,7 @@ package nettrace.output;
 import nettrace.event.EventSink;
 import nettrace.event.SkbEvent;
 
-/** --basic: every event printed as it arrives. */
+/** --basic, --drop, --sock: every event printed as it arrives (with its stack, if recorded). */
 public final class BasicOutput implements EventSink {
     private final Console console;
     private final EventFormatter formatter;
@@ -20,6 +20,7 @@ public final class BasicOutput implements EventSink {
         line.setLength(0);
         formatter.append(line, event);
         console.line(line);
+        formatter.stackLines(event).forEach(console::line);
         printed++;
     }
 

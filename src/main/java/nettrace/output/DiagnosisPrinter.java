@@ -11,21 +11,34 @@ public final class DiagnosisPrinter implements DiagnosisSink.Printer {
 
     private final Console console;
     private final EventFormatter formatter;
+    private final LatencyView latency;
     private final StringBuilder line = new StringBuilder(256);
 
-    public DiagnosisPrinter(Console console, EventFormatter formatter) {
+    public DiagnosisPrinter(Console console, EventFormatter formatter, LatencyView latency) {
         this.console = console;
         this.formatter = formatter;
+        this.latency = latency;
     }
 
     @Override
     public void print(DiagnosedLife diagnosed, boolean last) {
+        if (latency.hides(diagnosed.life()) && !last) {
+            return;
+        }
         console.line(LifePrinter.header(diagnosed.life()));
+        long previous = 0;
         for (DiagnosedLife.Entry entry : diagnosed.entries()) {
             line.setLength(0);
             formatter.append(line, entry.event());
+            latency.appendDelta(line, previous, entry.event().timestamp());
             entry.finding().ifPresent(finding -> line.append(" *").append(finding.message()).append('*'));
             console.line(line);
+            formatter.stackLines(entry.event()).forEach(console::line);
+            previous = entry.event().timestamp();
+        }
+        String total = latency.total(diagnosed.life());
+        if (total != null) {
+            console.line(total);
         }
         if (diagnosed.hasProblem()) {
             analysis(diagnosed);

@@ -6,6 +6,8 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import nettrace.event.Netfilter;
 import nettrace.event.SkbEvent;
+import nettrace.event.SockState;
+import nettrace.event.StackSource;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
 import nettrace.tracer.Analyzer;
@@ -27,10 +29,18 @@ public final class EventFormatter {
     private final boolean date;
     private final boolean returnValues;
     private final long bootEpochNanos;
+    private final StackSource stacks;
 
     public EventFormatter(AttachPlan plan, DropReasons dropReasons,
             java.util.function.Supplier<KernelSymbols> symbols, boolean detail, boolean date,
             boolean returnValues) {
+        this(plan, dropReasons, symbols, detail, date, returnValues, id -> new long[0]);
+    }
+
+    public EventFormatter(AttachPlan plan, DropReasons dropReasons,
+            java.util.function.Supplier<KernelSymbols> symbols, boolean detail, boolean date,
+            boolean returnValues, StackSource stacks) {
+        this.stacks = stacks;
         this.plan = plan;
         this.dropReasons = dropReasons;
         this.symbols = symbols;
@@ -60,8 +70,71 @@ public final class EventFormatter {
                     .append(event.command().isEmpty() ? "-" : event.command()).append(':').append(event.pid())
                     .append("] [ns:").append(Integer.toUnsignedLong(event.netns())).append("] ");
         }
-        PacketFormat.append(line, event.packet());
+        if (event.hasSock()) {
+            PacketFormat.appendEndpoints(line, event.packet());
+            appendSock(line, event.sock());
+        } else {
+            PacketFormat.append(line, event.packet());
+        }
         appendAnnotations(line, event, tracer);
+    }
+
+    /** " SYN_SENT -> ESTABLISHED" or " ESTABLISHED", then TCP's view: " srtt:1.234ms cwnd:10 ..." */
+    private static void appendSock(StringBuilder line, SockState sock) {
+        line.append(' ');
+        if (sock.changed()) {
+            line.append(SockState.stateName(sock.oldState())).append(" -> ");
+        }
+        line.append(SockState.stateName(sock.state()));
+        if (sock.srttMicros() == 0) {
+            return; // no round trip measured yet: the rest would be defaults, not observations
+        }
+        line.append(" srtt:");
+        appendMillis(line, sock.srttMicros());
+        line.append(" cwnd:").append(sock.congestionWindow()).append(" out:(p").append(sock.packetsOut())
+                .append(" r").append(sock.retransmitsOut()).append(") retrans:").append(sock.totalRetransmits())
+                .append(" ca:").append(sock.congestionName());
+    }
+
+    /** Microseconds as "1.234ms". */
+    public static void appendMillis(StringBuilder line, long micros) {
+        line.append(micros / 1000).append('.');
+        long fraction = micros % 1000;
+        if (fraction < 100) {
+            line.append('0');
+        }
+        if (fraction < 10) {
+            line.append('0');
+        }
+        line.append(fraction).append("ms");
+    }
+
+    /**
+     * The kernel stack recorded with the event, a line per frame ("    ip_rcv+0x1c"), from the
+     * traced point outwards: the frames of the tracing machinery itself are left out.
+     */
+    public java.util.List<String> stackLines(SkbEvent event) {
+        if (!event.hasStack()) {
+            return java.util.List.of();
+        }
+        KernelSymbols kernel = symbols.get();
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (long frame : stacks.frames(event.stackId())) {
+            String symbol = kernel.describe(frame);
+            if (lines.isEmpty() && isTracingFrame(symbol)) {
+                continue;
+            }
+            lines.add("    " + symbol);
+        }
+        return lines;
+    }
+
+    private static final java.util.List<String> TRACING_FRAMES = java.util.List.of("bpf_prog_", "bpf_trace_run",
+            "__traceiter_", "__bpf_trace_", "bpf_trampoline_", "kprobe_ftrace_handler", "fprobe_", "ftrace_",
+            "arch_ftrace_", "kprobe_", "kretprobe_", "rethook_", "__kretprobe_");
+
+    private static boolean isTracingFrame(String symbol) {
+        return TRACING_FRAMES.stream().anyMatch(symbol::startsWith) || symbol.startsWith("0x");
     }
 
     /** "[SECONDS.MICROS] [FUNCTION            ]": the line without the packet (--tiny-show). */

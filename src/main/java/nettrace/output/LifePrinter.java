@@ -10,28 +10,39 @@ public final class LifePrinter implements LifeSink {
     private final Console console;
     private final EventFormatter formatter;
     private final boolean tiny;
+    private final LatencyView latency;
     private final StringBuilder line = new StringBuilder(256);
 
     /** @param tiny show the packet on the first event only (--tiny-show) */
-    public LifePrinter(Console console, EventFormatter formatter, boolean tiny) {
+    public LifePrinter(Console console, EventFormatter formatter, boolean tiny, LatencyView latency) {
         this.console = console;
         this.formatter = formatter;
         this.tiny = tiny;
+        this.latency = latency;
     }
 
     @Override
     public void complete(SkbLife life) {
+        if (latency.hides(life)) {
+            return;
+        }
         console.line(header(life));
-        boolean first = true;
+        long previous = 0;
         for (SkbEvent event : life.events()) {
             line.setLength(0);
-            if (tiny && !first) {
+            if (tiny && previous != 0) {
                 formatter.appendTiny(line, event);
             } else {
                 formatter.append(line, event);
             }
+            latency.appendDelta(line, previous, event.timestamp());
             console.line(line);
-            first = false;
+            formatter.stackLines(event).forEach(console::line);
+            previous = event.timestamp();
+        }
+        String total = latency.total(life);
+        if (total != null) {
+            console.line(total);
         }
         if (life.ending() == SkbLife.Ending.EXPIRED) {
             console.line("(no further event: the skb waits in a queue, or was freed where nothing traces)");

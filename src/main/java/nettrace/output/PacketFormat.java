@@ -59,7 +59,12 @@ public final class PacketFormat {
         }
     }
 
-    private static void appendIp(StringBuilder out, Packet packet) {
+    /** "TCP: 10.0.0.1:40000 -> 10.0.0.2:80": protocol, addresses and ports only (sockets). */
+    public static void appendEndpoints(StringBuilder out, Packet packet) {
+        if (!packet.isIpv4() && !packet.isIpv6()) {
+            out.append("unknown");
+            return;
+        }
         out.append(protocolName(packet.l4Protocol(), packet.isIpv6())).append(": ");
         appendAddress(out, packet, true);
         if (packet.hasPorts()) {
@@ -70,6 +75,10 @@ public final class PacketFormat {
         if (packet.hasPorts()) {
             out.append(':').append(packet.destinationPort());
         }
+    }
+
+    private static void appendIp(StringBuilder out, Packet packet) {
+        appendEndpoints(out, packet);
         switch (packet.l4Protocol()) {
             case Packet.IPPROTO_TCP -> {
                 out.append(" seq:").append(packet.sequence()).append(", ack:").append(packet.acknowledgement())

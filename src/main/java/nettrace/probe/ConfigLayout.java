@@ -15,7 +15,7 @@ public final class ConfigLayout {
     private ConfigLayout() {
     }
 
-    public static final int SIZE = 76;
+    public static final int SIZE = 88;
     public static final int SADDR = 0;
     public static final int DADDR = 16;
     public static final int ADDR = 32;
@@ -34,12 +34,19 @@ public final class ConfigLayout {
     public static final int TCP_FLAGS = 72;
     public static final int MODE = 73;
     public static final int DETAIL = 74;
+    public static final int RTT_EVENTS = 75;
+    public static final int RATE_LIMIT = 76;
+    public static final int MIN_SRTT_US = 80;
+    public static final int MIN_RTT_US = 84;
 
     /** enum mode */
     static final int MODE_BASIC = 0;
     static final int MODE_LIFECYCLE = 1;
+    static final int MODE_STATS = 2;
+    static final int MODE_RTT = 3;
 
-    public static byte[] encode(Config config) {
+    /** @param cpus possible CPUs: the rate limit is a token bucket per CPU */
+    public static byte[] encode(Config config, int cpus) {
         PacketFilter filter = config.filter();
         ByteBuffer bytes = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
         filter.source().ifPresent(a -> putAddress(bytes, SADDR, SADDR_LEN, a));
@@ -55,8 +62,18 @@ public final class ConfigLayout {
         bytes.putInt(NETNS, (int) filter.netns());
         bytes.putInt(PID, filter.pid());
         bytes.put(TCP_FLAGS, (byte) filter.tcpFlags());
-        bytes.put(MODE, (byte) (config.mode().followsSkb() ? MODE_LIFECYCLE : MODE_BASIC));
+        bytes.put(MODE, (byte) switch (config.mode()) {
+            case LIFECYCLE, DIAG, LATENCY -> MODE_LIFECYCLE;
+            case FUNC_STATS -> MODE_STATS;
+            case RTT -> MODE_RTT;
+            case BASIC, DROP, SOCK -> MODE_BASIC;
+        });
         bytes.put(DETAIL, (byte) (config.output().detail() ? 1 : 0));
+        Config.ModeOptions modes = config.modes();
+        bytes.put(RTT_EVENTS, (byte) (modes.rttDetail() ? 1 : 0));
+        bytes.putInt(RATE_LIMIT, (int) Math.min(Integer.MAX_VALUE, (modes.rateLimit() + cpus - 1) / Math.max(1, cpus)));
+        bytes.putInt(MIN_SRTT_US, (int) Math.min(Integer.MAX_VALUE, modes.minSrttMicros()));
+        bytes.putInt(MIN_RTT_US, (int) Math.min(Integer.MAX_VALUE, modes.minRttMicros()));
         return bytes.array();
     }
 

@@ -45,19 +45,27 @@ public final class ProbeSet implements AutoCloseable {
     private final List<AttachPlan.Planned> attached = new ArrayList<>();
     private RingBuffer events;
 
-    private final Config.TracerSelection selection;
+    private static final int STAT_RATE_LIMITED = 2;
+    private static final int STACKS = 8192;
+    private static final int RTT_BUCKETS = 32;
+    private static final int STACK_DEPTH = 127;
 
-    private ProbeSet(BpfObject object, Config.TracerSelection selection) {
+    private final Config config;
+
+    private ProbeSet(BpfObject object, Config config) {
         this.object = object;
-        this.selection = selection;
+        this.config = config;
     }
 
     /** Loads the BPF object for config and attaches every tracer of plan it can. */
     public static ProbeSet attach(Config config, AttachPlan plan, Consumer<String> verbose) {
         BpfObject object = BpfObject.open("nettrace", objectBytes(), config.btfPath());
-        ProbeSet probes = new ProbeSet(object, config.tracers());
+        ProbeSet probes = new ProbeSet(object, config);
         try {
-            object.readOnlyData().setInitialValue(ConfigLayout.encode(config));
+            object.readOnlyData().setInitialValue(ConfigLayout.encode(config, BpfMap.possibleCpus()));
+            boolean stacks = plan.planned().stream().anyMatch(p -> TracerIdentity.wantsStack(p, config));
+            object.map("stacks").setMaxEntries(stacks ? STACKS : 1);
+            object.map("hits").setMaxEntries(Math.max(1, plan.planned().size()));
             probes.prepareTemplates(plan);
             object.load();
             probes.events = RingBuffer.open(object.map("events"));
@@ -87,15 +95,17 @@ public final class ProbeSet implements AutoCloseable {
      */
     static String entryTemplate(AttachPlan.Planned planned) {
         Optional<String> program = planned.tracer().program();
+        String object = planned.tracer().sockArgument() ? "sock" : "skb";
         if (planned.mechanism() == Mechanism.TRACEPOINT) {
-            return program.map(name -> "tp_" + name).orElse("tp_skb_" + planned.argument());
+            return program.map(name -> "tp_" + name).orElse("tp_" + object + "_" + planned.argument());
         }
         String prefix = planned.mechanism() == Mechanism.FENTRY ? "fentry_" : "kprobe_";
-        return prefix + (planned.withReturn() ? "wait_" : "") + program.orElse("skb") + "_" + planned.argument();
+        boolean wait = planned.withReturn() && !planned.tracer().sockArgument();
+        return prefix + (wait ? "wait_" : "") + program.orElse(object) + "_" + planned.argument();
     }
 
     static Optional<String> exitTemplate(AttachPlan.Planned planned) {
-        if (!planned.withReturn()) {
+        if (!planned.withReturn() || planned.tracer().sockArgument()) {
             return Optional.empty();
         }
         return switch (planned.mechanism()) {
@@ -144,7 +154,7 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private void attachOne(AttachPlan.Planned planned) {
-        long identity = TracerIdentity.of(planned, selection);
+        long identity = TracerIdentity.of(planned, config);
         Optional<String> exit = exitTemplate(planned);
         switch (planned.mechanism()) {
             case TRACEPOINT, FENTRY -> {
@@ -178,7 +188,7 @@ public final class ProbeSet implements AutoCloseable {
 
     private void attachMulti(String template, List<AttachPlan.Planned> group, Consumer<String> verbose) {
         List<String> symbols = group.stream().map(AttachPlan.Planned::target).toList();
-        long[] cookies = group.stream().mapToLong(p -> TracerIdentity.of(p, selection)).toArray();
+        long[] cookies = group.stream().mapToLong(p -> TracerIdentity.of(p, config)).toArray();
         try {
             Set<String> exits = new LinkedHashSet<>();
             group.forEach(p -> exitTemplate(p).ifPresent(exits::add));
@@ -192,7 +202,7 @@ public final class ProbeSet implements AutoCloseable {
                     + "), attaching them one by one");
             for (AttachPlan.Planned planned : group) {
                 try {
-                    long identity = TracerIdentity.of(planned, selection);
+                    long identity = TracerIdentity.of(planned, config);
                     Optional<String> exit = exitTemplate(planned);
                     if (exit.isPresent()) {
                         links.add(object.program(exit.get()).attachKprobe(planned.target(), true, identity));
@@ -226,6 +236,42 @@ public final class ProbeSet implements AutoCloseable {
     /** skbs that could not be followed because the lifecycle map was full. */
     public long livesNotFollowed() {
         return stats().sumPerCpu(STAT_LIVES_FULL);
+    }
+
+    /** Events held back by --rate-limit. */
+    public long rateLimited() {
+        return stats().sumPerCpu(STAT_RATE_LIMITED);
+    }
+
+    /** Hits of each tracer so far (--func-stats), indexed by tracer id. */
+    public long[] hitsPerTracer(int tracers) {
+        return object.map("hits").sumsPerCpu(tracers);
+    }
+
+    /** Samples so far per log2 bucket of microseconds (--rtt). */
+    public long[] rttHistogram() {
+        return object.map("rtt_histogram").sumsPerCpu(RTT_BUCKETS);
+    }
+
+    /** The frames of a recorded stack, innermost first; the stack is forgotten once read. */
+    public long[] stack(int stackId) {
+        BpfMap stacks = object.map("stacks");
+        byte[] key = BpfMap.key(stackId);
+        Optional<byte[]> value = stacks.lookup(key, STACK_DEPTH * 8);
+        if (value.isEmpty()) {
+            return new long[0];
+        }
+        stacks.delete(key);
+        java.nio.ByteBuffer frames = java.nio.ByteBuffer.wrap(value.get()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int depth = 0;
+        while (depth < STACK_DEPTH && frames.getLong(depth * 8) != 0) {
+            depth++;
+        }
+        long[] result = new long[depth];
+        for (int i = 0; i < depth; i++) {
+            result[i] = frames.getLong(i * 8);
+        }
+        return result;
     }
 
     private BpfMap stats() {

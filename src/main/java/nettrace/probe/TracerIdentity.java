@@ -20,9 +20,13 @@ public final class TracerIdentity {
     private TracerIdentity() {
     }
 
-    public static long of(AttachPlan.Planned planned, Config.TracerSelection selection) {
+    public static long of(AttachPlan.Planned planned, Config config) {
+        Config.TracerSelection selection = config.tracers();
         String name = planned.tracer().name();
         int flags = 0;
+        if (wantsStack(planned, config)) {
+            flags |= STACK;
+        }
         if (selection.isMatcher(name)) {
             flags |= MATCHER;
         }
@@ -33,5 +37,11 @@ public final class TracerIdentity {
             flags |= CLONE;
         }
         return (long) flags << 32 | planned.id();
+    }
+
+    /** --trace-stack names the tracer, or --drop-stack asks for the stack of each drop. */
+    static boolean wantsStack(AttachPlan.Planned planned, Config config) {
+        return config.tracers().stacks().contains(planned.tracer().name())
+                || (config.modes().dropStack() && planned.tracer().analyzer() == Analyzer.DROP);
     }
 }

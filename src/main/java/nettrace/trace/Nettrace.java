@@ -8,9 +8,14 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.config.Config;
+import nettrace.config.Mode;
 import nettrace.lifecycle.LifecycleTracker;
 import nettrace.output.DiagnosisPrinter;
+import nettrace.output.LatencyPrinter;
+import nettrace.output.LatencySummary;
+import nettrace.output.LatencyView;
 import nettrace.output.LifePrinter;
+import nettrace.output.PeriodicReport;
 import nettrace.diag.Diagnosis;
 import nettrace.diag.DiagnosisSink;
 import nettrace.diag.DropAdvice;
@@ -43,7 +48,12 @@ public final class Nettrace {
     }
 
     public static int run(Config config, Console console) {
-        return run(config, console, new RunControl().onSignals());
+        RunControl control = new RunControl().onSignals();
+        try {
+            return run(config, console, control);
+        } finally {
+            control.markFinished();
+        }
     }
 
     /** Runs until stop fires (or a count, duration or command ends it); returns the exit code. */
@@ -53,10 +63,7 @@ public final class Nettrace {
         if (config.tracers().listTree()) {
             return listTree(tree, config, console);
         }
-        List<String> names = config.tracers().trace().isEmpty() && config.tracers().functions().isPresent()
-                ? List.of(LIFE_GROUP) : config.tracers().trace();
-        List<Tracer> selected = new ArrayList<>(tree.select(names, config.tracers().exclude(),
-                config.mode().tracerMode()));
+        List<Tracer> selected = new ArrayList<>(select(tree, config));
         Privileges.check();
         installLibbpfLog(config, console);
         timer.mark("tree");
@@ -92,20 +99,39 @@ public final class Nettrace {
             if (probes.attached().isEmpty()) {
                 throw new NettraceException("no tracer could be attached: " + probes.failures().getFirst().reason());
             }
-            return new TraceLoop(config, probes, sink(config, plan, btf, symbols, console, stop), console, stop).run();
+            return new TraceLoop(config, probes, sink(config, plan, btf, symbols, probes, console, stop), console,
+                    stop).run();
         }
     }
 
+    /** The tracers of this run: -t's choice in the mode's part of the tree, or the mode's own. */
+    private static List<Tracer> select(TracerTree tree, Config config) {
+        Config.TracerSelection tracers = config.tracers();
+        if (config.mode() == Mode.DROP) {
+            return tree.all().stream().filter(tracer -> tracer.analyzer() == Analyzer.DROP).toList();
+        }
+        List<String> names = tracers.trace().isEmpty() && tracers.functions().isPresent()
+                ? List.of(LIFE_GROUP) : tracers.trace();
+        return tree.select(names, tracers.exclude(), config.mode().tracerMode());
+    }
+
     /** The consumer of this mode's events. */
-    private static EventSink sink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
-            RunControl stop) {
+    private static EventSink sink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, ProbeSet probes,
+            Console console, RunControl stop) {
         DropReasons dropReasons = DropReasons.fromBtf(btf);
         EventFormatter formatter = new EventFormatter(plan, dropReasons, () -> symbols, config.output().detail(),
-                config.output().date(), config.wantsReturnValues());
+                config.output().date(), config.wantsReturnValues(), probes::stack);
+        LatencyView latency = LatencyView.of(config);
         return switch (config.mode()) {
-            case BASIC -> new BasicOutput(console, formatter);
-            case LIFECYCLE -> new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny()),
+            case BASIC, DROP, SOCK -> new BasicOutput(console, formatter);
+            case LIFECYCLE -> new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny(),
+                    latency), config.count());
+            case LATENCY -> new LifecycleTracker(config.modes().latencySummary()
+                    ? new LatencySummary(console, latency) : new LatencyPrinter(console, formatter, latency),
                     config.count());
+            case RTT -> PeriodicReport.rtt(console, formatter, probes::rttHistogram);
+            case FUNC_STATS -> PeriodicReport.functionStats(console, formatter,
+                    () -> probes.hitsPerTracer(plan.planned().size()), id -> plan.byId(id).tracer().name());
             case DIAG -> {
                 Optional<String> netfilterMissing = netfilterDetailMissing(plan);
                 netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
@@ -113,7 +139,7 @@ public final class Nettrace {
                         + " reasons"));
                 Diagnosis diagnosis = new Diagnosis(plan, dropReasons, btf.enumValues("sk_rst_reason"),
                         () -> symbols, DropAdvice.load(), netfilterMissing, config.diag().hooks());
-                yield new LifecycleTracker(new DiagnosisSink(diagnosis, new DiagnosisPrinter(console, formatter),
+                yield new LifecycleTracker(new DiagnosisSink(diagnosis, new DiagnosisPrinter(console, formatter, latency),
                         config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
             }
         };

@@ -15,16 +15,45 @@ public final class RunControl {
 
     private static final java.util.List<String> SIGNALS = java.util.List.of("INT", "TERM", "HUP");
 
-    /** Makes SIGINT, SIGTERM and SIGHUP stop the run (and not the JVM), so everything is detached. */
+    /** How long a signalled run may take to wind down before the process exits regardless. */
+    private static final long WIND_DOWN_MILLIS = 3000;
+    private volatile boolean finished;
+
+    /**
+     * Makes SIGINT, SIGTERM and SIGHUP stop the run (and not the JVM), so everything is detached
+     * and the summary printed. Should winding down block (stdout's reader stopped reading), the
+     * process exits after a while anyway: the kernel detaches the programs of an exiting process.
+     */
     public RunControl onSignals() {
         for (String name : SIGNALS) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop("SIG" + signal.getName()));
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    stop("SIG" + signal.getName());
+                    Thread.ofPlatform().daemon().start(this::exitIfStuck);
+                });
             } catch (IllegalArgumentException e) {
                 // the JVM reserves this signal here; the others still stop the run
             }
         }
         return this;
+    }
+
+    private void exitIfStuck() {
+        try {
+            Thread.sleep(WIND_DOWN_MILLIS);
+        } catch (InterruptedException e) {
+            return;
+        }
+        if (!finished) {
+            System.err.println("nettrace: stopping took too long (is stdout blocked?); exiting, the kernel "
+                    + "detaches the programs");
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    /** Called once the run has detached everything and printed its summary. */
+    public void markFinished() {
+        finished = true;
     }
 
     public void stop(String why) {

@@ -66,6 +66,10 @@ final class TraceLoop {
         sink.finish();
         int exitCode = finishCommand(command);
         long lost = probes.lostEvents();
+        long limited = probes.rateLimited();
+        if (limited > 0) {
+            console.message("nettrace: " + limited + " events held back by --rate-limit");
+        }
         console.line("end trace...");
         console.flush();
         if (config.verbosity().verbose() || lost > 0) {

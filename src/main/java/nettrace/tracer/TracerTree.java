@@ -105,7 +105,7 @@ public final class TracerTree {
         boolean sock = node.containsKey("sock");
         int argument = sock ? integer(node, "sock", where) : node.containsKey("skb") ? integer(node, "skb", where) : -1;
         Optional<String> tracepoint = Optional.ofNullable((String) node.get("tracepoint"));
-        if (functions.isEmpty() && (node.containsKey("skb") || sock)) {
+        if (functions.isEmpty() && tracepoint.isEmpty() && (node.containsKey("skb") || sock)) {
             functions.add(name);
         }
         if (!functions.isEmpty() && argument < 0) {
@@ -220,7 +220,7 @@ public final class TracerTree {
         for (String name : excluded) {
             expand(name).forEach(chosen::remove);
         }
-        chosen.removeIf(tracer -> tracer.modes().isEmpty() ? mode.equals("sock") : !tracer.modes().contains(mode));
+        chosen.removeIf(tracer -> tracer.modes().isEmpty() ? !mode.equals("skb") : !tracer.modes().contains(mode));
         return List.copyOf(chosen);
     }
 

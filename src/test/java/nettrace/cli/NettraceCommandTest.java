@@ -95,6 +95,32 @@ class NettraceCommandTest {
         "--bogus                | Unknown option: '--bogus'",
         "-s                     | Missing required parameter for option '--saddr'",
         "--btf-path /no/such    | --btf-path: no such file: /no/such",
+        "--basic --diag         | choose one mode: --basic, --diag exclude each other",
+        "--drop --sock          | choose one mode",
+        "--rtt --latency        | choose one mode",
+        "--hooks                | --hooks belongs to --diag, not lifecycle",
+        "--rate-limit 5         | --rate-limit belongs to --basic, --drop, not lifecycle",
+        "--basic --rate-limit 0 | --rate-limit: expected a positive number",
+        "--sock --tcp-flags S   | --pkt-len/--tcp-flags belongs to",
+        "--rtt --pkt-len 100    | --pkt-len/--tcp-flags belongs to",
+        "--drop -t ip           | -t/--trace-exclude/--trace-func belongs to",
+        "--filter-srtt 5        | --filter-srtt/--filter-minrtt belongs to --rtt, not lifecycle",
+        "--rtt --filter-srtt x  | --filter-srtt: expected a positive number of milliseconds",
+        "--basic --tiny-show    | --tiny-show belongs to lifecycle, --diag, not --basic",
+        "--sock --latency-show  | --latency-show belongs to lifecycle, --diag, not --sock",
+        "--func-stats -c 3      | -c belongs to",
+        "--basic --min-latency 5 | --min-latency belongs to",
+        "--drop --trace-stack kfree_skb | --trace-stack belongs to",
+        "-t all                 | -t all without a filter traces every packet of the machine",
+        "--trace-func ([        | --trace-func: invalid regular expression",
+        "--pkt-len 0            | --pkt-len: expected lengths 1-65535",
+        "--pkt-len 100-50       | --pkt-len: expected lengths 1-65535 with N <= M",
+        "--pkt-len 1-2-3        | --pkt-len: expected N or N-M",
+        "--tcp-flags SX         | --tcp-flags: unknown flag 'X'",
+        "--netns abc            | --netns: expected a network namespace inode number",
+        "--netns 1 --netns-current | --netns and --netns-current are exclusive",
+        "--pid 0                | --pid: not a process id",
+        "-t nosuch -p icmp      | unknown tracer or group 'nosuch'",
     })
     void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
         Result result = run(arguments.strip().split("\\s+"));
@@ -102,6 +128,18 @@ class NettraceCommandTest {
         assertThat(result.err()).startsWith("nettrace: ").contains(message);
         assertThat(result.err().strip().lines()).hasSize(1);
         assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void modeFlagsChooseTheirMode() {
+        assertThat(parse("--drop-stack").mode()).isEqualTo(Mode.DROP);
+        assertThat(parse("--drop-stack").modes().dropStack()).isTrue();
+        assertThat(parse("--rtt-detail", "--filter-srtt", "1.5").modes().minSrttMicros()).isEqualTo(1500);
+        assertThat(parse("--latency-summary").mode()).isEqualTo(Mode.LATENCY);
+        assertThat(parse("--diag-quiet").mode()).isEqualTo(Mode.DIAG);
+        assertThat(parse("--latency-show", "--min-latency", "100").modes().minLatencyMicros()).isEqualTo(100);
+        assertThat(parse("--sock", "--port", "80").mode()).isEqualTo(Mode.SOCK);
+        assertThat(parse("--func-stats").mode()).isEqualTo(Mode.FUNC_STATS);
     }
 
     @Test

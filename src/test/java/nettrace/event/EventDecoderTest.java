@@ -54,9 +54,9 @@ class EventDecoderTest {
 
     @Test
     void decodesTheNetfilterExtensionWhenFlaggedAndPresent() {
-        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE_WITH_NETFILTER).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE_WITH_EXTENSION).order(ByteOrder.LITTLE_ENDIAN);
         data.putShort(EventLayout.FLAGS, (short) SkbEvent.NETFILTER);
-        int nf = EventLayout.NF;
+        int nf = EventLayout.EXT;
         data.put(nf + EventLayout.NF_SOURCE, (byte) 3);
         data.put(nf + EventLayout.NF_HOOK, (byte) 2);
         data.put(nf + EventLayout.NF_PF, (byte) Netfilter.NFPROTO_IPV4);
@@ -66,7 +66,7 @@ class EventDecoderTest {
         data.putLong(nf + EventLayout.NF_HOOKS, 0xffffffffc0a01000L);
         data.putLong(nf + EventLayout.NF_HOOKS + 8, 0xffffffffc0a02000L);
 
-        Netfilter netfilter = new EventDecoder(false).decode(data, 0, EventLayout.SIZE_WITH_NETFILTER).netfilter();
+        Netfilter netfilter = new EventDecoder(false).decode(data, 0, EventLayout.SIZE_WITH_EXTENSION).netfilter();
 
         assertThat(netfilter.source()).isEqualTo(Netfilter.Source.NFTABLES);
         assertThat(netfilter.hookName()).isEqualTo("FORWARD");

@@ -33,10 +33,25 @@ class EventLayoutTest {
                 .containsEntry("comm", (long) EventLayout.COMM)
                 .containsEntry("ifname", (long) EventLayout.IFNAME)
                 .containsEntry("pkt", (long) EventLayout.PKT)
-                .containsEntry("nf", (long) EventLayout.NF);
+                .containsEntry("stack_id", (long) EventLayout.STACK_ID)
+                .containsEntry("ext", (long) EventLayout.EXT);
         assertThat(OBJECT.size(OBJECT.find("nt_event", Btf.Kind.STRUCT).orElseThrow()))
-                .isEqualTo(EventLayout.SIZE_WITH_NETFILTER);
-        assertThat(EventLayout.NF).as("the base size is where the extension starts").isEqualTo(EventLayout.SIZE);
+                .isEqualTo(EventLayout.SIZE_WITH_EXTENSION);
+        assertThat(EventLayout.EXT).as("the base size is where the extension starts").isEqualTo(EventLayout.SIZE);
+    }
+
+    @Test
+    void sockOffsetsMatchTheBpfStruct() {
+        Map<String, Long> c = byteOffsets("nt_sock");
+        assertThat(c).containsEntry("state", (long) EventLayout.SOCK_STATE)
+                .containsEntry("old_state", (long) EventLayout.SOCK_OLD_STATE)
+                .containsEntry("ca_state", (long) EventLayout.SOCK_CA_STATE)
+                .containsEntry("srtt_us", (long) EventLayout.SOCK_SRTT_US)
+                .containsEntry("min_rtt_us", (long) EventLayout.SOCK_MIN_RTT_US)
+                .containsEntry("snd_cwnd", (long) EventLayout.SOCK_SND_CWND)
+                .containsEntry("packets_out", (long) EventLayout.SOCK_PACKETS_OUT)
+                .containsEntry("retrans_out", (long) EventLayout.SOCK_RETRANS_OUT)
+                .containsEntry("total_retrans", (long) EventLayout.SOCK_TOTAL_RETRANS);
     }
 
     @Test

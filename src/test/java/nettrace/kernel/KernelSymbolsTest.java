@@ -25,8 +25,9 @@ class KernelSymbolsTest {
     }
 
     @Test
-    void addressesBelowEveryTextSymbolStayNumeric() {
+    void addressesNoSymbolCoversStayNumeric() {
         assertThat(SYMBOLS.describe(0x1000)).isEqualTo("0x1000");
+        assertThat(SYMBOLS.describe(0xffffffffc0a01000L + (1 << 20))).isEqualTo("0xffffffffc0b01000");
     }
 
     @Test

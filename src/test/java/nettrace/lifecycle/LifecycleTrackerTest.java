@@ -20,7 +20,7 @@ class LifecycleTrackerTest {
     }
 
     private static SkbEvent event(long skb, long timestamp, int tracer, int flags, long argument) {
-        return new SkbEvent(timestamp, skb, argument, 0, tracer, flags, 0, 1, 1, 1, "", "", PACKET, null);
+        return new SkbEvent(timestamp, skb, argument, 0, tracer, flags, 0, 1, 1, 1, "", "", PACKET, -1, null, null);
     }
 
     private void later(long nanos) {

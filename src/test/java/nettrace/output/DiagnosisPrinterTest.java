@@ -31,7 +31,8 @@ class DiagnosisPrinterTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
     private final DiagnosisPrinter printer = new DiagnosisPrinter(console, new EventFormatter(PLAN,
-            new DropReasons(Map.of(), Map.of()), () -> KernelSymbols.parse(""), false, false, true));
+            new DropReasons(Map.of(), Map.of()), () -> KernelSymbols.parse(""), false, false, true),
+            new LatencyView(false, false, 0));
 
     private DiagnosedLife life(List<DiagnosedLife.Entry> entries) {
         List<nettrace.lifecycle.SkbLife> done = new java.util.ArrayList<>();

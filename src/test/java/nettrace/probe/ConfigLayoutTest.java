@@ -40,7 +40,11 @@ class ConfigLayoutTest {
                 .containsEntry("pid", (long) ConfigLayout.PID)
                 .containsEntry("tcp_flags", (long) ConfigLayout.TCP_FLAGS)
                 .containsEntry("mode", (long) ConfigLayout.MODE)
-                .containsEntry("detail", (long) ConfigLayout.DETAIL);
+                .containsEntry("detail", (long) ConfigLayout.DETAIL)
+                .containsEntry("rtt_events", (long) ConfigLayout.RTT_EVENTS)
+                .containsEntry("rate_limit", (long) ConfigLayout.RATE_LIMIT)
+                .containsEntry("min_srtt_us", (long) ConfigLayout.MIN_SRTT_US)
+                .containsEntry("min_rtt_us", (long) ConfigLayout.MIN_RTT_US);
         assertThat(OBJECT.size(OBJECT.find("nt_config", Btf.Kind.STRUCT).orElseThrow())).isEqualTo(ConfigLayout.SIZE);
     }
 
@@ -53,7 +57,7 @@ class ConfigLayoutTest {
     void encodesAFilterInNetworkTermsTheBpfSideCompares() {
         PacketFilter filter = new PacketFilter(Optional.of(IpAddress.parse("10.0.0.1", "-s")), Optional.empty(),
                 Optional.empty(), 0, 80, 0, Optional.of(Protocol.parse("tcp")), 0, 0, 0, 0, 0);
-        ByteBuffer bytes = ByteBuffer.wrap(ConfigLayout.encode(Config.of(Mode.LIFECYCLE, filter)))
+        ByteBuffer bytes = ByteBuffer.wrap(ConfigLayout.encode(Config.of(Mode.LIFECYCLE, filter), 2))
                 .order(ByteOrder.LITTLE_ENDIAN);
         assertThat(bytes.get(ConfigLayout.SADDR)).isEqualTo((byte) 10);
         assertThat(bytes.get(ConfigLayout.SADDR + 3)).isEqualTo((byte) 1);

@@ -113,9 +113,12 @@ public final class TracedRun implements AutoCloseable {
             return stdout.lines().toList();
         }
 
-        /** Trace lines (those starting with a timestamp). */
+        private static final java.util.regex.Pattern EVENT = java.util.regex.Pattern.compile(
+                "^\\[(\\d+\\.\\d{6}|\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6})] \\[.*");
+
+        /** Trace lines: an event's timestamp, then its tracer. */
         public List<String> events() {
-            return stdout.lines().filter(line -> line.startsWith("[")).toList();
+            return stdout.lines().filter(line -> EVENT.matcher(line).matches()).toList();
         }
 
         public List<String> eventsAt(String tracer) {

@@ -145,6 +145,25 @@ class LauncherKernelTest {
     }
 
     @Test
+    void aSignalStopsTheRunEvenWhenNobodyReadsItsOutput() throws Exception {
+        // stdout is a pipe this test never reads: once it is full, nettrace blocks writing to it
+        Process process = launch(List.of(), "--basic");
+        try {
+            Thread.sleep(3000);
+            for (int i = 0; i < 200; i++) {
+                Shell.run(List.of("ping", "-c", "1", "-W", "1", "127.0.0.1"), 5);
+            }
+            Set<Long> held = programsHeldBy(process.pid());
+            Shell.check("kill", "-TERM", Long.toString(process.pid()));
+            assertThat(process.waitFor(15, TimeUnit.SECONDS)).as("nettrace exits").isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(stillLoaded(held)).isEmpty();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void withoutPrivilegesSaysWhatIsMissingOnOneLine() throws Exception {
         Finished finished = finish(launch(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all"), "--basic"));
