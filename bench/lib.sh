@@ -1,0 +1,166 @@
+# Helpers for bench/run, sourced by it: the namespace pair and its load generators, starting and
+# stopping nettrace, and the measurements. They share bench/run's globals (work, NETTRACE, NS_*,
+# ADDR_*, pair_seconds, ...).
+
+# ---------------------------------------------------------------- set-up
+
+setup() {
+  [[ $(id -u) == 0 ]] || die "needs root (network namespaces, BPF)"
+  [[ -x $NETTRACE ]] || die "no nettrace launcher at $NETTRACE"
+  "$NETTRACE" --version >/dev/null || die "$NETTRACE does not run (is target/nettrace.jar built?)"
+  if ! command -v iperf3 >/dev/null; then
+    echo "installing iperf3 (apt-get)..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 >/dev/null
+  fi
+  command -v gcc >/dev/null || die "gcc is needed to build bench/udpflood.c"
+  work=$(mktemp -d /tmp/ntb.XXXXXX)
+  gcc -O2 -Wall -o "$work/udpflood" "$here/udpflood.c"
+
+  namespaces_made=1
+  ip netns add "$NS_TX"
+  ip netns add "$NS_RX"
+  ip -n "$NS_TX" link add ntb-tx type veth peer name ntb-rx netns "$NS_RX"
+  ip -n "$NS_TX" addr add "$ADDR_TX/24" dev ntb-tx
+  ip -n "$NS_RX" addr add "$ADDR_RX/24" dev ntb-rx
+  ip -n "$NS_TX" link set lo up
+  ip -n "$NS_RX" link set lo up
+  ip -n "$NS_TX" link set ntb-tx up
+  ip -n "$NS_RX" link set ntb-rx up
+
+  ip netns exec "$NS_RX" iperf3 -s >/dev/null 2>&1 &
+  servers+=($!)
+  ip netns exec "$NS_RX" "$work/udpflood" recv "$UDP_PORT" >/dev/null &
+  servers+=($!)
+  ip netns exec "$NS_TX" ping -c 1 -W 2 "$ADDR_RX" >/dev/null || die "the veth pair does not carry traffic"
+  sleep 0.5
+}
+
+# ---------------------------------------------------------------- nettrace start and stop
+
+# Starts nettrace with these options and waits for `begin trace...`; the rest of its stdout goes
+# to /dev/null through a pipe. Returns 0 once tracing has begun, 2 when nettrace rejected the
+# options at start (the mode is not built yet), 1 on any other failure. Its stderr is in
+# $work/nettrace.err; NT_START_SECONDS is launch → `begin trace...`.
+nettrace_start() {
+  local fifo=$work/nettrace.out line began= fd rc=0 launched_at
+  NT_START_SECONDS=
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  launched_at=$EPOCHREALTIME
+  # A script's background jobs ignore SIGINT, and so would the JVM: SIGINT is how we stop it.
+  ( trap - INT; exec "$NETTRACE" "$@" >"$fifo" 2>"$work/nettrace.err" ) &
+  NT_PID=$!
+  exec {fd}<"$fifo"
+  while IFS= read -r -t "$START_TIMEOUT" -u "$fd" line; do
+    # Loose on purpose: with --output json the line may come wrapped.
+    if [[ $line == *"begin trace"* ]]; then
+      began=$EPOCHREALTIME
+      break
+    fi
+  done
+  if [[ -n $began ]]; then
+    NT_START_SECONDS=$(seconds_between "$launched_at" "$began")
+    cat <&"$fd" >/dev/null &
+    NT_DRAIN_PID=$!
+    exec {fd}<&-
+    return 0
+  fi
+  exec {fd}<&-
+  kill -KILL "$NT_PID" 2>/dev/null || true
+  wait "$NT_PID" || rc=$?
+  NT_PID=
+  [[ $rc == 2 ]] && return 2
+  return 1
+}
+
+# Sends SIGINT and waits for the exit; returns nettrace's exit code (124 if it had to be killed).
+# NT_STOP_SECONDS is SIGINT → exit.
+nettrace_stop() {
+  local rc=0 stopped_at exited_at timer finished
+  sleep "$STOP_TIMEOUT" &
+  timer=$!
+  stopped_at=$EPOCHREALTIME
+  kill -INT "$NT_PID" 2>/dev/null || true
+  wait -n -p finished "$NT_PID" "$timer" || rc=$?
+  exited_at=$EPOCHREALTIME
+  NT_STOP_SECONDS=$(seconds_between "$stopped_at" "$exited_at")
+  if [[ $finished == "$timer" ]]; then
+    kill -KILL "$NT_PID" 2>/dev/null || true
+    wait "$NT_PID" || true
+    rc=124
+  else
+    kill "$timer" 2>/dev/null || true
+    wait "$timer" 2>/dev/null || true
+  fi
+  wait "$NT_DRAIN_PID" 2>/dev/null || true
+  NT_PID= NT_DRAIN_PID=
+  return "$rc"
+}
+
+nettrace_alive() { [[ -n $NT_PID && $(awk '{print $3}' "/proc/$NT_PID/stat" 2>/dev/null) =~ ^[RSD]$ ]]; }
+
+# One line saying why nettrace did not start or stop cleanly.
+nettrace_complaint() {
+  local text
+  text=$(grep -v '^  ' "$work/nettrace.err" | head -1 || true)
+  echo "${text:-no message on stderr}"
+}
+
+# ---------------------------------------------------------------- measurements
+
+seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# TCP_RATE: TCP throughput through the veth, Mbit/s as the receiver counted it.
+measure_tcp() {
+  local attempt
+  for attempt in 1 2; do
+    TCP_RATE=$(ip netns exec "$NS_TX" iperf3 -c "$ADDR_RX" -t "$pair_seconds" -f m 2>&1 |
+      awk '/receiver/ { print $(NF-2) }' || true)
+    [[ -n $TCP_RATE ]] && return
+    sleep 1    # the server may still be closing the previous test
+  done
+  die "iperf3 gave no result"
+}
+
+udp_delivered() { ip netns exec "$NS_RX" awk '/^Udp:/ && $2 ~ /^[0-9]+$/ { print $2 }' /proc/net/snmp; }
+
+# UDP_RATE: datagrams per second delivered to the receiver's socket; UDP_SENT and UDP_SECONDS:
+# what the sender managed (unlimited unless given a rate).
+measure_udp() {
+  local seconds=$1 rate=${2:-0} before after sent
+  before=$(udp_delivered)
+  sent=$(ip netns exec "$NS_TX" "$work/udpflood" send "$ADDR_RX" "$UDP_PORT" "$seconds" "$rate")
+  sleep 0.05
+  after=$(udp_delivered)
+  UDP_SENT=$(awk '{ print $2 }' <<<"$sent")
+  UDP_SECONDS=$(awk '{ print $4 }' <<<"$sent")
+  UDP_RATE=$(awk -v d=$((after - before)) -v s="$UDP_SECONDS" 'BEGIN { printf "%.0f", d / s }')
+}
+
+# CPU accounting over a measurement: cpu_mark, then cpu_split prints
+# "nettrace N% softirq N% other N% idle N%" in percent of one CPU (the machine has $CPUS × 100%);
+# other is every other process, the load generators mostly.
+cpu_mark() {
+  CPU_MARK_STAT=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $8, $5 }' /proc/stat)
+  CPU_MARK_NT=$(nettrace_ticks)
+}
+nettrace_ticks() {
+  if [[ -n $NT_PID && -r /proc/$NT_PID/stat ]]; then
+    sed 's/.*) //' "/proc/$NT_PID/stat" | awk '{ print $12 + $13 }'
+  else
+    echo 0
+  fi
+}
+cpu_split() {
+  local now nt
+  now=$(awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $8, $5 }' /proc/stat)
+  nt=$(nettrace_ticks)
+  awk -v a="$CPU_MARK_STAT" -v b="$now" -v n0="$CPU_MARK_NT" -v n1="$nt" -v cpus="$CPUS" 'BEGIN {
+    split(a, x); split(b, y); total = (y[1] - x[1]) / cpus
+    if (total <= 0) total = 1
+    nt = 100 * (n1 - n0) / total; si = 100 * (y[2] - x[2]) / total; idle = 100 * (y[3] - x[3]) / total
+    printf "nettrace %.0f%% softirq %.0f%% other %.0f%% idle %.0f%%", nt, si, 100 * cpus - nt - si - idle, idle }'
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+  if (NR == 0) exit; printf "%.6g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
