@@ -31,7 +31,7 @@ const volatile struct nt_config CONFIG = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 24);
+	__uint(max_entries, 1 << 23);
 } events SEC(".maps");
 
 /*
@@ -359,10 +359,11 @@ static __always_inline u32 skb_netns(struct sk_buff *skb, bool direct)
 	struct sock *sk;
 
 	if (dev)
-		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		return direct ? dev->nd_net.net->ns.inum : BPF_CORE_READ(dev, nd_net.net, ns.inum);
 	sk = READ(direct, skb, sk);
 	if (sk)
-		return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		return direct ? sk->__sk_common.skc_net.net->ns.inum
+			      : BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	return 0;
 }
 
@@ -428,9 +429,12 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	} else if (!(tracer_flags & TRACER_MATCHER)) {
 		return NULL;
 	}
+	/* the packet is checked first: it is already parsed, the context costs more reads */
+	if (!followed && !packet_matches(&e->pkt))
+		return NULL;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->netns = skb_netns(skb, direct);
-	if (!followed && (!context_matches(e) || !packet_matches(&e->pkt)))
+	if (!followed && !context_matches(e))
 		return NULL;
 	if (CONFIG.mode == MODE_STATS) {
 		count_hit(tracer);
@@ -489,14 +493,22 @@ static __always_inline bool within_rate(void)
 	return true;
 }
 
+/*
+ * Waking the consumer for every event costs an irq_work per event; it polls every few
+ * milliseconds anyway, so it is woken only once this much is waiting.
+ */
+#define WAKEUP_BYTES (256 * 1024)
+
 /* Sends an event; an extension only when there is one, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
 {
 	u64 size = e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? sizeof(*e) : NT_EVENT_BASE_SIZE;
+	u64 wakeup = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
 
 	if (CONFIG.rate_limit && !within_rate())
 		return;
-	if (bpf_ringbuf_output(&events, e, size, 0))
+	if (bpf_ringbuf_output(&events, e, size, wakeup))
 		count(STAT_EVENTS_LOST);
 }
 

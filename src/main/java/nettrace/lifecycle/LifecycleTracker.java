@@ -27,7 +27,10 @@ public final class LifecycleTracker implements EventSink {
     private final LifeSink sink;
     private final Map<Long, SkbLife> byAddress = new HashMap<>();
     private final Deque<SkbLife> ended = new ArrayDeque<>();
-    private final java.util.LinkedHashSet<SkbLife> open = new java.util.LinkedHashSet<>();
+    /** the open lives (not ended) as a list linked through the lives, oldest first */
+    private SkbLife oldest;
+    private SkbLife newest;
+    private int open;
     private final java.util.function.LongSupplier clock;
     private static final long EXPIRY_SCAN_NANOS = 1_000_000_000L;
     private long completed;
@@ -56,10 +59,10 @@ public final class LifecycleTracker implements EventSink {
                 close(life, SkbLife.Ending.EXPIRED);
             }
             life = new SkbLife(event.skb(), now);
-            open.add(life);
+            link(life);
             byAddress.put(event.skb(), life);
-            if (open.size() > MAX_LIVES) {
-                close(open.iterator().next(), SkbLife.Ending.EXPIRED);
+            if (open > MAX_LIVES) {
+                close(oldest, SkbLife.Ending.EXPIRED);
             }
         }
         life.add(event, now);
@@ -68,9 +71,36 @@ public final class LifecycleTracker implements EventSink {
             byAddress.put(event.argument(), life);
         }
         if (event.endsLife() && !life.ended() && life.free(event.skb(), event.timestamp())) {
-            open.remove(life);
+            unlink(life);
             ended.add(life);
         }
+    }
+
+    private void link(SkbLife life) {
+        life.older = newest;
+        if (newest != null) {
+            newest.newer = life;
+        } else {
+            oldest = life;
+        }
+        newest = life;
+        open++;
+    }
+
+    private void unlink(SkbLife life) {
+        if (life.older != null) {
+            life.older.newer = life.newer;
+        } else {
+            oldest = life.newer;
+        }
+        if (life.newer != null) {
+            life.newer.older = life.older;
+        } else {
+            newest = life.older;
+        }
+        life.older = null;
+        life.newer = null;
+        open--;
     }
 
     @Override
@@ -82,19 +112,25 @@ public final class LifecycleTracker implements EventSink {
         }
         if (now - lastExpiryScan >= EXPIRY_SCAN_NANOS) {
             lastExpiryScan = now;
-            List<SkbLife> stale = open.stream().filter(life -> now - life.lastArrival() >= EXPIRY_NANOS).toList();
+            List<SkbLife> stale = new ArrayList<>();
+            for (SkbLife life = oldest; life != null; life = life.newer) {
+                if (now - life.lastArrival() >= EXPIRY_NANOS) {
+                    stale.add(life);
+                }
+            }
             stale.forEach(life -> close(life, SkbLife.Ending.EXPIRED));
         }
         sink.flush();
     }
 
+    /** Closes a life that has not ended. */
     private void close(SkbLife life, SkbLife.Ending how) {
-        open.remove(life);
+        unlink(life);
         finish(life, how);
     }
 
     private void finish(SkbLife life, SkbLife.Ending how) {
-        for (Long address : life.addresses()) {
+        for (long address : life.addresses()) {
             byAddress.remove(address, life);
         }
         if (limit > 0 && completed >= limit) {
@@ -110,7 +146,10 @@ public final class LifecycleTracker implements EventSink {
         List<SkbLife> remaining = new ArrayList<>(ended);
         ended.clear();
         remaining.forEach(life -> finish(life, SkbLife.Ending.FREED));
-        List<SkbLife> unfinished = new ArrayList<>(open);
+        List<SkbLife> unfinished = new ArrayList<>();
+        for (SkbLife life = oldest; life != null; life = life.newer) {
+            unfinished.add(life);
+        }
         unfinished.sort(Comparator.comparingLong(SkbLife::firstTimestamp));
         unfinished.forEach(life -> close(life, SkbLife.Ending.UNFINISHED));
         sink.flush();
@@ -123,6 +162,6 @@ public final class LifecycleTracker implements EventSink {
 
     /** Lives held right now (for tests and memory accounting). */
     int held() {
-        return open.size() + ended.size();
+        return open + ended.size();
     }
 }

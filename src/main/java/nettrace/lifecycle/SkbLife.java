@@ -2,9 +2,7 @@ package nettrace.lifecycle;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import nettrace.event.SkbEvent;
 
 /**
@@ -23,16 +21,24 @@ public final class SkbLife {
         UNFINISHED
     }
 
-    private final List<SkbEvent> events = new ArrayList<>();
-    private final Set<Long> addresses = new LinkedHashSet<>();
-    private final Set<Long> alive = new LinkedHashSet<>();
+    private final List<SkbEvent> events = new ArrayList<>(8);
+    /** the skb addresses of the life, the first skb then its clones (most lives have one) */
+    private long[] addresses;
+    private boolean[] freed;
+    private int addressCount;
+    private int aliveCount;
+    /** neighbours in the tracker's list of open lives, oldest first */
+    SkbLife older;
+    SkbLife newer;
     private long lastArrival;
     private long endTimestamp;
     private Ending ending;
 
     SkbLife(long skb, long arrival) {
-        addresses.add(skb);
-        alive.add(skb);
+        addresses = new long[] {skb};
+        freed = new boolean[1];
+        addressCount = 1;
+        aliveCount = 1;
         lastArrival = arrival;
     }
 
@@ -42,14 +48,29 @@ public final class SkbLife {
     }
 
     void addClone(long skb) {
-        addresses.add(skb);
-        alive.add(skb);
+        for (int i = 0; i < addressCount; i++) {
+            if (addresses[i] == skb) {
+                return;
+            }
+        }
+        if (addressCount == addresses.length) {
+            addresses = java.util.Arrays.copyOf(addresses, addressCount * 2);
+            freed = java.util.Arrays.copyOf(freed, addressCount * 2);
+        }
+        addresses[addressCount++] = skb;
+        aliveCount++;
     }
 
     /** Marks skb freed; returns true when that was the last skb of the life alive. */
     boolean free(long skb, long timestamp) {
-        alive.remove(skb);
-        if (alive.isEmpty()) {
+        for (int i = 0; i < addressCount; i++) {
+            if (addresses[i] == skb && !freed[i]) {
+                freed[i] = true;
+                aliveCount--;
+                break;
+            }
+        }
+        if (aliveCount == 0) {
             endTimestamp = timestamp;
             return true;
         }
@@ -57,7 +78,11 @@ public final class SkbLife {
     }
 
     boolean ended() {
-        return alive.isEmpty();
+        return aliveCount == 0;
+    }
+
+    boolean closed() {
+        return ending != null;
     }
 
     long endTimestamp() {
@@ -70,7 +95,12 @@ public final class SkbLife {
 
     void close(Ending how) {
         ending = how;
-        events.sort(Comparator.comparingLong(SkbEvent::timestamp));
+        for (int i = 1; i < events.size(); i++) {
+            if (events.get(i).timestamp() < events.get(i - 1).timestamp()) {
+                events.sort(Comparator.comparingLong(SkbEvent::timestamp));
+                break;
+            }
+        }
     }
 
     /** The events, in timestamp order once the life is closed. */
@@ -79,8 +109,8 @@ public final class SkbLife {
     }
 
     /** The skb addresses of this life: the first, then its clones. */
-    public Set<Long> addresses() {
-        return addresses;
+    public long[] addresses() {
+        return java.util.Arrays.copyOf(addresses, addressCount);
     }
 
     public Ending ending() {

@@ -32,24 +32,18 @@ public final class Console {
 
     /** Appends a line of trace output. */
     public void line(CharSequence text) {
-        int length = text.length();
-        if (length * 3 + 1 > buffer.length - position) {
+        // String.getBytes copies the compact (Latin-1) bytes of an ASCII line in one go
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes.length + 1 > buffer.length - position) {
             flushBuffer();
         }
-        if (length * 3 + 1 > buffer.length) {
-            writeDirect((text + "\n").getBytes(StandardCharsets.UTF_8));
+        if (bytes.length + 1 > buffer.length) {
+            writeDirect(bytes);
+            writeDirect(new byte[] {'\n'});
             return;
         }
-        for (int i = 0; i < length; i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                buffer[position++] = (byte) c;
-            } else {
-                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                System.arraycopy(encoded, 0, buffer, position, encoded.length);
-                position += encoded.length;
-            }
-        }
+        System.arraycopy(bytes, 0, buffer, position, bytes.length);
+        position += bytes.length;
         buffer[position++] = '\n';
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.config.Config;
@@ -59,6 +60,10 @@ public final class Nettrace {
     /** Runs until stop fires (or a count, duration or command ends it); returns the exit code. */
     public static int run(Config config, Console console, RunControl stop) {
         PhaseTimer timer = new PhaseTimer();
+        // the kernel's BTF and symbols are read while the tree loads: they do not depend on it
+        CompletableFuture<Btf> btfLoading = CompletableFuture.supplyAsync(() -> kernelBtf(config), BACKGROUND);
+        CompletableFuture<KernelSymbols> symbolsLoading = CompletableFuture.supplyAsync(KernelSymbols::read,
+                BACKGROUND);
         TracerTree tree = TracerTree.load();
         if (config.tracers().listTree()) {
             return listTree(tree, config, console);
@@ -67,9 +72,9 @@ public final class Nettrace {
         Privileges.check();
         installLibbpfLog(config, console);
         timer.mark("tree");
-        Btf btf = kernelBtf(config);
+        Btf btf = join(btfLoading);
         timer.mark("btf");
-        KernelSymbols symbols = KernelSymbols.read();
+        KernelSymbols symbols = join(symbolsLoading);
         timer.mark("kallsyms");
         config.tracers().functions().ifPresent(pattern -> selected.addAll(FunctionScan.matching(pattern, btf,
                 symbols)));
@@ -101,6 +106,20 @@ public final class Nettrace {
             }
             return new TraceLoop(config, probes, sink(config, plan, btf, symbols, probes, console, stop), console,
                     stop).run();
+        }
+    }
+
+    private static final java.util.concurrent.Executor BACKGROUND = runnable -> Thread.ofVirtual().start(runnable);
+
+    /** The result of a background load, its failure rethrown as it was. */
+    private static <T> T join(CompletableFuture<T> loading) {
+        try {
+            return loading.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 

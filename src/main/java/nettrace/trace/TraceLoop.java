@@ -14,7 +14,8 @@ import nettrace.probe.ProbeSet;
  * sink until a stop condition holds, then reports what was seen and lost.
  */
 final class TraceLoop {
-    private static final int POLL_MILLIS = 100;
+    /** The BPF side wakes the loop only when much is waiting: below that, it looks this often. */
+    private static final int POLL_MILLIS = 10;
 
     private final Config config;
     private final ProbeSet probes;
