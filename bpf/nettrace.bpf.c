@@ -421,8 +421,9 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		return NULL;
 	current.head = (u64)READ(direct, skb, head);
 	current.fingerprint = parse_skb(skb, &e->pkt, direct);
+	/* once known, the fingerprint must be seen again: an unparsable packet is not taken for it */
 	if (known && known->head == current.head &&
-	    (!known->fingerprint || !current.fingerprint || known->fingerprint == current.fingerprint)) {
+	    (!known->fingerprint || known->fingerprint == current.fingerprint)) {
 		followed = true;
 		if (!known->fingerprint)
 			known->fingerprint = current.fingerprint;
