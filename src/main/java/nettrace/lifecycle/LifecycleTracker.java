@@ -18,11 +18,11 @@ import nettrace.event.SkbEvent;
  */
 public final class LifecycleTracker implements EventSink {
     /** Wait after a free for events still in flight from other CPUs. */
-    static final long GRACE_NANOS = 50_000_000L;
+    static final long GRACE_NANOS = 20_000_000L;
     /** A life with no event for this long is shown as it stands. */
     static final long EXPIRY_NANOS = 5_000_000_000L;
     /** At most this many lives are held at once; the oldest are shown early beyond it. */
-    static final int MAX_LIVES = 100_000;
+    static final int MAX_LIVES = 32_768;
 
     private final LifeSink sink;
     private final Map<Long, SkbLife> byAddress = new HashMap<>();
