@@ -20,6 +20,7 @@ import nettrace.tracer.Tracer;
  * their location, the kernel's reason and advice for that reason; resets their reason.
  */
 public final class Diagnosis {
+    private static final long NF_VERDICT_MASK = 0xff;
     private static final String DROPPED = "packet is dropped by kernel";
 
     private final AttachPlan plan;
@@ -60,7 +61,7 @@ public final class Diagnosis {
         if (tracer.analyzer() == Analyzer.DROP) {
             return Optional.of(drop(tracer, event));
         }
-        Optional<Rule> rule = tracer.rules().stream().filter(r -> holds(r, event)).findFirst();
+        Optional<Rule> rule = tracer.rules().stream().filter(r -> holds(tracer, r, event)).findFirst();
         return rule.map(r -> new Finding(r.level(), message(tracer, r, event), r.advice(), netfilterDetails(event)));
     }
 
@@ -75,11 +76,16 @@ public final class Diagnosis {
         return List.of(new Finding.Detail("following hook functions are blamed", names));
     }
 
-    private static boolean holds(Rule rule, SkbEvent event) {
+    private static boolean holds(Tracer tracer, Rule rule, SkbEvent event) {
         if (rule.condition().isAny()) {
             return true;
         }
-        return event.hasReturnValue() && rule.condition().test(event.result());
+        if (!event.hasReturnValue()) {
+            return false;
+        }
+        // a netfilter verdict may carry an errno above its code (NF_DROP_ERR): rules test the code
+        long value = tracer.analyzer() == Analyzer.IPTABLE ? event.result() & NF_VERDICT_MASK : event.result();
+        return rule.condition().test(value);
     }
 
     private String message(Tracer tracer, Rule rule, SkbEvent event) {

@@ -18,6 +18,16 @@ public record KernelFeatures(Optional<String> fentryUnavailable, Optional<String
     /** Functions present in every kernel nettrace supports, used as probe targets. */
     private static final List<String> PROBE_TARGETS = List.of("ip_rcv", "netif_receive_skb", "kfree_skb_partial");
 
+    /** One line per mechanism: "fentry/fexit: yes" or "kprobe: no (why)". */
+    public java.util.List<String> describe() {
+        return java.util.List.of(line("fentry/fexit", fentryUnavailable), line("kprobe/kretprobe", kprobeUnavailable),
+                line("kprobe-multi", kprobeMultiUnavailable), "tracepoint: yes");
+    }
+
+    private static String line(String mechanism, Optional<String> unavailable) {
+        return mechanism + ": " + unavailable.map(why -> "no (" + why + ")").orElse("yes");
+    }
+
     public boolean fentry() {
         return fentryUnavailable.isEmpty();
     }

@@ -108,7 +108,7 @@ public final class KernelSymbols {
     }
 
     /** "ip_rcv_core.isra.0" -> "ip_rcv_core": the name before the first compiler suffix. */
-    static String plainName(String symbol) {
+    public static String plainName(String symbol) {
         int dot = symbol.indexOf('.');
         return dot > 0 ? symbol.substring(0, dot) : symbol;
     }

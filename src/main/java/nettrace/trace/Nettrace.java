@@ -187,19 +187,25 @@ public final class Nettrace {
     /** -t ?: the tree with each tracer's state on this kernel (probed only with the privileges to). */
     private static int listTree(TracerTree tree, Config config, Console console) {
         AttachPlan plan = null;
+        KernelFeatures features = null;
         String notProbed = "";
         try {
             Privileges.check();
             installLibbpfLog(config, console);
             Btf btf = kernelBtf(config);
             KernelSymbols symbols = KernelSymbols.read();
-            plan = new AttachPlanner(new KernelBtf(btf, config.btfPath().isEmpty()), symbols,
-                    KernelFeatures.probe(btf, symbols)).plan(tree.all(), false);
+            features = KernelFeatures.probe(btf, symbols);
+            plan = new AttachPlanner(new KernelBtf(btf, config.btfPath().isEmpty()), symbols, features)
+                    .plan(tree.all(), false);
         } catch (NettraceException e) {
             notProbed = "not probed: " + e.getMessage();
         }
         for (String line : TreeListing.lines(tree, plan, notProbed)) {
             console.line(line);
+        }
+        if (features != null) {
+            console.line("this kernel allows:");
+            features.describe().forEach(line -> console.line("  " + line));
         }
         console.flush();
         return 0;

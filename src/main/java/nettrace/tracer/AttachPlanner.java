@@ -14,6 +14,9 @@ import nettrace.kernel.KernelSymbols;
  */
 public final class AttachPlanner {
     private static final String SKB = "struct sk_buff *";
+    /** The highest argument indexes the BPF side has generic programs for. */
+    private static final int MAX_SKB_ARGUMENT = 4;
+    private static final int MAX_SOCK_ARGUMENT = 2;
 
     private final KernelBtf kernelBtf;
     private final Btf btf;
@@ -63,14 +66,36 @@ public final class AttachPlanner {
         String expected = tracer.sockArgument() ? "struct sock *" : SKB;
         Optional<KernelBtf.Function> described = kernelBtf.function(symbol.get(), symbols);
         int argument = tracer.argument();
-        if (ownProgram && described.isPresent()) {
-            argument = indexOf(parameters(described.get(), symbol.get()), SKB).orElse(argument);
+        if (described.isPresent()) {
+            // the kernel's own prototype wins over the tree's index, which fits some versions only
+            Optional<Integer> found = indexOf(parameters(described.get(), symbol.get()), expected);
+            if (found.isEmpty() && !ownProgram) {
+                reasons.add(symbol.get() + " takes no " + expected + " argument on this kernel");
+                return Optional.empty();
+            }
+            argument = found.orElse(argument);
+        } else if (!ownProgram && !symbol.get().equals(tracer.functions().getFirst())) {
+            // a compiler clone (name.constprop.0) has no BTF of its own; the original's prototype
+            // still tells whether an skb is there at all
+            Optional<KernelBtf.Function> original = kernelBtf.function(KernelSymbols.plainName(symbol.get()), symbols);
+            if (original.isPresent()
+                    && indexOf(parameters(original.get(), KernelSymbols.plainName(symbol.get())), expected).isEmpty()) {
+                reasons.add(KernelSymbols.plainName(symbol.get()) + " takes no " + expected + " argument on this kernel");
+                return Optional.empty();
+            }
+        }
+        int maxArgument = tracer.sockArgument() ? MAX_SOCK_ARGUMENT : MAX_SKB_ARGUMENT;
+        if (argument > maxArgument) {
+            reasons.add("its " + expected + " is argument " + argument + "; programs exist up to " + maxArgument);
+            return Optional.empty();
+        }
+        if (!features.fentry() && !features.kprobe()) {
+            reasons.add("needs fentry or kprobes, which this kernel does not allow");
+            return Optional.empty();
         }
         if (features.fentry()) {
             if (described.isEmpty()) {
                 reasons.add("fentry: " + symbol.get() + " has no BTF description");
-            } else if (!ownProgram && !parameterHasType(described.get(), symbol.get(), argument, expected)) {
-                reasons.add("fentry: argument " + argument + " of " + symbol.get() + " is not " + expected);
             } else {
                 return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.FENTRY, symbol.get(),
                         described.get().id(), described.get().module(), argument, withReturn));
@@ -101,11 +126,6 @@ public final class AttachPlanner {
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean parameterHasType(KernelBtf.Function function, String name, int index, String expected) {
-        List<Btf.Parameter> parameters = parameters(function, name);
-        return index < parameters.size() && parameters.get(index).typeName().equals(expected);
     }
 
     private Optional<AttachPlan.Planned> planTracepoint(Tracer tracer, int id, List<String> reasons) {

@@ -130,7 +130,7 @@ public final class TracerTree {
         }
         return new Tracer(name, group, List.copyOf(functions), argument, sock, tracepoint,
                 Optional.ofNullable((String) node.get("program")), analyzer, List.copyOf(rules),
-                inheritedDefault && bool(node, "default", true), modes);
+                bool(node, "default", inheritedDefault), modes);
     }
 
     @SuppressWarnings("unchecked")

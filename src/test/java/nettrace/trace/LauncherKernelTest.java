@@ -181,4 +181,31 @@ class LauncherKernelTest {
         assertThat(finished.err()).isEqualTo("nettrace: unknown tracer or group 'no_such_tracer' (see nettrace -t '?')\n");
         assertThat(finished.out()).isEmpty();
     }
+
+    @Test
+    void theTreeListingSaysHowEachTracerAttachesOnThisKernel() throws Exception {
+        Finished finished = finish(launch(List.of(), "-t", "?"));
+        assertThat(finished.code()).isEqualTo(0);
+        List<String> lines = finished.out().lines().toList();
+        assertThat(lines).contains("link                              link layer (L2) of the network stack")
+                .anyMatch(line -> line.matches(" +netif_receive_skb +(tracepoint net:netif_receive_skb|fentry .*)"))
+                .anyMatch(line -> line.matches(" +kfree_skb +tracepoint skb:kfree_skb"))
+                .anyMatch(line -> line.matches("\\d+ tracers: .*"))
+                .contains("  tracepoint: yes");
+        String ipRcv = lines.stream().filter(line -> line.matches(" +ip_rcv +.*")).findFirst().orElseThrow();
+        if (lines.contains("  fentry/fexit: yes")) {
+            assertThat(ipRcv).matches(" +ip_rcv +fentry ip_rcv");
+        } else if (lines.stream().anyMatch(line -> line.startsWith("  kprobe/kretprobe: no"))) {
+            assertThat(ipRcv).endsWith("unavailable: needs fentry or kprobes, which this kernel does not allow; "
+                    + "no tracepoint alternative");
+        }
+        assertThat(finished.err()).isEmpty();
+    }
+
+    @Test
+    void allTracersNeedAFilterOrForce() throws Exception {
+        Finished finished = finish(launch(List.of(), "-t", "all"));
+        assertThat(finished.code()).isEqualTo(2);
+        assertThat(finished.err().lines()).singleElement().asString().contains("add a filter or --force");
+    }
 }
