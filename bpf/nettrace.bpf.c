@@ -658,10 +658,20 @@ NETFILTER_PROGRAMS(nft_do_chain, 0,
 
 /* ---- tracepoints (tp_btf): skb at argument N ---- */
 
+/*
+ * Test builds only (make test): -DREJECTED_TEMPLATE=N makes tp_skb_N read far past its
+ * arguments, which the verifier refuses, so tests can watch a real rejection being survived.
+ */
+#ifndef REJECTED_TEMPLATE
+#define REJECTED_TEMPLATE -1
+#endif
+
 #define TP_SKB(n)								\
 SEC("tp_btf")									\
 int tp_skb_##n(u64 *ctx)							\
 {										\
+	if (n == REJECTED_TEMPLATE)						\
+		return ctx[4096];						\
 	return on_entry(ctx, (struct sk_buff *)ctx[n], placeholder_tracer(), true, false); \
 }
 TP_SKB(0)

@@ -8,11 +8,18 @@ public final class BpfException extends NettraceException {
     private final int errno;
     private final String verifierLog;
 
-    BpfException(String operation, int errno, String detail, String verifierLog) {
+    private final String program;
+
+    BpfException(String operation, int errno, String detail, String verifierLog, String program) {
         super(message(operation, errno, detail));
         this.operation = operation;
         this.errno = errno;
         this.verifierLog = verifierLog == null ? "" : verifierLog;
+        this.program = program == null ? "" : program;
+    }
+
+    BpfException(String operation, int errno, String detail, String verifierLog) {
+        this(operation, errno, detail, verifierLog, null);
     }
 
     BpfException(String operation, int errno, String detail) {
@@ -37,6 +44,11 @@ public final class BpfException extends NettraceException {
     /** The positive errno value, 0 when the failure did not come with one. */
     public int errno() {
         return errno;
+    }
+
+    /** The program the kernel refused when loading an object, else empty. */
+    public String program() {
+        return program;
     }
 
     /** The kernel verifier's log when a program load was rejected, else empty. */

@@ -89,9 +89,11 @@ public final class BpfObject implements AutoCloseable {
     /** Verifies and loads every program left on autoload, and creates the maps. */
     public void load() {
         LibbpfLog.takeVerifierLog();
+        LibbpfLog.takeRejectedProgram();
         int error = Native.callInt(Libbpf.OBJECT_LOAD, object);
         if (error < 0) {
-            throw new BpfException("bpf_object__load", -error, "", LibbpfLog.takeVerifierLog());
+            String program = LibbpfLog.takeRejectedProgram();
+            throw new BpfException("bpf_object__load", -error, "", LibbpfLog.takeVerifierLog(), program);
         }
     }
 

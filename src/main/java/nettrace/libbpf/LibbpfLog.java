@@ -26,6 +26,9 @@ public final class LibbpfLog {
     private static volatile BiConsumer<Level, String> sink = (level, line) -> { };
     private static final StringBuilder verifierLog = new StringBuilder();
     private static boolean insideVerifierLog;
+    private static String rejectedProgram = "";
+    private static final java.util.regex.Pattern FAILED_PROGRAM =
+            java.util.regex.Pattern.compile("prog '([^']+)': (?:BPF program load failed|failed to load)");
     private static boolean installed;
 
     private LibbpfLog() {
@@ -68,19 +71,35 @@ public final class LibbpfLog {
         return 0;
     }
 
+    /** Keeps the verifier log (libbpf prints it between markers, in one call or several). */
     private static synchronized void remember(String text) {
-        if (text.contains(LOG_BEGIN)) {
+        java.util.regex.Matcher failed = FAILED_PROGRAM.matcher(text);
+        if (failed.find()) {
+            rejectedProgram = failed.group(1);
+        }
+        int begin = text.indexOf(LOG_BEGIN);
+        if (begin >= 0) {
             verifierLog.setLength(0);
             insideVerifierLog = true;
+            text = text.substring(begin + LOG_BEGIN.length()).replaceFirst("^\n", "");
+        }
+        if (!insideVerifierLog) {
             return;
         }
-        if (text.contains(LOG_END)) {
+        int end = text.indexOf(LOG_END);
+        if (end >= 0) {
+            verifierLog.append(text, 0, end);
             insideVerifierLog = false;
-            return;
-        }
-        if (insideVerifierLog) {
+        } else {
             verifierLog.append(text);
         }
+    }
+
+    /** The program whose load libbpf last reported failed, cleared by reading it. */
+    static synchronized String takeRejectedProgram() {
+        String program = rejectedProgram;
+        rejectedProgram = "";
+        return program;
     }
 
     /** The last verifier log libbpf printed, cleared by reading it. */

@@ -57,30 +57,77 @@ public final class ProbeSet implements AutoCloseable {
         this.config = config;
     }
 
-    /** Loads the BPF object for config and attaches every tracer of plan it can. */
-    public static ProbeSet attach(Config config, AttachPlan plan, Consumer<String> verbose) {
-        BpfObject object = BpfObject.open("nettrace", objectBytes(), config.btfPath());
-        ProbeSet probes = new ProbeSet(object, config);
-        try {
-            object.readOnlyData().setInitialValue(ConfigLayout.encode(config, BpfMap.possibleCpus()));
-            boolean stacks = plan.planned().stream().anyMatch(p -> TracerIdentity.wantsStack(p, config));
-            object.map("stacks").setMaxEntries(stacks ? STACKS : 1);
-            object.map("hits").setMaxEntries(Math.max(1, plan.planned().size()));
-            probes.prepareTemplates(plan);
-            object.load();
-            probes.events = RingBuffer.open(object.map("events"));
-            probes.attachAll(plan, verbose);
-            return probes;
-        } catch (RuntimeException e) {
-            probes.close();
-            throw e;
+    /**
+     * Loads the BPF object for config and attaches every tracer of plan it can. A template the
+     * kernel rejects costs only the tracers using it: the object is opened again without it,
+     * and a function's tracer moves from fentry to a kprobe where the kernel has kprobes.
+     */
+    public static ProbeSet attach(Config config, AttachPlan plan, boolean kprobes, Consumer<String> verbose) {
+        byte[] elf = objectBytes();
+        List<AttachPlan.Planned> tracers = plan.planned();
+        List<Failure> rejected = new ArrayList<>();
+        while (true) {
+            BpfObject object = BpfObject.open("nettrace", elf, config.btfPath());
+            ProbeSet probes = new ProbeSet(object, config);
+            try {
+                object.readOnlyData().setInitialValue(ConfigLayout.encode(config, BpfMap.possibleCpus()));
+                boolean stacks = tracers.stream().anyMatch(p -> TracerIdentity.wantsStack(p, config));
+                object.map("stacks").setMaxEntries(stacks ? STACKS : 1);
+                object.map("hits").setMaxEntries(Math.max(1, plan.planned().size()));
+                List<String> templates = probes.prepareTemplates(tracers, kprobes);
+                try {
+                    object.load();
+                } catch (BpfException e) {
+                    String template = e.program();
+                    if (!templates.contains(template)) {
+                        throw e;
+                    }
+                    verbose.accept("the kernel rejects BPF program " + template + ": " + VerifierLog.summary(e));
+                    tracers = withoutTemplate(tracers, template, kprobes, e, rejected);
+                    probes.close();
+                    continue;
+                }
+                probes.failures.addAll(rejected);
+                probes.events = RingBuffer.open(object.map("events"));
+                probes.attachAll(tracers, kprobes, verbose);
+                return probes;
+            } catch (RuntimeException e) {
+                probes.close();
+                throw e;
+            }
         }
     }
 
+    /** The tracers left once template is known to be rejected: moved to kprobes, or failed. */
+    private static List<AttachPlan.Planned> withoutTemplate(List<AttachPlan.Planned> tracers, String template,
+            boolean kprobes, BpfException rejection, List<Failure> failed) {
+        List<AttachPlan.Planned> left = new ArrayList<>();
+        for (AttachPlan.Planned planned : tracers) {
+            boolean uses = entryTemplate(planned).equals(template)
+                    || exitTemplate(planned).filter(template::equals).isPresent();
+            if (!uses) {
+                left.add(planned);
+            } else if (kprobes && planned.mechanism() == Mechanism.FENTRY) {
+                left.add(asKprobe(planned));
+            } else {
+                failed.add(new Failure(planned, "rejected by the kernel: " + VerifierLog.summary(rejection),
+                        rejection.verifierLog()));
+            }
+        }
+        return left;
+    }
+
+    private static AttachPlan.Planned asKprobe(AttachPlan.Planned planned) {
+        return new AttachPlan.Planned(planned.tracer(), planned.id(), Mechanism.KPROBE, planned.target(), 0,
+                Optional.empty(), planned.argument(), planned.withReturn());
+    }
+
+    /** The object's class-path resource; tests name a variant with the nettrace.bpf.object property. */
     private static byte[] objectBytes() {
-        try (InputStream in = ProbeSet.class.getResourceAsStream(OBJECT_RESOURCE)) {
+        String resource = System.getProperty("nettrace.bpf.object", OBJECT_RESOURCE);
+        try (InputStream in = ProbeSet.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new NettraceException("the BPF object " + OBJECT_RESOURCE + " is missing from the jar");
+                throw new NettraceException("the BPF object " + resource + " is missing from the jar");
             }
             return in.readAllBytes();
         } catch (IOException e) {
@@ -115,12 +162,19 @@ public final class ProbeSet implements AutoCloseable {
         };
     }
 
-    /** Loads only the templates the plan uses, each verified against its first target. */
-    private void prepareTemplates(AttachPlan plan) {
+    /**
+     * Loads only the templates the tracers use, each verified against its first target, plus
+     * the kprobe twins of fentry tracers where kprobes exist (their fallback). Returns them.
+     */
+    private List<String> prepareTemplates(List<AttachPlan.Planned> tracers, boolean kprobes) {
         Map<String, String> firstTarget = new LinkedHashMap<>();
-        for (AttachPlan.Planned planned : plan.planned()) {
-            firstTarget.putIfAbsent(entryTemplate(planned), planned.target());
-            exitTemplate(planned).ifPresent(exit -> firstTarget.putIfAbsent(exit, planned.target()));
+        for (AttachPlan.Planned planned : tracers) {
+            List<AttachPlan.Planned> forms = kprobes && planned.mechanism() == Mechanism.FENTRY
+                    ? List.of(planned, asKprobe(planned)) : List.of(planned);
+            for (AttachPlan.Planned form : forms) {
+                firstTarget.putIfAbsent(entryTemplate(form), form.target());
+                exitTemplate(form).ifPresent(exit -> firstTarget.putIfAbsent(exit, form.target()));
+            }
         }
         for (BpfProgram program : object.programs()) {
             String target = firstTarget.get(program.name());
@@ -129,15 +183,16 @@ public final class ProbeSet implements AutoCloseable {
                 program.setAttachTarget(target);
             }
         }
+        return List.copyOf(firstTarget.keySet());
     }
 
     private static boolean isBtfTargeted(String template) {
         return template.startsWith("tp_") || template.startsWith("fentry_") || template.startsWith("fexit_");
     }
 
-    private void attachAll(AttachPlan plan, Consumer<String> verbose) {
+    private void attachAll(List<AttachPlan.Planned> tracers, boolean kprobes, Consumer<String> verbose) {
         Map<String, List<AttachPlan.Planned>> multi = new LinkedHashMap<>();
-        for (AttachPlan.Planned planned : plan.planned()) {
+        for (AttachPlan.Planned planned : tracers) {
             if (planned.mechanism() == Mechanism.KPROBE_MULTI) {
                 multi.computeIfAbsent(entryTemplate(planned), k -> new ArrayList<>()).add(planned);
                 continue;
@@ -146,6 +201,18 @@ public final class ProbeSet implements AutoCloseable {
                 attachOne(planned);
                 attached.add(planned);
             } catch (BpfException e) {
+                if (kprobes && planned.mechanism() == Mechanism.FENTRY) {
+                    verbose.accept("fentry refused for " + planned.tracer().name() + " (" + e.getMessage()
+                            + "), trying a kprobe");
+                    try {
+                        AttachPlan.Planned kprobe = asKprobe(planned);
+                        attachOne(kprobe);
+                        attached.add(kprobe);
+                        continue;
+                    } catch (BpfException again) {
+                        e = again;
+                    }
+                }
                 failures.add(new Failure(planned, e.getMessage(), e.verifierLog()));
                 verbose.accept("cannot attach " + planned.tracer().name() + ": " + e.getMessage());
             }

@@ -95,7 +95,7 @@ public final class Nettrace {
                     + plan.unavailable().getFirst().reason());
         }
         Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
-        try (ProbeSet probes = ProbeSet.attach(config, plan, verbose)) {
+        try (ProbeSet probes = ProbeSet.attach(config, plan, features.kprobe(), verbose)) {
             timer.mark("load and attach");
             if (config.verbosity().debug()) {
                 console.message("nettrace: " + timer.summary());

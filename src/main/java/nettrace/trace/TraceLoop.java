@@ -98,11 +98,14 @@ final class TraceLoop {
         if (command == null) {
             return 0;
         }
-        if (command.isAlive()) {
+        // the command's status when it ended by itself; 0 when the trace ended first and stopped it
+        boolean stoppedByUs = command.isAlive();
+        if (stoppedByUs) {
             command.destroy();
         }
         try {
-            return command.waitFor();
+            int status = command.waitFor();
+            return stoppedByUs ? 0 : status;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;

@@ -42,11 +42,22 @@ public final class TracedRun implements AutoCloseable {
     }
 
     public static TracedRun start(String... arguments) {
-        NettraceCommand command = new NettraceCommand();
-        new CommandLine(command).parseArgs(arguments);
-        TracedRun run = new TracedRun(command.toConfig());
+        TracedRun run = launch(arguments);
         run.awaitBegin();
         return run;
+    }
+
+    /** Runs nettrace to its end, for runs that are not expected to begin tracing. */
+    public static Output runToEnd(String... arguments) {
+        try (TracedRun run = launch(arguments)) {
+            return run.awaitExit();
+        }
+    }
+
+    private static TracedRun launch(String... arguments) {
+        NettraceCommand command = new NettraceCommand();
+        new CommandLine(command).parseArgs(arguments);
+        return new TracedRun(command.toConfig());
     }
 
     private void awaitBegin() {

@@ -149,4 +149,31 @@ class BasicModeKernelTest {
         }
         assertThat(failing.exitCode()).isEqualTo(3);
     }
+
+    /** tp_skb_3 (qdisc_dequeue's template) is unverifiable in the test object: the rest runs. */
+    @Test
+    void aTemplateTheVerifierRejectsCostsOnlyItsTracers() {
+        TracedRun.Output output;
+        TracedRun.Output debug;
+        System.setProperty("nettrace.bpf.object", "/bpf/nettrace-rejecting.bpf.o");
+        try {
+            try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "-s", A,
+                    "-t", "netif_receive_skb,qdisc_dequeue")) {
+                ping(nsA, B);
+                output = run.stop();
+            }
+            debug = TracedRun.runToEnd("--basic", "--debug", "-p", "icmp", "-s", A, "-t", "qdisc_dequeue");
+        } finally {
+            System.clearProperty("nettrace.bpf.object");
+        }
+        assertThat(output.exitCode()).as(output.toString()).isZero();
+        assertThat(output.stderr().lines()).as(output.toString())
+                .containsOnlyOnce("nettrace: warning: cannot attach qdisc_dequeue: rejected by the kernel: "
+                        + "the verifier says: dereference of modified ctx ptr R1 off=32768 disallowed");
+        assertThat(output.eventsAt("netif_receive_skb")).as(output.toString()).isNotEmpty();
+        assertThat(debug.exitCode()).as(debug.toString()).isNotZero();
+        assertThat(debug.stderr()).as(debug.toString())
+                .contains("no tracer could be attached: rejected by the kernel: the verifier says: dereference of")
+                .contains("1: (79) r0 = *(u64 *)(r1 +0)");
+    }
 }
