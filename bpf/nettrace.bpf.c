@@ -403,6 +403,8 @@ static __always_inline void fill_common(void *ctx, struct nt_event *e, u64 objec
 static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *skb, u64 tracer, bool direct)
 {
 	u32 tracer_flags = tracer >> 32;
+	/* a copy: passing &skb to a helper turns the spilled pointer into a scalar on some kernels (6.12) */
+	u64 key = (u64)skb;
 	struct life *known = NULL;
 	struct life current;
 	u32 zero = 0;
@@ -412,7 +414,7 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	if (!skb)
 		return NULL;
 	if (CONFIG.mode == MODE_LIFECYCLE) {
-		known = bpf_map_lookup_elem(&lives, &skb);
+		known = bpf_map_lookup_elem(&lives, &key);
 		if (!known && !(tracer_flags & TRACER_MATCHER))
 			return NULL;
 	}
@@ -447,13 +449,13 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		if (!followed) {
 			e->flags |= EVENT_LIFE_NEW;
 			if (!(tracer_flags & TRACER_FREE) &&
-			    bpf_map_update_elem(&lives, &skb, &current, BPF_ANY))
+			    bpf_map_update_elem(&lives, &key, &current, BPF_ANY))
 				count(STAT_LIVES_FULL);
 		}
 		if (tracer_flags & TRACER_FREE) {
 			e->flags |= EVENT_LIFE_END;
 			if (followed)
-				bpf_map_delete_elem(&lives, &skb);
+				bpf_map_delete_elem(&lives, &key);
 		}
 	}
 	fill_common(ctx, e, (u64)skb, tracer);

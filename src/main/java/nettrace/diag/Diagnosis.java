@@ -21,6 +21,8 @@ import nettrace.tracer.Tracer;
  */
 public final class Diagnosis {
     private static final long NF_VERDICT_MASK = 0xff;
+    private static final long NF_DROP = 0;
+    private static final long NF_STOLEN = 2;
     private static final String DROPPED = "packet is dropped by kernel";
 
     private final AttachPlan plan;
@@ -83,9 +85,19 @@ public final class Diagnosis {
         if (!event.hasReturnValue()) {
             return false;
         }
-        // a netfilter verdict may carry an errno above its code (NF_DROP_ERR): rules test the code
-        long value = tracer.analyzer() == Analyzer.IPTABLE ? event.result() & NF_VERDICT_MASK : event.result();
+        long value = tracer.analyzer() == Analyzer.IPTABLE ? verdict(event.result()) : event.result();
         return rule.condition().test(value);
+    }
+
+    /**
+     * The netfilter verdict code of a table's return value, which may carry an errno in its
+     * upper bits; since 6.8 a drop with a reason frees the packet itself and returns NF_STOLEN
+     * with the errno (NF_DROP_REASON): that is a drop too.
+     */
+    static long verdict(long returned) {
+        long code = returned & NF_VERDICT_MASK;
+        boolean withErrno = (returned & 0xffffffffL) >>> 16 != 0;
+        return code == NF_STOLEN && withErrno ? NF_DROP : code;
     }
 
     private String message(Tracer tracer, Rule rule, SkbEvent event) {

@@ -8,10 +8,23 @@ import java.nio.charset.StandardCharsets;
 /** Turns ring-buffer records (little-endian struct nt_event) into {@link SkbEvent}s. */
 public final class EventDecoder {
     private final boolean withNames;
+    private final boolean[] int32Returns;
 
     /** @param withNames decode the task and interface names (only filled under --detail) */
     public EventDecoder(boolean withNames) {
+        this(withNames, new boolean[0]);
+    }
+
+    /** @param int32Returns per tracer id: its return value is a 32-bit signed one, to sign-extend */
+    public EventDecoder(boolean withNames, boolean[] int32Returns) {
         this.withNames = withNames;
+        this.int32Returns = int32Returns.clone();
+    }
+
+    private long result(ByteBuffer data, int at) {
+        long value = data.getLong(at + RET);
+        int tracer = data.getInt(at + TRACER);
+        return tracer >= 0 && tracer < int32Returns.length && int32Returns[tracer] ? (int) value : value;
     }
 
     /** Decodes the record of `length` bytes at `at`. */
@@ -24,7 +37,7 @@ public final class EventDecoder {
                 data.getLong(at + TS),
                 data.getLong(at + SKB),
                 data.getLong(at + ARG),
-                data.getLong(at + RET),
+                result(data, at),
                 data.getInt(at + TRACER),
                 flags,
                 Short.toUnsignedInt(data.getShort(at + CPU)),

@@ -239,6 +239,11 @@ public final class Btf {
         return find(function, Kind.FUNC).map(id -> prototypeParameters(sizeOrType(id)));
     }
 
+    /** The C spelling of the named kernel function's return type, when BTF describes it. */
+    public Optional<String> functionReturnType(String function) {
+        return find(function, Kind.FUNC).map(id -> typeName(sizeOrType(sizeOrType(id))));
+    }
+
     /** The parameters of a function-pointer typedef such as btf_trace_kfree_skb (without its void *). */
     public Optional<List<Parameter>> tracepointParameters(String tracepoint) {
         return find("btf_trace_" + tracepoint, Kind.TYPEDEF).map(id -> {

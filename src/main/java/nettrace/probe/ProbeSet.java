@@ -119,7 +119,7 @@ public final class ProbeSet implements AutoCloseable {
 
     private static AttachPlan.Planned asKprobe(AttachPlan.Planned planned) {
         return new AttachPlan.Planned(planned.tracer(), planned.id(), Mechanism.KPROBE, planned.target(), 0,
-                Optional.empty(), planned.argument(), planned.withReturn());
+                Optional.empty(), planned.argument(), planned.withReturn(), planned.int32Return());
     }
 
     /** The object's class-path resource; tests name a variant with the nettrace.bpf.object property. */
@@ -285,6 +285,13 @@ public final class ProbeSet implements AutoCloseable {
 
     public List<AttachPlan.Planned> attached() {
         return List.copyOf(attached);
+    }
+
+    /** Per tracer id: its return value is 32-bit signed (see AttachPlan.Planned.int32Return). */
+    public boolean[] int32Returns() {
+        boolean[] narrow = new boolean[attached.stream().mapToInt(p -> p.id() + 1).max().orElse(0)];
+        attached.forEach(p -> narrow[p.id()] = p.int32Return());
+        return narrow;
     }
 
     public List<Failure> failures() {

@@ -33,7 +33,7 @@ final class TraceLoop {
     }
 
     int run() {
-        EventDecoder decoder = new EventDecoder(config.output().detail());
+        EventDecoder decoder = new EventDecoder(config.output().detail(), probes.int32Returns());
         long limit = config.count();
         RingBuffer.RecordHandler handler = (data, offset, length) -> {
             if (limit > 0 && sink.completed() >= limit) {

@@ -17,10 +17,18 @@ public record AttachPlan(List<Planned> planned, List<Unavailable> unavailable) {
      * @param btfModule  kernel module whose BTF holds btfId, empty for vmlinux
      * @param argument   index of the skb (or sock) argument at this target
      * @param withReturn also attach an exit probe to learn the return value
+     * @param int32Return the function returns a 32-bit signed value (int, enum): the exit probe's
+     *                    64-bit register holds it without sign extension
      */
     public record Planned(Tracer tracer, int id, Mechanism mechanism, String target, int btfId,
-            Optional<String> btfModule, int argument, boolean withReturn) {
+            Optional<String> btfModule, int argument, boolean withReturn, boolean int32Return) {
+
+        public Planned(Tracer tracer, int id, Mechanism mechanism, String target, int btfId,
+                Optional<String> btfModule, int argument, boolean withReturn) {
+            this(tracer, id, mechanism, target, btfId, btfModule, argument, withReturn, false);
+        }
     }
+
 
     /** A tracer that cannot be attached on this kernel, and why. */
     public record Unavailable(Tracer tracer, String reason) {

@@ -84,6 +84,8 @@ public final class AttachPlanner {
                 return Optional.empty();
             }
         }
+        boolean int32Return = described.flatMap(f -> f.btf().functionReturnType(symbol.get()))
+                .filter(AttachPlanner::isInt32).isPresent();
         int maxArgument = tracer.sockArgument() ? MAX_SOCK_ARGUMENT : MAX_SKB_ARGUMENT;
         if (argument > maxArgument) {
             reasons.add("its " + expected + " is argument " + argument + "; programs exist up to " + maxArgument);
@@ -98,21 +100,25 @@ public final class AttachPlanner {
                 reasons.add("fentry: " + symbol.get() + " has no BTF description");
             } else {
                 return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.FENTRY, symbol.get(),
-                        described.get().id(), described.get().module(), argument, withReturn));
+                        described.get().id(), described.get().module(), argument, withReturn, int32Return));
             }
         } else {
             reasons.add(features.fentryUnavailable().orElseThrow());
         }
         if (features.kprobeMulti()) {
             return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.KPROBE_MULTI, symbol.get(), 0,
-                    Optional.empty(), argument, withReturn));
+                    Optional.empty(), argument, withReturn, int32Return));
         }
         if (features.kprobe()) {
             return Optional.of(new AttachPlan.Planned(tracer, id, Mechanism.KPROBE, symbol.get(), 0,
-                    Optional.empty(), argument, withReturn));
+                    Optional.empty(), argument, withReturn, int32Return));
         }
         reasons.add(features.kprobeUnavailable().orElseThrow());
         return Optional.empty();
+    }
+
+    private static boolean isInt32(String type) {
+        return type.equals("int") || type.equals("s32") || type.equals("__s32") || type.startsWith("enum ");
     }
 
     private static List<Btf.Parameter> parameters(KernelBtf.Function function, String name) {

@@ -102,4 +102,13 @@ class DiagnosisTest {
         assertThat(evaluate(RESET, event(5, 1, 0, 0, 0))).get().extracting(Finding::message)
                 .isEqualTo("connection reset initiated by transport layer");
     }
+
+    @Test
+    void netfilterVerdictsAreReadWithTheirErrnoAndStolenDrops() {
+        assertThat(Diagnosis.verdict(0)).isZero();
+        assertThat(Diagnosis.verdict(1)).isEqualTo(1);
+        assertThat(Diagnosis.verdict(0x10000)).as("NF_DROP_ERR(-EPERM)").isZero();
+        assertThat(Diagnosis.verdict(0x10002)).as("NF_DROP_REASON: freed and stolen, with EPERM").isZero();
+        assertThat(Diagnosis.verdict(2)).as("plainly stolen").isEqualTo(2);
+    }
 }

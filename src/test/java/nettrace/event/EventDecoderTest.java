@@ -84,4 +84,15 @@ class EventDecoderTest {
         data.put(EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
         assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE).command()).isEmpty();
     }
+
+    @Test
+    void thirtyTwoBitReturnValuesAreSignExtendedForTheirTracersOnly() {
+        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        data.putLong(EventLayout.RET, 0xffffffffL);
+        data.putInt(EventLayout.TRACER, 1);
+        assertThat(new EventDecoder(false, new boolean[] {false, true}).decode(data, 0, EventLayout.SIZE).result())
+                .isEqualTo(-1);
+        assertThat(new EventDecoder(false, new boolean[] {true, false}).decode(data, 0, EventLayout.SIZE).result())
+                .isEqualTo(0xffffffffL);
+    }
 }

@@ -97,4 +97,12 @@ class AttachPlannerTest {
             assertThat(p.target()).contains(".");
         });
     }
+
+    @Test
+    void returnValuesOf32BitFunctionsAreMarkedForSignExtension() {
+        AttachPlan plan = new AttachPlanner(btf, symbols, FULL).plan(
+                tree.select(List.of("ip_forward", "ip_rcv_core", "ip_route_input_slow"), List.of()), true);
+        assertThat(plan.planned()).extracting(p -> p.tracer().name() + " " + p.int32Return())
+                .containsExactly("ip_forward true", "ip_rcv_core false", "ip_route_input_slow true");
+    }
 }

@@ -1,0 +1,179 @@
+package nettrace.fullkernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import nettrace.kernel.Btf;
+import nettrace.kernel.KernelFeatures;
+import nettrace.kernel.KernelSymbols;
+import nettrace.testing.Topology;
+import nettrace.testing.TracedRun;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What only a kernel with fentry and kprobes shows: function tracers, return values, netfilter
+ * tables and chains by name, hook functions, clones. Runs in the VM (vm/test) on Debian's
+ * kernels; on a kernel without those mechanisms every test is skipped, saying why.
+ */
+@Tag("kernel")
+@Tag("fullkernel")
+class FullKernelTest {
+    private static final String CLIENT = "10.199.80.1";
+    private static final String ROUTER_IN = "10.199.80.254";
+    private static final String ROUTER_OUT = "10.199.90.254";
+    private static final String SERVER = "10.199.90.1";
+
+    private static Topology topology;
+    private static String client;
+    private static String router;
+    private static String server;
+
+    @BeforeAll
+    static void needsAFullKernelAndBuildsTopology() {
+        KernelFeatures features = KernelFeatures.probe(Btf.read(Path.of("/sys/kernel/btf/vmlinux")), KernelSymbols.read());
+        assumeTrue(features.fentry() && features.kprobe(),
+                "needs a kernel with fentry and kprobes (vm/test runs this on Debian's kernels): "
+                        + String.join("; ", features.describe()));
+        topology = new Topology();
+        client = topology.namespace("fclient");
+        router = topology.namespace("frouter");
+        server = topology.namespace("fserver");
+        topology.veth(client, "eth0", List.of(CLIENT + "/24"), router, "in0", List.of(ROUTER_IN + "/24"));
+        topology.veth(router, "out0", List.of(ROUTER_OUT + "/24"), server, "eth0", List.of(SERVER + "/24"));
+        topology.exec(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        topology.exec(client, "ip", "route", "add", "default", "via", ROUTER_IN);
+        topology.exec(server, "ip", "route", "add", "default", "via", ROUTER_OUT);
+        topology.exec(client, "ping", "-c", "1", "-W", "5", SERVER);
+    }
+
+    @AfterAll
+    static void removeTopology() {
+        if (topology != null) {
+            topology.close();
+        }
+    }
+
+    private static void ping() {
+        topology.tryExec(client, "ping", "-c", "1", "-W", "2", SERVER);
+    }
+
+    private static TracedRun.Output diagnose(String... options) {
+        try (TracedRun run = TracedRun.start(options)) {
+            ping();
+            return run.awaitExit();
+        }
+    }
+
+    @Test
+    void thePlanPrefersFentryAndTheTreeListingSaysSo() {
+        TracedRun.Output output = TracedRun.runToEnd("-t", "?");
+        assertThat(output.exitCode()).as(output.toString()).isZero();
+        assertThat(output.lines()).as(output.toString())
+                .anyMatch(line -> line.matches(" +ip_rcv +fentry ip_rcv"))
+                .anyMatch(line -> line.matches(" +tcp_v4_rcv +fentry tcp_v4_rcv"))
+                .anyMatch(line -> line.matches(" +kfree_skb +tracepoint skb:kfree_skb"))
+                .contains("  fentry/fexit: yes", "  kprobe/kretprobe: yes");
+    }
+
+    @Test
+    void aFunctionWithoutBtfIsTracedByAKprobe() {
+        // __netif_receive_skb_one_core is a compiler clone or BTF-less on some kernels; ip_rcv_core
+        // is "ip_rcv_core.isra.0" on 6.1: whichever this kernel has without BTF goes to kprobes
+        TracedRun.Output listing = TracedRun.runToEnd("-t", "?");
+        List<String> kprobed = listing.lines().stream().filter(line -> line.matches(" +\\S+ +kprobe(-multi)? \\S+"))
+                .toList();
+        assumeTrue(!kprobed.isEmpty(), "every tree function of this kernel has BTF: nothing goes to kprobes");
+        String tracer = kprobed.getFirst().strip().split(" +")[0];
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--basic", "-t", tracer + ",ip_rcv", "-p", "icmp", "-s", CLIENT, "-v")) {
+            ping();
+            output = run.stop();
+        }
+        assertThat(output.stderr()).as(output.toString()).containsPattern(tracer + ": kprobe(-multi)? ");
+        assertThat(output.exitCode()).isZero();
+    }
+
+    @Test
+    void returnValuesAreShownWithRet() {
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--basic", "--ret", "-t", "ip_rcv,ip_forward", "-p", "icmp", "-s", CLIENT)) {
+            ping();
+            output = run.stop();
+        }
+        assertThat(output.eventsAt("ip_rcv")).as(output.toString()).isNotEmpty()
+                .allMatch(line -> line.matches(".*\\*return: -?\\d+\\*$"));
+        assertThat(output.eventsAt("ip_forward")).as(output.toString()).anyMatch(line -> line.endsWith("*return: 0*"));
+    }
+
+    @Test
+    void anIptablesLegacyForwardDropNamesItsTableAndChain() {
+        topology.exec(router, "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
+        try {
+            TracedRun.Output output = diagnose("--diag", "--hooks", "-p", "icmp", "-s", CLIENT);
+            assertThat(output.stdout()).as(output.toString())
+                    .contains("*iptables table:filter, chain:FORWARD*")
+                    .contains("*ipv4 in chain: FORWARD*")
+                    .contains("packet is dropped by iptables/iptables-legacy (table filter, chain FORWARD)")
+                    .contains("ERROR happens in kfree_skb(life):")
+                    .contains("following hook functions are blamed:")
+                    .containsPattern("(?m)^ {8}(iptable_filter_hook|ipt_do_table)$");
+        } finally {
+            topology.exec(router, "iptables-legacy", "-F", "FORWARD");
+        }
+    }
+
+    @Test
+    void anNftablesForwardDropNamesItsTableAndChain() {
+        topology.exec(router, "nft", "add table inet nettrace_full; add chain inet nettrace_full forward_drop "
+                + "{ type filter hook forward priority 0; }; add rule inet nettrace_full forward_drop icmp type echo-request drop");
+        try {
+            TracedRun.Output output = diagnose("--diag", "--hooks", "-p", "icmp", "-s", CLIENT);
+            assertThat(output.stdout()).as(output.toString())
+                    .contains("*ipv4 in chain: FORWARD*")
+                    .contains("packet is dropped by iptables/iptables-nft (table nettrace_full, chain forward_drop)")
+                    .contains("following hook functions are blamed:")
+                    .containsPattern("(?m)^ {8}nft_do_chain_inet");
+        } finally {
+            topology.exec(router, "nft", "delete", "table", "inet", "nettrace_full");
+        }
+    }
+
+    @Test
+    void aClonedPacketIsFollowed() {
+        // a packet socket on the client makes the kernel clone each outgoing skb for it
+        Process tap = topology.start(client, "python3", "-c",
+                "import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3)); "
+                        + "[s.recv(65535) for _ in range(100)]");
+        TracedRun.Output output;
+        try {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (topology.exec(client, "cat", "/proc/net/packet").out().lines().count() < 2
+                    && System.currentTimeMillis() < deadline) {
+                sleep(200);
+            }
+            try (TracedRun run = TracedRun.start("-p", "icmp", "-s", CLIENT, "-t", "skb_clone,net_dev_queue,"
+                    + "netif_receive_skb,consume_skb,kfree_skb,packet_rcv")) {
+                ping();
+                output = run.stop();
+            }
+        } finally {
+            tap.destroy();
+        }
+        assertThat(output.stdout()).as(output.toString())
+                .containsPattern("\\*{17} [0-9a-f]{16},[0-9a-f]{16} \\*{15}")
+                .contains("*packet is cloned*");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
