@@ -163,6 +163,13 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--tiny-show", description = "in a packet's life, show the packet on its first event only")
     boolean tinyShow;
 
+    @Option(names = "--output", paramLabel = "FORMAT",
+            description = "text (default) or json: one JSON object per line (see docs/json-output.md)")
+    String output;
+
+    @Option(names = "--output-file", paramLabel = "PATH", description = "write the trace to PATH instead of stdout")
+    java.nio.file.Path outputFile;
+
     @Option(names = "--date", description = "print wall-clock time instead of seconds since boot")
     boolean date;
 
@@ -213,12 +220,35 @@ public final class NettraceCommand implements Callable<Integer> {
         return new Config(mode, filter,
                 new Config.TracerSelection(tracers, clean(traceExclude), functions, force, clean(traceMatcher),
                         clean(traceFree), traceNoClone, clean(traceStack)),
-                new Config.OutputOptions(detail, date, returnValues, tinyShow),
+                new Config.OutputOptions(detail, date, returnValues, tinyShow, json(), outputFile()),
                 new Config.DiagOptions(diagQuiet, diagKeep, hooks),
                 modeOptions(),
                 count == null ? 0 : OptionValues.positiveLong(count, "--count"),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
+    }
+
+    /** --output-file: a file that can be written, found out before anything is loaded. */
+    private Optional<java.nio.file.Path> outputFile() {
+        if (outputFile == null) {
+            return Optional.empty();
+        }
+        java.nio.file.Path folder = outputFile.toAbsolutePath().getParent();
+        if (java.nio.file.Files.isDirectory(outputFile) || folder == null || !java.nio.file.Files.isDirectory(folder)
+                || !java.nio.file.Files.isWritable(folder)) {
+            throw NettraceException.badInput("--output-file: cannot write " + outputFile);
+        }
+        return Optional.of(outputFile);
+    }
+
+    private boolean json() {
+        if (output == null || output.equals("text")) {
+            return false;
+        }
+        if (!output.equals("json")) {
+            throw NettraceException.badInput("--output: '" + output + "' is not a format (text or json)");
+        }
+        return true;
     }
 
     private Mode mode() {
@@ -234,6 +264,8 @@ public final class NettraceCommand implements Callable<Integer> {
                 .mode(latency || latencySummary, "--latency", Mode.LATENCY)
                 .mode(funcStats, "--func-stats", Mode.FUNC_STATS)
                 .option(hooks, "--hooks", Mode.DIAG)
+                .option("json".equals(output), "--output json", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.DROP,
+                        Mode.SOCK)
                 .option(tinyShow, "--tiny-show", Mode.LIFECYCLE, Mode.DIAG)
                 .option(latencyShow, "--latency-show", Mode.LIFECYCLE, Mode.DIAG)
                 .option(latencyFree || minLatency != null, latencyFree ? "--latency-free" : "--min-latency",

@@ -64,9 +64,12 @@ public record Config(
             boolean detail,
             boolean date,
             boolean returnValues,
-            boolean tiny) {
+            boolean tiny,
+            boolean json,
+            Optional<java.nio.file.Path> file) {
 
-        public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false, false);
+        public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false, false, false,
+                Optional.empty());
     }
 
     /** --diag's options: show only problem packets, keep going after the first error, list hooks. */

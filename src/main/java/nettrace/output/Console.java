@@ -26,6 +26,11 @@ public final class Console {
         this.err = err;
     }
 
+    /** A console writing its trace output to out instead, its messages where this one's go. */
+    public Console to(OutputStream out) {
+        return new Console(out, err);
+    }
+
     public static Console system() {
         return new Console(new FileOutputStream(FileDescriptor.out), System.err);
     }

@@ -55,6 +55,28 @@ public final class EventFormatter {
         return plan.byId(event.tracer()).tracer();
     }
 
+    /** The drop reason's name (from this kernel's BTF) of a kfree_skb event. */
+    public String dropReason(SkbEvent event) {
+        return event.hasDropReason() ? dropReasons.name(event.result()) : "unknown";
+    }
+
+    /** "sym+0xoff" of a code address. */
+    public String symbol(long address) {
+        return symbols.get().describe(address);
+    }
+
+    /** Whether the event's return value is shown (--ret, or a tracer whose analysis needs it). */
+    public boolean showsReturn(SkbEvent event) {
+        return event.hasReturnValue() && (returnValues || tracer(event).analyzer() == Analyzer.RET);
+    }
+
+    /** The event's time as "SECONDS.MICROS" since boot, or as a date and time with --date. */
+    public String time(SkbEvent event) {
+        StringBuilder text = new StringBuilder(32);
+        appendTime(text, event.timestamp());
+        return text.substring(1, text.length() - 2);
+    }
+
     public String format(SkbEvent event) {
         StringBuilder line = new StringBuilder(160);
         append(line, event);

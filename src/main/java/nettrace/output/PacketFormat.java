@@ -50,6 +50,13 @@ public final class PacketFormat {
         }
     }
 
+    /** The packet's source (or destination) IP address as text. */
+    public static String address(Packet packet, boolean source) {
+        StringBuilder out = new StringBuilder(40);
+        appendAddress(out, packet, source);
+        return out.toString();
+    }
+
     private static void appendAddress(StringBuilder out, Packet packet, boolean source) {
         long high = source ? packet.sourceHigh() : packet.destinationHigh();
         if (packet.isIpv4()) {

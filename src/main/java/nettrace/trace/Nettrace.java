@@ -30,6 +30,7 @@ import nettrace.libbpf.LibbpfLog;
 import nettrace.output.BasicOutput;
 import nettrace.output.Console;
 import nettrace.output.EventFormatter;
+import nettrace.output.JsonOutput;
 import nettrace.probe.ProbeSet;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
@@ -59,6 +60,18 @@ public final class Nettrace {
 
     /** Runs until stop fires (or a count, duration or command ends it); returns the exit code. */
     public static int run(Config config, Console console, RunControl stop) {
+        if (config.output().file().isPresent()) {
+            java.nio.file.Path path = config.output().file().get();
+            try (java.io.OutputStream file = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(path))) {
+                return trace(config, console.to(file), stop);
+            } catch (java.io.IOException e) {
+                throw new NettraceException("--output-file: cannot write " + path + ": " + e.getMessage());
+            }
+        }
+        return trace(config, console, stop);
+    }
+
+    private static int trace(Config config, Console console, RunControl stop) {
         PhaseTimer timer = new PhaseTimer();
         // the kernel's BTF and symbols are read while the tree loads: they do not depend on it
         CompletableFuture<Btf> btfLoading = CompletableFuture.supplyAsync(() -> kernelBtf(config), BACKGROUND);
@@ -141,6 +154,10 @@ public final class Nettrace {
         EventFormatter formatter = new EventFormatter(plan, dropReasons, () -> symbols, config.output().detail(),
                 config.output().date(), config.wantsReturnValues(), probes::stack);
         LatencyView latency = LatencyView.of(config);
+        if (config.output().json()) {
+            return jsonSink(config, plan, btf, symbols, console, stop, dropReasons,
+                    new JsonOutput(console, formatter));
+        }
         return switch (config.mode()) {
             case BASIC, DROP, SOCK -> new BasicOutput(console, formatter);
             case LIFECYCLE -> new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny(),
@@ -151,17 +168,31 @@ public final class Nettrace {
             case RTT -> PeriodicReport.rtt(console, formatter, probes::rttHistogram);
             case FUNC_STATS -> PeriodicReport.functionStats(console, formatter,
                     () -> probes.hitsPerTracer(plan.planned().size()), id -> plan.byId(id).tracer().name());
-            case DIAG -> {
-                Optional<String> netfilterMissing = netfilterDetailMissing(plan);
-                netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
-                        + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
-                        + " reasons"));
-                Diagnosis diagnosis = new Diagnosis(plan, dropReasons, btf.enumValues("sk_rst_reason"),
-                        () -> symbols, DropAdvice.load(), netfilterMissing, config.diag().hooks());
-                yield new LifecycleTracker(new DiagnosisSink(diagnosis, new DiagnosisPrinter(console, formatter, latency),
-                        config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
-            }
+            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, plan, btf, symbols, console,
+                    dropReasons), new DiagnosisPrinter(console, formatter, latency), config.diag().quiet(),
+                    config.diag().keep(), stop::stop), config.count());
         };
+    }
+
+    /** --output json: the modes that print events or lives (the CLI allows it for those only). */
+    private static EventSink jsonSink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
+            RunControl stop, DropReasons dropReasons, JsonOutput json) {
+        return switch (config.mode()) {
+            case LIFECYCLE -> new LifecycleTracker(json, config.count());
+            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, plan, btf, symbols, console,
+                    dropReasons), json, config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
+            default -> json;
+        };
+    }
+
+    private static Diagnosis diagnosis(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
+            DropReasons dropReasons) {
+        Optional<String> netfilterMissing = netfilterDetailMissing(plan);
+        netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
+                + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
+                + " reasons"));
+        return new Diagnosis(plan, dropReasons, btf.enumValues("sk_rst_reason"), () -> symbols, DropAdvice.load(),
+                netfilterMissing, config.diag().hooks());
     }
 
     /** Why the netfilter analyzers cannot run in this plan, if they cannot. */

@@ -7,6 +7,7 @@ import nettrace.event.EventDecoder;
 import nettrace.event.EventSink;
 import nettrace.libbpf.RingBuffer;
 import nettrace.output.Console;
+import nettrace.output.JsonOutput;
 import nettrace.probe.ProbeSet;
 
 /**
@@ -43,7 +44,11 @@ final class TraceLoop {
             sink.accept(decoder.decode(data, offset, length));
         };
         RingBuffer ring = probes.events();
-        console.lineNow("begin trace...");
+        if (config.output().json()) {
+            console.message("begin trace...");
+        } else {
+            console.lineNow("begin trace...");
+        }
         stop.markBegun();
         Process command = startCommand();
         long deadline = config.duration().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
@@ -71,8 +76,12 @@ final class TraceLoop {
         if (limited > 0) {
             console.message("nettrace: " + limited + " events held back by --rate-limit");
         }
-        console.line("end trace...");
-        console.flush();
+        if (config.output().json()) {
+            JsonOutput.summary(console, events, lost, probes.livesNotFollowed(), stop.reason());
+        } else {
+            console.line("end trace...");
+            console.flush();
+        }
         if (config.verbosity().verbose() || lost > 0) {
             console.message("nettrace: " + events + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
                     + "; stopped: " + stop.reason());

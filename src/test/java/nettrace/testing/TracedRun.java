@@ -62,7 +62,8 @@ public final class TracedRun implements AutoCloseable {
 
     private void awaitBegin() {
         long deadline = System.nanoTime() + ATTACH_TIMEOUT.toNanos();
-        while (!output().contains("begin trace...")) {
+        // with --output json the line goes to stderr, keeping stdout pure JSON
+        while (!output().contains("begin trace...") && !errors().contains("begin trace...")) {
             if (exit.isDone()) {
                 throw new IllegalStateException("nettrace ended before tracing began (exit " + exit.join() + "): "
                         + errors());

@@ -1,0 +1,294 @@
+package nettrace.output;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import nettrace.diag.DiagnosedLife;
+import nettrace.diag.DiagnosisSink;
+import nettrace.diag.Finding;
+import nettrace.event.EventSink;
+import nettrace.event.Netfilter;
+import nettrace.event.Packet;
+import nettrace.event.SkbEvent;
+import nettrace.event.SockState;
+import nettrace.lifecycle.LifeSink;
+import nettrace.lifecycle.SkbLife;
+import nettrace.tracer.Tracer;
+
+/**
+ * --output json: one JSON object per line for each event (--basic, --drop, --sock), skb life
+ * (lifecycle mode) or diagnosed life (--diag), then a summary. The schema is in
+ * docs/json-output.md; the text printers' modes decide what is printed, this only how.
+ */
+public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Printer {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final Console console;
+    private final EventFormatter formatter;
+    private final StringWriter buffer = new StringWriter(1024);
+    private long printed;
+
+    public JsonOutput(Console console, EventFormatter formatter) {
+        this.console = console;
+        this.formatter = formatter;
+    }
+
+    private interface Body {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    private void line(String type, Body body) {
+        buffer.getBuffer().setLength(0);
+        write(buffer, type, body);
+        console.line(buffer.getBuffer());
+    }
+
+    private static void write(StringWriter target, String type, Body body) {
+        try (JsonGenerator json = JSON.createGenerator(target)) {
+            json.writeStartObject();
+            json.writeStringField("type", type);
+            body.write(json);
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- basic modes: an event per line
+
+    @Override
+    public void accept(SkbEvent event) {
+        line("event", json -> eventFields(json, event, Optional.empty()));
+        printed++;
+    }
+
+    @Override
+    public void idle(long nowNanos) {
+        console.flush();
+    }
+
+    @Override
+    public void finish() {
+        console.flush();
+    }
+
+    @Override
+    public long completed() {
+        return printed;
+    }
+
+    // ---- lifecycle: a life per line
+
+    @Override
+    public void complete(SkbLife life) {
+        line("life", json -> {
+            lifeFields(json, life);
+            json.writeArrayFieldStart("events");
+            for (SkbEvent event : life.events()) {
+                json.writeStartObject();
+                eventFields(json, event, Optional.empty());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        });
+    }
+
+    // ---- diagnosis: a life per line, its events with their findings, then the verdict
+
+    @Override
+    public void print(DiagnosedLife diagnosed, boolean last) {
+        line("diagnosis", json -> {
+            lifeFields(json, diagnosed.life());
+            json.writeStringField("verdict", diagnosed.worst().map(level -> level.name().toLowerCase())
+                    .orElse("good"));
+            json.writeArrayFieldStart("events");
+            for (DiagnosedLife.Entry entry : diagnosed.entries()) {
+                json.writeStartObject();
+                eventFields(json, entry.event(), entry.finding());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+        });
+    }
+
+    @Override
+    public void flush() {
+        console.flush();
+    }
+
+    /** The last line of a run: how many events, how many lost, why it stopped. */
+    public static void summary(Console console, long events, long lost, long livesNotFollowed, String stoppedBy) {
+        StringWriter text = new StringWriter();
+        write(text, "summary", json -> {
+            json.writeNumberField("events", events);
+            json.writeNumberField("lost", lost);
+            json.writeNumberField("lives_not_followed", livesNotFollowed);
+            json.writeStringField("stopped_by", stoppedBy);
+        });
+        console.lineNow(text.toString());
+    }
+
+    private static void lifeFields(JsonGenerator json, SkbLife life) throws IOException {
+        json.writeArrayFieldStart("skbs");
+        for (long address : life.addresses()) {
+            json.writeString(Long.toHexString(address));
+        }
+        json.writeEndArray();
+        json.writeStringField("ending", life.ending().name().toLowerCase());
+    }
+
+    private void eventFields(JsonGenerator json, SkbEvent event, Optional<Finding> finding) throws IOException {
+        Tracer tracer = formatter.tracer(event);
+        json.writeNumberField("time_ns", event.timestamp());
+        json.writeStringField("time", formatter.time(event));
+        json.writeStringField("tracer", tracer.name());
+        json.writeStringField("group", tracer.group());
+        json.writeStringField("skb", Long.toHexString(event.skb()));
+        json.writeNumberField("cpu", event.cpu());
+        json.writeNumberField("pid", event.pid());
+        json.writeNumberField("netns", Integer.toUnsignedLong(event.netns()));
+        if (event.interfaceIndex() != 0) {
+            json.writeNumberField("ifindex", event.interfaceIndex());
+        }
+        if (!event.interfaceName().isEmpty()) {
+            json.writeStringField("ifname", event.interfaceName());
+        }
+        if (!event.command().isEmpty()) {
+            json.writeStringField("comm", event.command());
+        }
+        packet(json, event.packet());
+        if (event.hasDropReason() || tracer.analyzer() == nettrace.tracer.Analyzer.DROP) {
+            json.writeStringField("drop_reason", formatter.dropReason(event));
+            if (event.argument() != 0) {
+                json.writeStringField("location", formatter.symbol(event.argument()));
+            }
+        } else if (formatter.showsReturn(event)) {
+            json.writeNumberField("return", event.result());
+        }
+        if (event.madeClone() && event.argument() != 0) {
+            json.writeStringField("clone", Long.toHexString(event.argument()));
+        }
+        if (event.hasNetfilter()) {
+            netfilter(json, event.netfilter());
+        }
+        if (event.hasSock()) {
+            sock(json, event.sock());
+        }
+        if (event.hasStack()) {
+            json.writeArrayFieldStart("stack");
+            for (String frame : formatter.stackLines(event)) {
+                json.writeString(frame.strip());
+            }
+            json.writeEndArray();
+        }
+        if (finding.isPresent()) {
+            finding(json, finding.get());
+        }
+    }
+
+    private static void packet(JsonGenerator json, Packet packet) throws IOException {
+        json.writeObjectFieldStart("packet");
+        json.writeStringField("l3", switch (packet.l3Protocol()) {
+            case Packet.ETH_P_IP -> "ipv4";
+            case Packet.ETH_P_IPV6 -> "ipv6";
+            case Packet.ETH_P_ARP -> "arp";
+            case 0 -> "unknown";
+            default -> String.format("0x%04x", packet.l3Protocol());
+        });
+        if (packet.isIpv4() || packet.isIpv6() || packet.l3Protocol() == Packet.ETH_P_ARP) {
+            json.writeStringField("saddr", PacketFormat.address(packet, true));
+            json.writeStringField("daddr", PacketFormat.address(packet, false));
+        }
+        if (packet.isIpv4() || packet.isIpv6()) {
+            json.writeStringField("l4", switch (packet.l4Protocol()) {
+                case Packet.IPPROTO_TCP -> "tcp";
+                case Packet.IPPROTO_UDP -> "udp";
+                case Packet.IPPROTO_ICMP -> "icmp";
+                case Packet.IPPROTO_ICMPV6 -> "icmpv6";
+                case Packet.IPPROTO_SCTP -> "sctp";
+                case Packet.IPPROTO_ESP -> "esp";
+                default -> Integer.toString(packet.l4Protocol());
+            });
+            json.writeNumberField("length", packet.ipLength());
+        }
+        if (packet.hasPorts()) {
+            json.writeNumberField("sport", packet.sourcePort());
+            json.writeNumberField("dport", packet.destinationPort());
+        }
+        if (packet.l4Protocol() == Packet.IPPROTO_TCP) {
+            json.writeNumberField("seq", packet.sequence());
+            json.writeNumberField("ack", packet.acknowledgement());
+            StringBuilder flags = new StringBuilder();
+            PacketFormat.appendTcpFlags(flags, packet.tcpFlags());
+            json.writeStringField("tcp_flags", flags.toString());
+        }
+        if (packet.l4Protocol() == Packet.IPPROTO_ICMP || packet.l4Protocol() == Packet.IPPROTO_ICMPV6) {
+            json.writeNumberField("icmp_type", packet.icmpType());
+            json.writeNumberField("icmp_code", packet.icmpCode());
+            json.writeNumberField("icmp_id", packet.icmpId());
+            json.writeNumberField("icmp_seq", packet.icmpSequence());
+        }
+        if (packet.vlanTci() != 0) {
+            json.writeNumberField("vlan", packet.vlanTci() & 0xfff);
+        }
+        json.writeEndObject();
+    }
+
+    private static void netfilter(JsonGenerator json, Netfilter netfilter) throws IOException {
+        json.writeObjectFieldStart("netfilter");
+        json.writeStringField("source", netfilter.source().name().toLowerCase());
+        json.writeStringField("family", netfilter.familyName());
+        json.writeStringField("hook", netfilter.hookName());
+        if (netfilter.source() != Netfilter.Source.HOOK) {
+            json.writeStringField("table", netfilter.table());
+            json.writeStringField("chain", netfilter.source() == Netfilter.Source.IPTABLES
+                    ? netfilter.iptablesChain() : netfilter.chain());
+        }
+        json.writeEndObject();
+    }
+
+    private static void sock(JsonGenerator json, SockState sock) throws IOException {
+        json.writeObjectFieldStart("sock");
+        json.writeStringField("state", SockState.stateName(sock.state()));
+        if (sock.changed()) {
+            json.writeStringField("old_state", SockState.stateName(sock.oldState()));
+        }
+        json.writeNumberField("srtt_us", sock.srttMicros());
+        json.writeNumberField("min_rtt_us", sock.minRttMicros());
+        json.writeNumberField("snd_cwnd", sock.congestionWindow());
+        json.writeNumberField("packets_out", sock.packetsOut());
+        json.writeNumberField("retrans_out", sock.retransmitsOut());
+        json.writeNumberField("total_retrans", sock.totalRetransmits());
+        json.writeStringField("ca_state", sock.congestionName());
+        json.writeEndObject();
+    }
+
+    private static void finding(JsonGenerator json, Finding finding) throws IOException {
+        json.writeObjectFieldStart("finding");
+        json.writeStringField("level", finding.level().name().toLowerCase());
+        json.writeStringField("message", finding.message());
+        if (finding.advice().isPresent()) {
+            json.writeStringField("advice", finding.advice().get());
+        }
+        for (Finding.Detail detail : finding.details()) {
+            json.writeArrayFieldStart(detailKey(detail.title()));
+            for (String text : detail.lines()) {
+                json.writeString(text);
+            }
+            json.writeEndArray();
+        }
+        json.writeEndObject();
+    }
+
+    /** Stable keys for the details a finding carries (their titles are the text output's). */
+    static String detailKey(String title) {
+        return switch (title) {
+            case "following hook functions are blamed" -> "blamed_hooks";
+            case "netfilter" -> "netfilter_unknown";
+            default -> title.replace(' ', '_');
+        };
+    }
+}
