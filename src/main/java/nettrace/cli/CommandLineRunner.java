@@ -20,7 +20,6 @@ public final class CommandLineRunner {
         NettraceCommand command = new NettraceCommand();
         command.useConsole(console);
         CommandLine commandLine = new CommandLine(command);
-        commandLine.addSubcommand("demo", new DemoCommand(console));
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setParameterExceptionHandler((exception, args) -> {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
 
 /** The nettrace command line: options in, a validated {@link Config} out. */
 @Command(name = "nettrace",
+        subcommands = DemoCommand.class,
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,
@@ -195,6 +196,10 @@ public final class NettraceCommand implements Callable<Integer> {
 
     void useConsole(Console console) {
         this.console = console;
+    }
+
+    Console console() {
+        return console;
     }
 
     @Override

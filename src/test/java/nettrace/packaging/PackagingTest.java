@@ -1,0 +1,73 @@
+package nettrace.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What `mvn package` delivers, checked as a user would get it: the release archive's layout and
+ * the Debian package's fields and files, with the installed launcher run from a scratch root.
+ * Runs in the integration-test phase (after package), without root.
+ */
+@Tag("packaging")
+class PackagingTest {
+    private static final Path TARGET = Path.of("target");
+    private static final String VERSION = System.getProperty("nettrace.version", "0.1.0");
+
+    private static String run(Map<String, String> environment, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        builder.environment().remove("NETTRACE_JAR");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as(String.join(" ", command) + ":\n" + output).isZero();
+        return output;
+    }
+
+    @Test
+    void theReleaseArchiveHoldsLauncherJarManPageAndCompletion(@TempDir Path unpacked) throws Exception {
+        Path archive = TARGET.resolve("nettrace-" + VERSION + ".tar.gz");
+        String listing = run(Map.of(), "tar", "-tvzf", archive.toString());
+        String top = "nettrace-" + VERSION + "/";
+        assertThat(listing).contains(top + "bin/nettrace", top + "share/nettrace/nettrace.jar",
+                top + "share/man/man1/nettrace.1", top + "share/man/man1/nettrace-demo.1",
+                top + "share/bash-completion/completions/nettrace");
+        assertThat(listing.lines().filter(line -> line.endsWith("bin/nettrace"))).singleElement().asString()
+                .startsWith("-rwxr-xr-x");
+        run(Map.of(), "tar", "-xzf", archive.toString(), "-C", unpacked.toString());
+        assertThat(run(Map.of(), unpacked.resolve(top + "bin/nettrace").toString(), "--version")).contains(VERSION);
+    }
+
+    @Test
+    void theDebianPackageDeclaresItsDependenciesAndInstallsARunnableTool(@TempDir Path root) throws Exception {
+        Path deb = Files.list(TARGET).filter(file -> file.getFileName().toString().matches("nettrace_.*_amd64\\.deb"))
+                .findFirst().orElseThrow();
+        String fields = run(Map.of(), "dpkg-deb", "-I", deb.toString());
+        assertThat(fields).contains("Package: nettrace").containsPattern("Depends: .*libbpf1")
+                .contains("Architecture: amd64");
+        List<String> files = run(Map.of(), "dpkg-deb", "-c", deb.toString()).lines().toList();
+        assertThat(files).anyMatch(line -> line.matches("-rwxr-xr-x root/root .* \\./usr/bin/nettrace"))
+                .anyMatch(line -> line.endsWith("./usr/share/nettrace/nettrace.jar"))
+                .anyMatch(line -> line.endsWith("./usr/share/man/man1/nettrace.1.gz"))
+                .anyMatch(line -> line.endsWith("./usr/share/bash-completion/completions/nettrace"));
+
+        run(Map.of(), "dpkg-deb", "-x", deb.toString(), root.toString());
+        String launcher = root.resolve("usr/bin/nettrace").toString();
+        assertThat(run(Map.of(), launcher, "--version")).contains(VERSION);
+        assertThat(run(Map.of(), launcher, "--help")).contains("--output-file", "--trace-exclude", "demo");
+        String manPage = run(Map.of(), "sh", "-c", "zcat " + root.resolve("usr/share/man/man1/nettrace.1.gz"));
+        // roff escapes the dashes of option names
+        assertThat(manPage).contains("\\-\\-output\\-file", "\\-\\-diag\\-keep", "\\fBdemo\\fP");
+        assertThat(Files.readString(root.resolve("usr/share/bash-completion/completions/nettrace")))
+                .contains("--output-file", "--trace-exclude", "complete -F");
+    }
+}
