@@ -21,7 +21,8 @@ import picocli.CommandLine;
  * attached); stop() detaches and returns what was printed.
  */
 public final class TracedRun implements AutoCloseable {
-    private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(120);
+    /** Generous, and longer still under emulation (vm/test sets nettrace.test.timeout). */
+    private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(Long.getLong("nettrace.test.timeout", 120));
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
