@@ -33,6 +33,10 @@ final class TraceLoop {
         this.stop = stop;
     }
 
+    private static final long LOSS_CHECK_NANOS = 1_000_000_000L;
+    private long lastLossCheck;
+    private long reportedLost;
+
     int run() {
         EventDecoder decoder = new EventDecoder(config.output().detail(), probes.int32Returns());
         long limit = config.count();
@@ -59,6 +63,10 @@ final class TraceLoop {
                 stop.stop("count reached");
             }
             sink.idle(now);
+            if (config.verbosity().verbose() && now - lastLossCheck >= LOSS_CHECK_NANOS) {
+                lastLossCheck = now;
+                reportNewLoss();
+            }
             if (now >= deadline) {
                 stop.stop("duration elapsed");
             }
@@ -87,6 +95,16 @@ final class TraceLoop {
                     + "; stopped: " + stop.reason());
         }
         return exitCode;
+    }
+
+    /** -v: lost events as they happen (the BPF side counts them per CPU), never more than once a second. */
+    private void reportNewLoss() {
+        long lost = probes.lostEvents();
+        if (lost > reportedLost) {
+            console.message("nettrace: " + (lost - reportedLost) + " events lost in the last second (ring buffer full; "
+                    + lost + " so far)");
+            reportedLost = lost;
+        }
     }
 
     private Process startCommand() {

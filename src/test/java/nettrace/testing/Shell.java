@@ -19,14 +19,17 @@ public final class Shell {
         }
     }
 
+    private static final java.util.concurrent.Executor READERS = task -> Thread.ofVirtual().start(task);
+
     public static Result run(List<String> command, long timeoutSeconds) {
         try {
             Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
                     new java.io.File("/dev/null"))).start();
             var out = process.getInputStream();
             var err = process.getErrorStream();
-            var outText = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(out));
-            var errText = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(err));
+            // own threads: the common pool may be busy with other blocked readers (it has one thread on 2 CPUs)
+            var outText = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(out), READERS);
+            var errText = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(err), READERS);
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
                 throw new IllegalStateException(String.join(" ", command) + " timed out after " + timeoutSeconds + "s");

@@ -65,6 +65,8 @@ class LauncherKernelTest {
         }
     }
 
+    private static final java.util.concurrent.Executor READERS = task -> Thread.ofVirtual().start(task);
+
     private record Finished(int code, String out, String err) {
     }
 
@@ -77,8 +79,8 @@ class LauncherKernelTest {
     }
 
     private static Finished finish(Process process) throws Exception {
-        var out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        var err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+        var out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()), READERS);
+        var err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()), READERS);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("nettrace exits").isTrue();
         return new Finished(process.exitValue(), out.join(), err.join());
     }
@@ -128,6 +130,58 @@ class LauncherKernelTest {
     @Test
     void sigtermDetachesEverythingAndExitsZero() throws Exception {
         stopsCleanlyOn("TERM");
+    }
+
+    @Test
+    void sighupDetachesEverythingAndExitsZero() throws Exception {
+        stopsCleanlyOn("HUP");
+    }
+
+    /** `nettrace ... | head -1`: the reader leaves after one line, and nettrace must follow. */
+    @Test
+    void aClosedOutputPipeStopsTheRunAndDetachesEverything() throws Exception {
+        Process process = launch(List.of(), "--basic", "-p", "icmp");
+        try {
+            awaitBegin(process, new StringBuilder());
+            Set<Long> held = programsHeldBy(process.pid());
+            assertThat(held).isNotEmpty();
+            process.getInputStream().close();
+            for (int i = 0; i < 20 && process.isAlive(); i++) {
+                Shell.run(List.of("ping", "-c", "1", "-W", "1", "127.0.0.1"), 5);
+            }
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("nettrace stops once its output is gone").isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(stillLoaded(held)).as("programs left after the pipe closed").isEmpty();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** A reader that stalls (SIGSTOP) while the kernel fills the ring: the loss is counted and reported, not fatal. */
+    @Test
+    void lostEventsAreCountedAndReportedNeverFatal() throws Exception {
+        Process process = launch(List.of(), "--basic", "-v", "-p", "icmp", "--addr", "127.0.0.1");
+        try {
+            awaitBegin(process, new StringBuilder());
+            var out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()), READERS);
+            var err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()), READERS);
+            Shell.check("kill", "-STOP", Long.toString(process.pid()));
+            try {
+                Shell.run(List.of("ping", "-f", "-q", "-c", "30000", "127.0.0.1"), 60);
+            } finally {
+                Shell.check("kill", "-CONT", Long.toString(process.pid()));
+            }
+            Thread.sleep(1500);
+            Shell.check("kill", "-INT", Long.toString(process.pid()));
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String errors = err.join();
+            assertThat(process.exitValue()).as(errors).isZero();
+            assertThat(out.join()).endsWith("end trace...\n");
+            assertThat(errors).containsPattern("nettrace: \\d+ events lost in the last second \\(ring buffer full; \\d+ so far\\)")
+                    .containsPattern("nettrace: \\d+ events, \\d+ lost \\(ring buffer full\\)");
+        } finally {
+            process.destroyForcibly();
+        }
     }
 
     @Test
