@@ -1,6 +1,44 @@
-# Helpers for bench/run, sourced by it: the namespace pair and its load generators, starting and
-# stopping nettrace, and the measurements. They share bench/run's globals (work, NETTRACE, NS_*,
-# ADDR_*, pair_seconds, ...).
+# Helpers for bench/run and bench/soak, sourced by them: the namespace pair and its load
+# generators, starting and stopping nettrace, and the measurements. The caller sets `here` and
+# NETTRACE, then calls setup; cleanup (its EXIT trap) removes everything setup made.
+
+# ---------------------------------------------------------------- shared state
+
+# Addresses from the benchmarking range (RFC 2544); they exist only inside our namespaces.
+NS_TX=ntb-$$-tx NS_RX=ntb-$$-rx
+ADDR_TX=198.18.0.1 ADDR_RX=198.18.0.2
+UDP_PORT=9000
+NOMATCH_FILTER=(-s 192.0.2.99)
+FLOW_FILTER=(--addr "$ADDR_RX")
+START_TIMEOUT=${START_TIMEOUT:-30} STOP_TIMEOUT=${STOP_TIMEOUT:-20}
+CPUS=$(nproc)
+
+work=
+namespaces_made=
+servers=()     # the long-lived processes we started (iperf3 server, UDP receiver)
+NT_PID= NT_DRAIN_PID=
+
+cleanup() {
+  local pid
+  trap - EXIT INT TERM
+  if [[ -n $NT_PID ]]; then
+    kill -CONT "$NT_PID" 2>/dev/null || true    # it may be paused by the lost-events run
+    kill -INT "$NT_PID" 2>/dev/null || true
+    sleep 1
+  fi
+  for pid in $NT_PID $NT_DRAIN_PID "${servers[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [[ -n $namespaces_made ]]; then
+    ip netns del "$NS_TX" 2>/dev/null || true
+    ip netns del "$NS_RX" 2>/dev/null || true
+  fi
+  if [[ -n $work ]]; then
+    rm -rf "$work"
+  fi
+}
+die() { echo "${0##*/}: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- set-up
 

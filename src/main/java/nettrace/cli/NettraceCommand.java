@@ -216,6 +216,9 @@ public final class NettraceCommand implements Callable<Integer> {
         if (btfPath != null && !btfPath.toFile().isFile()) {
             throw NettraceException.badInput("--btf-path: no such file: " + btfPath);
         }
+        if (btfPath != null && !startsWithBtfMagic(btfPath)) {
+            throw NettraceException.badInput("--btf-path: " + btfPath + " is not BTF data");
+        }
         List<String> tracers = clean(trace);
         Optional<java.util.regex.Pattern> functions = Optional.ofNullable(traceFunctions).map(NettraceCommand::regex);
         if ((tracers.contains("all") || functions.isPresent()) && !filter.selectsPackets() && !force) {
@@ -244,6 +247,17 @@ public final class NettraceCommand implements Callable<Integer> {
             throw NettraceException.badInput("--output-file: cannot write " + outputFile);
         }
         return Optional.of(outputFile);
+    }
+
+    /** BTF files begin with the magic 0xeb9f (in the file's byte order). */
+    private static boolean startsWithBtfMagic(java.nio.file.Path path) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+            byte[] magic = in.readNBytes(2);
+            return magic.length == 2 && ((magic[0] == (byte) 0x9f && magic[1] == (byte) 0xeb)
+                    || (magic[0] == (byte) 0xeb && magic[1] == (byte) 0x9f));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private boolean json() {

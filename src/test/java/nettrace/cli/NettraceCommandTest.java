@@ -121,6 +121,16 @@ class NettraceCommandTest {
         "--netns 1 --netns-current | --netns and --netns-current are exclusive",
         "--pid 0                | --pid: not a process id",
         "-t nosuch -p icmp      | unknown tracer or group 'nosuch'",
+        "--btf-path /etc/passwd | --btf-path: /etc/passwd is not BTF data",
+        "--duration -1          | --duration: expected a positive number of seconds",
+        "--netns -5             | --netns: not a namespace inode",
+        "--pid -1               | --pid: not a process id",
+        "-S 80-90               | --sport: expected a port number",
+        "--output yaml          | --output: 'yaml' is not a format (text or json)",
+        "--rtt --output json    | --output json belongs to",
+        "--output-file /no/such/dir/x | --output-file: cannot write /no/such/dir/x",
+        "--trace-exclude nosuch | unknown tracer or group 'nosuch'",
+        "--basic --latency      | choose one mode",
     })
     void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
         Result result = run(arguments.strip().split("\\s+"));
