@@ -31,7 +31,7 @@ const volatile struct nt_config CONFIG = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 23);
+	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
 /*

@@ -22,7 +22,7 @@ public final class LifecycleTracker implements EventSink {
     /** A life with no event for this long is shown as it stands. */
     static final long EXPIRY_NANOS = 5_000_000_000L;
     /** At most this many lives are held at once; the oldest are shown early beyond it. */
-    static final int MAX_LIVES = 32_768;
+    static final int MAX_LIVES = 16_384;
 
     private final LifeSink sink;
     private final Map<Long, SkbLife> byAddress = new HashMap<>();

@@ -31,6 +31,7 @@ import nettrace.output.BasicOutput;
 import nettrace.output.Console;
 import nettrace.output.EventFormatter;
 import nettrace.output.JsonOutput;
+import nettrace.libbpf.NativeProcess;
 import nettrace.probe.ProbeSet;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
@@ -110,6 +111,7 @@ public final class Nettrace {
         Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
         try (ProbeSet probes = ProbeSet.attach(config, plan, features.kprobe(), verbose)) {
             timer.mark("load and attach");
+            NativeProcess.releaseFreedNativeMemory();
             if (config.verbosity().debug()) {
                 console.message("nettrace: " + timer.summary());
             }

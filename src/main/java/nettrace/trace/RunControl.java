@@ -25,6 +25,7 @@ public final class RunControl {
      * process exits after a while anyway: the kernel detaches the programs of an exiting process.
      */
     public RunControl onSignals() {
+        nettrace.libbpf.NativeProcess.restoreDefaultSignal(nettrace.libbpf.NativeProcess.SIGINT);
         for (String name : SIGNALS) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
