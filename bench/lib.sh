@@ -89,12 +89,16 @@ nettrace_start() {
   ( trap - INT; exec "$NETTRACE" "$@" >"$fifo" 2>"$work/nettrace.err" ) &
   NT_PID=$!
   exec {fd}<"$fifo"
-  while IFS= read -r -t "$START_TIMEOUT" -u "$fd" line; do
-    # Loose on purpose: with --output json the line may come wrapped.
-    if [[ $line == *"begin trace"* ]]; then
+  # begin trace... is on stdout, or on stderr with --output json (stdout is then pure JSON)
+  local waited=0
+  while ((waited < START_TIMEOUT * 10)); do
+    if IFS= read -r -t 0.1 -u "$fd" line && [[ $line == *"begin trace"* ]] ||
+       grep -q "begin trace" "$work/nettrace.err" 2>/dev/null; then
       began=$EPOCHREALTIME
       break
     fi
+    nettrace_alive || break
+    waited=$((waited + 1))
   done
   if [[ -n $began ]]; then
     NT_START_SECONDS=$(seconds_between "$launched_at" "$began")

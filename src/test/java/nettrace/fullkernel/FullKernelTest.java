@@ -119,6 +119,8 @@ class FullKernelTest {
                     .contains("*iptables table:filter, chain:FORWARD*")
                     .contains("*ipv4 in chain: FORWARD*")
                     .contains("packet is dropped by iptables/iptables-legacy (table filter, chain FORWARD)")
+                    .contains("*skb is successfully sent to the NIC driver*")
+                    .contains("ERROR happens in nf_hook_slow(netfilter-base):\n        packet is dropped by netfilter (NF_DROP)")
                     .contains("ERROR happens in kfree_skb(life):")
                     .contains("following hook functions are blamed:")
                     .containsPattern("(?m)^ {8}(iptable_filter_hook|ipt_do_table)$");
@@ -141,6 +143,19 @@ class FullKernelTest {
         } finally {
             topology.exec(router, "nft", "delete", "table", "inet", "nettrace_full");
         }
+    }
+
+    @Test
+    void aSynToAPortNobodyListensOnIsWarnedAboutAndReset() {
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--diag", "--diag-keep", "-p", "tcp", "-D", "7801")) {
+            topology.tryExec(client, "sh", "-c", "echo x | nc -w2 " + SERVER + " 7801");
+            output = run.stop();
+        }
+        assertThat(output.stdout()).as(output.toString())
+                .contains("*tcp port is not listened*")
+                .contains("WARN happens in __inet_lookup_listener(tcp-in):")
+                .contains("connection reset initiated by transport layer (TCP stack, skb)");
     }
 
     @Test
