@@ -302,7 +302,7 @@ class LifecycleKernelTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"-s 10.199.99.1", "-d 10.199.99.1", "--addr 10.199.99.1", "-s fd00:199:99::1",
         "-S 1", "-D 1", "--port 1", "-p sctp", "-p arp", "--netns 1", "--pid 4194000", "--pkt-len 1400-1500",
-        "--tcp-flags U", "-p udp -D 9", "-p icmpv6"})
+        "--tcp-flags U", "-p udp -D 9", "-p icmpv6 -s fd00:199:99::1"})
     void filtersThatMatchNothingShowNothing(String filter) {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start(filter.split(" "))) {
