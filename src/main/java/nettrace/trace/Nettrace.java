@@ -91,7 +91,7 @@ public final class Nettrace {
         KernelSymbols symbols = join(symbolsLoading);
         timer.mark("kallsyms");
         config.tracers().functions().ifPresent(pattern -> selected.addAll(FunctionScan.matching(pattern, btf,
-                symbols)));
+                symbols, selected)));
         checkNamed(selected, config.tracers().matchers(), "--trace-matcher");
         checkNamed(selected, config.tracers().free(), "--trace-free");
         if (selected.isEmpty()) {

@@ -1,8 +1,10 @@
 package nettrace.tracer;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import nettrace.kernel.Btf;
 import nettrace.kernel.KernelSymbols;
@@ -19,10 +21,17 @@ public final class FunctionScan {
     private FunctionScan() {
     }
 
-    public static List<Tracer> matching(Pattern pattern, Btf btf, KernelSymbols symbols) {
+    /**
+     * @param alreadyTraced tracers of the run already: their functions are left to them, so that a
+     *                      function is attached once, with its tree tracer's analyzer and rules
+     */
+    public static List<Tracer> matching(Pattern pattern, Btf btf, KernelSymbols symbols,
+            List<Tracer> alreadyTraced) {
+        Set<String> traced = new HashSet<>();
+        alreadyTraced.forEach(tracer -> traced.addAll(tracer.functions()));
         List<Tracer> tracers = new ArrayList<>();
         for (String function : btf.names(Btf.Kind.FUNC)) {
-            if (!pattern.matcher(function).find() || !symbols.exists(function)) {
+            if (!pattern.matcher(function).find() || !symbols.exists(function) || traced.contains(function)) {
                 continue;
             }
             skbArgument(btf, function).ifPresent(argument -> tracers.add(new Tracer(function, GROUP,

@@ -176,4 +176,51 @@ class BasicModeKernelTest {
                 .contains("no tracer could be attached: rejected by the kernel: the verifier says: dereference of")
                 .contains("1: (79) r0 = *(u64 *)(r1 +0)");
     }
+
+    /** -v: the plan's counts per mechanism, then each tracer's mechanism or why it cannot be attached. */
+    @Test
+    void verboseShowsThePlanAndWhyATracerIsUnavailable() {
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--basic", "-v", "-p", "icmp", "-s", A,
+                "-t", "netif_receive_skb,ip_rcv")) {
+            ping(nsA, B);
+            output = run.stop();
+        }
+        assertThat(output.exitCode()).as(output.toString()).isZero();
+        List<String> messages = output.stderr().lines().toList();
+        String plan = messages.stream().filter(line -> line.startsWith("nettrace: plan: ")).findFirst()
+                .orElseThrow(() -> new AssertionError(output.stderr()));
+        assertThat(messages).contains("  netif_receive_skb: tracepoint netif_receive_skb");
+        String ipRcv = messages.stream().filter(line -> line.startsWith("  ip_rcv: ")).findFirst().orElseThrow();
+        if (ipRcv.contains("unavailable")) {
+            // this project's machines: no kprobes, fentry refused
+            assertThat(plan).isEqualTo("nettrace: plan: 1 tracers: 1 tracepoint; 1 unavailable");
+            assertThat(ipRcv).isEqualTo("  ip_rcv: unavailable: needs fentry or kprobes, which this kernel does"
+                    + " not allow; no tracepoint alternative");
+            assertThat(output.eventsAt("ip_rcv")).isEmpty();
+        } else {
+            assertThat(plan).matches("nettrace: plan: 2 tracers: 1 (fentry|kprobe-multi|kprobe), 1 tracepoint");
+            assertThat(output.eventsAt("ip_rcv")).as(output.toString()).isNotEmpty();
+        }
+        assertThat(output.eventsAt("netif_receive_skb")).as(output.toString()).isNotEmpty();
+    }
+
+    /** --trace-func adds the matching functions to the life group; here only what the kernel allows runs. */
+    @Test
+    void traceFuncAddsTheMatchingFunctionsBesideTheLifeGroup() {
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--basic", "-v", "-p", "icmp", "-s", A, "--trace-func", "^icmp_rcv$")) {
+            ping(nsA, B);
+            output = run.stop();
+        }
+        assertThat(output.exitCode()).as(output.toString()).isZero();
+        List<String> messages = output.stderr().lines().toList();
+        assertThat(messages).anyMatch(line -> line.startsWith("  icmp_rcv: "))
+                .anyMatch(line -> line.startsWith("  consume_skb: tracepoint consume_skb"))
+                .noneMatch(line -> line.startsWith("  ip_rcv: "));
+        // the request is consumed once the echo reply is built
+        assertThat(output.eventsAt("consume_skb")).as(output.toString()).isNotEmpty();
+        boolean icmpRcvAttached = messages.stream().anyMatch(line -> line.matches("  icmp_rcv: (fentry|kprobe).*"));
+        assertThat(output.eventsAt("icmp_rcv").isEmpty()).as(output.toString()).isEqualTo(!icmpRcvAttached);
+    }
 }

@@ -23,12 +23,12 @@ class TracerTreeTest {
                 .containsExactly("link", "packet", "netfilter", "ip", "tcp", "udp", "icmp", "socket", "rtt", "life");
         for (String group : List.of("link-in", "link-out", "sched", "ipvlan", "bridge", "arp", "bonding", "vxlan",
                 "vlan", "ovs", "pkt-in", "pkt-output", "conntrack", "ip-in", "ip-out", "xfrm", "esp", "ip-route",
-                "tcp-in", "tcp-out", "tcp-state", "tcp-congestion", "tcp-retrans")) {
+                "tcp-in", "tcp-out", "tcp-state", "tcp-congestion", "tcp-send", "tcp-retrans")) {
             assertThat(tree.group(group)).as(group).isPresent();
         }
         assertThat(tree.group("life").orElseThrow().tracers()).extracting(Tracer::name)
                 .contains("skb_clone", "consume_skb", "kfree_skb", "__kfree_skb", "kfree_skb_partial",
-                        "skb_attempt_defer_free", "sk_skb_reason_drop");
+                        "skb_attempt_defer_free", "sk_skb_reason_drop", "skb_copy_datagram_iovec");
         assertThat(tree.all()).hasSizeGreaterThanOrEqualTo(150);
     }
 
@@ -130,6 +130,35 @@ class TracerTreeTest {
                       - {name: ip_rcv, skb: 0}
                       - {name: ip_rcv, skb: 0}
                 """)).hasMessageContaining("name used twice: ip_rcv");
+    }
+
+    /** SPEC §2's tracepoints: each one with a packet or socket argument is a tracer of the tree. */
+    private static final List<String> SPEC_TRACEPOINTS = List.of("net:netif_receive_skb",
+            "net:napi_gro_receive_entry", "net:net_dev_queue", "net:net_dev_start_xmit", "net:net_dev_xmit",
+            "net:netif_rx", "qdisc:qdisc_enqueue", "qdisc:qdisc_dequeue", "skb:kfree_skb", "skb:consume_skb",
+            "skb:skb_copy_datagram_iovec", "tcp:tcp_retransmit_skb", "tcp:tcp_send_reset", "tcp:tcp_receive_reset",
+            "tcp:tcp_bad_csum", "tcp:tcp_probe", "sock:inet_sock_set_state", "udp:udp_fail_queue_rcv_skb",
+            "icmp:icmp_send");
+    /** Also in SPEC §2's list, but their events carry neither an skb nor a sock to follow or filter. */
+    private static final List<String> SPEC_TRACEPOINTS_WITHOUT_PACKET = List.of("fib:fib_table_lookup",
+            "neigh:neigh_create", "neigh:neigh_update", "neigh:neigh_update_done", "neigh:neigh_timer_handler",
+            "neigh:neigh_event_send_done", "neigh:neigh_event_send_dead", "neigh:neigh_cleanup_and_release");
+
+    @Test
+    void everyTracepointOfTheSpecWithAPacketIsATracer() {
+        List<String> inTree = tree.all().stream().flatMap(t -> t.tracepoint().stream()).toList();
+        assertThat(inTree).containsAll(SPEC_TRACEPOINTS).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theSpecsTracepointsLeftOutReallyCarryNoPacketOnThisKernel() {
+        assumeTrue(Files.isReadable(VMLINUX), "no BTF at " + VMLINUX);
+        Btf btf = Btf.read(VMLINUX);
+        for (String tracepoint : SPEC_TRACEPOINTS_WITHOUT_PACKET) {
+            String name = tracepoint.substring(tracepoint.indexOf(':') + 1);
+            btf.tracepointParameters(name).ifPresent(parameters -> assertThat(parameters).as(tracepoint)
+                    .extracting(Btf.Parameter::typeName).doesNotContain("struct sk_buff *", "struct sock *"));
+        }
     }
 
     /** Where this machine's BTF describes a tracer's function, it takes the argument the tree says. */
