@@ -19,7 +19,14 @@ public final class LibbpfLog {
     /** libbpf's print levels. */
     public enum Level { WARN, INFO, DEBUG }
 
-    private static final int LINE_BUFFER = 8192;
+    /*
+     * libbpf prints a failed program's whole verifier log in one call, megabytes at worst. The
+     * buffer is malloc'ed once and never cleared, so only the pages a message uses become resident.
+     */
+    private static final long PRINT_BUFFER = 16L << 20;
+    private static final java.lang.invoke.MethodHandle MALLOC =
+            Native.libc("malloc", FunctionDescriptor.of(PTR, Native.LONG));
+    private static MemorySegment printBuffer;
     private static final String LOG_BEGIN = "-- BEGIN PROG LOAD LOG --";
     private static final String LOG_END = "-- END PROG LOAD LOG --";
 
@@ -53,11 +60,20 @@ public final class LibbpfLog {
     }
 
     /** Called by libbpf with a printf format and its va_list; must never throw. */
-    private static int print(int level, MemorySegment format, MemorySegment arguments) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(LINE_BUFFER);
-            Native.call(Libbpf.VSNPRINTF, buffer, (long) LINE_BUFFER, format, arguments);
-            String text = buffer.getString(0, StandardCharsets.UTF_8);
+    private static synchronized int print(int level, MemorySegment format, MemorySegment arguments) {
+        try {
+            if (printBuffer == null) {
+                MemorySegment allocated = Native.callPointer(MALLOC, PRINT_BUFFER);
+                if (allocated.equals(MemorySegment.NULL)) {
+                    return 0;
+                }
+                printBuffer = allocated.reinterpret(PRINT_BUFFER);
+            }
+            int length = Native.callInt(Libbpf.VSNPRINTF, printBuffer, PRINT_BUFFER, format, arguments);
+            String text = printBuffer.getString(0, StandardCharsets.UTF_8);
+            if (length >= PRINT_BUFFER) {
+                text += "\n[message truncated at " + PRINT_BUFFER + " bytes]\n";
+            }
             Level mapped = level <= 0 ? Level.WARN : level == 1 ? Level.INFO : Level.DEBUG;
             remember(text);
             for (String line : text.split("\n")) {
