@@ -353,9 +353,24 @@ static __always_inline bool packet_matches(const struct nt_packet *pkt)
 	return true;
 }
 
-static __always_inline u32 skb_netns(struct sk_buff *skb, bool direct)
+/*
+ * skb->dev, or NULL when the field holds something else: UDP reuses it as dev_scratch once the
+ * packet is queued to its socket, and reading through that faults (an exception-table search
+ * per read, microseconds on every freed UDP skb). Kernel pointers have the top bit set.
+ */
+static __always_inline struct net_device *skb_device(struct sk_buff *skb, bool direct)
 {
-	struct net_device *dev = READ(direct, skb, dev);
+	s64 value = (s64)READ(direct, skb, dev);
+
+	if (value >= 0)
+		return NULL;
+	/* read again: the verifier keeps a pointer's type only if it is not computed with */
+	asm volatile("" ::: "memory");
+	return READ(direct, skb, dev);
+}
+
+static __always_inline u32 skb_netns(struct sk_buff *skb, struct net_device *dev, bool direct)
+{
 	struct sock *sk;
 
 	if (dev)
@@ -409,6 +424,7 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	struct life current;
 	u32 zero = 0;
 	struct nt_event *e;
+	struct net_device *dev;
 	bool followed = false;
 
 	if (!skb)
@@ -436,7 +452,8 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	if (!followed && !packet_matches(&e->pkt))
 		return NULL;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->netns = skb_netns(skb, direct);
+	dev = skb_device(skb, direct);
+	e->netns = skb_netns(skb, dev, direct);
 	if (!followed && !context_matches(e))
 		return NULL;
 	if (CONFIG.mode == MODE_STATS) {
@@ -459,17 +476,13 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		}
 	}
 	fill_common(ctx, e, (u64)skb, tracer);
-	{
-		struct net_device *dev = READ(direct, skb, dev);
-
-		e->ifindex = dev ? READ(direct, dev, ifindex) : 0;
-		if (CONFIG.detail) {
-			bpf_get_current_comm(e->comm, sizeof(e->comm));
-			if (dev)
-				bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), dev->name);
-			else
-				e->ifname[0] = 0;
-		}
+	e->ifindex = dev ? READ(direct, dev, ifindex) : 0;
+	if (CONFIG.detail) {
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		if (dev)
+			bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), dev->name);
+		else
+			e->ifname[0] = 0;
 	}
 	return e;
 }
@@ -497,8 +510,9 @@ static __always_inline bool within_rate(void)
 }
 
 /*
- * Waking the consumer for every event costs an irq_work per event; it polls every few
- * milliseconds anyway, so it is woken only once this much is waiting.
+ * A wake-up is an irq_work (a self-IPI: a VM exit under virtualisation), far dearer than the
+ * event. The consumer polls every few milliseconds anyway, so only the record that takes the
+ * backlog past this mark wakes it; records behind a consumer that is already late do not.
  */
 #define WAKEUP_BYTES (256 * 1024)
 
@@ -506,8 +520,10 @@ static __always_inline bool within_rate(void)
 static __always_inline void submit(struct nt_event *e)
 {
 	u64 size = e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? sizeof(*e) : NT_EVENT_BASE_SIZE;
-	u64 wakeup = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
-										    : BPF_RB_NO_WAKEUP;
+	u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	/* a record takes its size plus an 8-byte header, rounded up to 8 */
+	u64 wakeup = waiting < WAKEUP_BYTES && waiting + size + 16 > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									       : BPF_RB_NO_WAKEUP;
 
 	if (CONFIG.rate_limit && !within_rate())
 		return;
