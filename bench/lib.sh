@@ -141,10 +141,10 @@ nettrace_stop() {
 
 nettrace_alive() { [[ -n $NT_PID && $(awk '{print $3}' "/proc/$NT_PID/stat" 2>/dev/null) =~ ^[RSD]$ ]]; }
 
-# One line saying why nettrace did not start or stop cleanly.
+# One line saying why nettrace did not start or stop cleanly (its last: errors come after warnings).
 nettrace_complaint() {
   local text
-  text=$(grep -v '^  ' "$work/nettrace.err" | head -1 || true)
+  text=$(grep -v '^  ' "$work/nettrace.err" | tail -1 || true)
   echo "${text:-no message on stderr}"
 }
 
