@@ -9,6 +9,13 @@ import java.nio.charset.StandardCharsets;
 public final class EventDecoder {
     private final boolean withNames;
     private final boolean[] int32Returns;
+    /*
+     * The last packet decoded and its bytes: a packet's hits tend to follow one another in the
+     * ring, so most events share the previous one's Packet instead of allocating their own.
+     */
+    private Packet lastPacket;
+    private final long[] lastPacketWords = new long[PACKET_WORDS];
+    private static final int PACKET_WORDS = (PACKET_SIZE + 7) / 8;
 
     /** @param withNames decode the task and interface names (only filled under --detail) */
     public EventDecoder(boolean withNames) {
@@ -46,7 +53,7 @@ public final class EventDecoder {
                 data.getInt(at + IFINDEX),
                 withNames ? cString(data, at + COMM, 16) : "",
                 withNames ? cString(data, at + IFNAME, 16) : "",
-                decodePacket(data, at + PKT),
+                packet(data, at + PKT),
                 data.getInt(at + STACK_ID),
                 netfilter ? decodeNetfilter(data, at + EXT) : null,
                 sock ? decodeSock(data, at + EXT) : null);
@@ -77,6 +84,20 @@ public final class EventDecoder {
         return new Netfilter(source, Byte.toUnsignedInt(data.get(at + NF_HOOK)),
                 Byte.toUnsignedInt(data.get(at + NF_PF)), cString(data, at + NF_TABLE, 32),
                 cString(data, at + NF_CHAIN, 32), java.util.List.of(hooks));
+    }
+
+    private Packet packet(ByteBuffer data, int at) {
+        boolean same = lastPacket != null;
+        // the last word also reads the 4 padding bytes after the 68-byte packet (still in the record)
+        for (int i = 0; i < PACKET_WORDS; i++) {
+            long word = data.getLong(at + 8 * i);
+            same &= word == lastPacketWords[i];
+            lastPacketWords[i] = word;
+        }
+        if (!same) {
+            lastPacket = decodePacket(data, at);
+        }
+        return lastPacket;
     }
 
     static Packet decodePacket(ByteBuffer data, int at) {

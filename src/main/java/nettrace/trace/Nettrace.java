@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -73,15 +74,43 @@ public final class Nettrace {
     }
 
     private static int trace(Config config, Console console, RunControl stop) {
+        if (config.tracers().listTree()) {
+            return listTree(TracerTree.load(), config, console);
+        }
         PhaseTimer timer = new PhaseTimer();
+        Prepared prepared = prepare(config, console, timer);
+        AttachPlan plan = prepared.plan();
+        Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
+        try (ProbeSet probes = ProbeSet.attach(config, plan, prepared.kprobe(), verbose)) {
+            timer.mark("load and attach");
+            NativeProcess.releaseFreedNativeMemory();
+            if (config.verbosity().debug()) {
+                console.message("nettrace: " + timer.summary());
+            }
+            reportFailures(probes, config, console);
+            if (probes.attached().isEmpty()) {
+                throw new NettraceException("no tracer could be attached: " + probes.failures().getFirst().reason());
+            }
+            return new TraceLoop(config, probes, sink(config, prepared, probes, console, stop), console,
+                    stop).run();
+        }
+    }
+
+    /**
+     * What tracing needs from the start-up: the plan and the few names taken from the kernel's BTF.
+     * The BTF itself (tens of megabytes of objects) is not kept: it stays in prepare's frame.
+     */
+    private record Prepared(AttachPlan plan, boolean kprobe, KernelSymbols symbols,
+            DropReasons dropReasons, Map<Long, String> resetReasons) {
+    }
+
+    /** Reads the kernel's BTF and symbols and plans the attachment. */
+    private static Prepared prepare(Config config, Console console, PhaseTimer timer) {
         // the kernel's BTF and symbols are read while the tree loads: they do not depend on it
         CompletableFuture<Btf> btfLoading = CompletableFuture.supplyAsync(() -> kernelBtf(config), BACKGROUND);
         CompletableFuture<KernelSymbols> symbolsLoading = CompletableFuture.supplyAsync(KernelSymbols::read,
                 BACKGROUND);
         TracerTree tree = TracerTree.load();
-        if (config.tracers().listTree()) {
-            return listTree(tree, config, console);
-        }
         List<Tracer> selected = new ArrayList<>(select(tree, config));
         Privileges.check();
         installLibbpfLog(config, console);
@@ -108,20 +137,8 @@ public final class Nettrace {
             throw new NettraceException("none of the selected tracers can be attached on this kernel: "
                     + plan.unavailable().getFirst().reason());
         }
-        Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
-        try (ProbeSet probes = ProbeSet.attach(config, plan, features.kprobe(), verbose)) {
-            timer.mark("load and attach");
-            NativeProcess.releaseFreedNativeMemory();
-            if (config.verbosity().debug()) {
-                console.message("nettrace: " + timer.summary());
-            }
-            reportFailures(probes, config, console);
-            if (probes.attached().isEmpty()) {
-                throw new NettraceException("no tracer could be attached: " + probes.failures().getFirst().reason());
-            }
-            return new TraceLoop(config, probes, sink(config, plan, btf, symbols, probes, console, stop), console,
-                    stop).run();
-        }
+        return new Prepared(plan, features.kprobe(), symbols, DropReasons.fromBtf(btf),
+                btf.enumValues("sk_rst_reason"));
     }
 
     private static final java.util.concurrent.Executor BACKGROUND = runnable -> Thread.ofVirtual().start(runnable);
@@ -150,15 +167,16 @@ public final class Nettrace {
     }
 
     /** The consumer of this mode's events. */
-    private static EventSink sink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, ProbeSet probes,
-            Console console, RunControl stop) {
-        DropReasons dropReasons = DropReasons.fromBtf(btf);
+    private static EventSink sink(Config config, Prepared prepared, ProbeSet probes, Console console,
+            RunControl stop) {
+        AttachPlan plan = prepared.plan();
+        KernelSymbols symbols = prepared.symbols();
+        DropReasons dropReasons = prepared.dropReasons();
         EventFormatter formatter = new EventFormatter(plan, dropReasons, () -> symbols, config.output().detail(),
                 config.output().date(), config.wantsReturnValues(), probes::stack);
         LatencyView latency = LatencyView.of(config);
         if (config.output().json()) {
-            return jsonSink(config, plan, btf, symbols, console, stop, dropReasons,
-                    new JsonOutput(console, formatter));
+            return jsonSink(config, prepared, console, stop, new JsonOutput(console, formatter));
         }
         return switch (config.mode()) {
             case BASIC, DROP, SOCK -> new BasicOutput(console, formatter);
@@ -170,30 +188,30 @@ public final class Nettrace {
             case RTT -> PeriodicReport.rtt(console, formatter, probes::rttHistogram);
             case FUNC_STATS -> PeriodicReport.functionStats(console, formatter,
                     () -> probes.hitsPerTracer(plan.planned().size()), id -> plan.byId(id).tracer().name());
-            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, plan, btf, symbols, console,
-                    dropReasons), new DiagnosisPrinter(console, formatter, latency), config.diag().quiet(),
+            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, prepared, console),
+                    new DiagnosisPrinter(console, formatter, latency), config.diag().quiet(),
                     config.diag().keep(), stop::stop), config.count());
         };
     }
 
     /** --output json: the modes that print events or lives (the CLI allows it for those only). */
-    private static EventSink jsonSink(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
-            RunControl stop, DropReasons dropReasons, JsonOutput json) {
+    private static EventSink jsonSink(Config config, Prepared prepared, Console console, RunControl stop,
+            JsonOutput json) {
         return switch (config.mode()) {
             case LIFECYCLE -> new LifecycleTracker(json, config.count());
-            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, plan, btf, symbols, console,
-                    dropReasons), json, config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
+            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, prepared, console), json,
+                    config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
             default -> json;
         };
     }
 
-    private static Diagnosis diagnosis(Config config, AttachPlan plan, Btf btf, KernelSymbols symbols, Console console,
-            DropReasons dropReasons) {
+    private static Diagnosis diagnosis(Config config, Prepared prepared, Console console) {
+        AttachPlan plan = prepared.plan();
         Optional<String> netfilterMissing = netfilterDetailMissing(plan);
         netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
                 + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
                 + " reasons"));
-        return new Diagnosis(plan, dropReasons, btf.enumValues("sk_rst_reason"), () -> symbols, DropAdvice.load(),
+        return new Diagnosis(plan, prepared.dropReasons(), prepared.resetReasons(), prepared::symbols, DropAdvice.load(),
                 netfilterMissing, config.diag().hooks());
     }
 

@@ -95,4 +95,25 @@ class EventDecoderTest {
         assertThat(new EventDecoder(false, new boolean[] {true, false}).decode(data, 0, EventLayout.SIZE).result())
                 .isEqualTo(0xffffffffL);
     }
+
+    @Test
+    void consecutiveRecordsOfTheSamePacketShareOnePacketAndADifferentOneIsDecodedAfresh() {
+        ByteBuffer data = ByteBuffer.allocate(3 * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (int record = 0; record < 3; record++) {
+            int pkt = record * EventLayout.SIZE + EventLayout.PKT;
+            data.putShort(pkt + EventLayout.PKT_L3_PROTO, (short) Packet.ETH_P_IP);
+            data.put(pkt + EventLayout.PKT_L4_PROTO, (byte) Packet.IPPROTO_UDP);
+            data.putShort(pkt + EventLayout.PKT_DPORT, (short) (record < 2 ? 53 : 54));
+        }
+        EventDecoder decoder = new EventDecoder(false);
+
+        Packet first = decoder.decode(data, 0, EventLayout.SIZE).packet();
+        Packet second = decoder.decode(data, EventLayout.SIZE, EventLayout.SIZE).packet();
+        Packet third = decoder.decode(data, 2 * EventLayout.SIZE, EventLayout.SIZE).packet();
+
+        assertThat(second).isSameAs(first);
+        assertThat(third).isNotSameAs(first);
+        assertThat(third.destinationPort()).isEqualTo(54);
+        assertThat(first.destinationPort()).isEqualTo(53);
+    }
 }
