@@ -23,6 +23,11 @@ public final class LifecycleTracker implements EventSink {
     static final long EXPIRY_NANOS = 5_000_000_000L;
     /** At most this many lives are held at once; the oldest are shown early beyond it. */
     static final int MAX_LIVES = 16_384;
+    /**
+     * At most this many events are held in all lives together (about 100 bytes each, so the heap
+     * stays bounded with -t all's long lives too); the oldest lives are shown early beyond it.
+     */
+    static final int MAX_HELD_EVENTS = 131_072;
 
     private final LifeSink sink;
     private final Map<Long, SkbLife> byAddress = new HashMap<>();
@@ -31,6 +36,7 @@ public final class LifecycleTracker implements EventSink {
     private SkbLife oldest;
     private SkbLife newest;
     private int open;
+    private int heldEvents;
     private final java.util.function.LongSupplier clock;
     private static final long EXPIRY_SCAN_NANOS = 1_000_000_000L;
     private long completed;
@@ -66,6 +72,7 @@ public final class LifecycleTracker implements EventSink {
             }
         }
         life.add(event, now);
+        heldEvents++;
         if (event.madeClone()) {
             life.addClone(event.argument());
             byAddress.put(event.argument(), life);
@@ -73,6 +80,13 @@ public final class LifecycleTracker implements EventSink {
         if (event.endsLife() && !life.ended() && life.free(event.skb(), event.timestamp())) {
             unlink(life);
             ended.add(life);
+        }
+        while (heldEvents > MAX_HELD_EVENTS) {
+            if (!ended.isEmpty()) {
+                finish(ended.pollFirst(), SkbLife.Ending.FREED);
+            } else {
+                close(oldest, SkbLife.Ending.EXPIRED);
+            }
         }
     }
 
@@ -133,6 +147,7 @@ public final class LifecycleTracker implements EventSink {
         for (long address : life.addresses()) {
             byAddress.remove(address, life);
         }
+        heldEvents -= life.events().size();
         if (limit > 0 && completed >= limit) {
             return;
         }

@@ -113,4 +113,20 @@ class LifecycleTrackerTest {
         assertThat(tracker.held()).isEqualTo(LifecycleTracker.MAX_LIVES);
         assertThat(printed).hasSize(10).allMatch(life -> life.ending() == SkbLife.Ending.EXPIRED);
     }
+
+    @Test
+    void holdsABoundedNumberOfEventsWhateverTheirLives() {
+        int eventsPerLife = 64;
+        int lives = LifecycleTracker.MAX_HELD_EVENTS / eventsPerLife + 5;
+        for (long skb = 1; skb <= lives; skb++) {
+            tracker.accept(event(skb, skb, 1, SkbEvent.LIFE_NEW));
+            for (int hit = 1; hit < eventsPerLife; hit++) {
+                tracker.accept(event(skb, skb, 2, 0));
+            }
+        }
+        assertThat(tracker.held()).isEqualTo(LifecycleTracker.MAX_HELD_EVENTS / eventsPerLife);
+        assertThat(printed).hasSize(5).allMatch(life -> life.ending() == SkbLife.Ending.EXPIRED)
+                .allMatch(life -> life.events().size() == eventsPerLife);
+        assertThat(printed.getFirst().events().getFirst().skb()).isEqualTo(1);
+    }
 }
