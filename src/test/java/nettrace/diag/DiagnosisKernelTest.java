@@ -2,7 +2,6 @@ package nettrace.diag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
 import org.junit.jupiter.api.AfterAll;
@@ -17,8 +16,6 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class DiagnosisKernelTest {
     private static final String CLIENT = "10.199.50.1";
-    private static final String ROUTER_IN = "10.199.50.254";
-    private static final String ROUTER_OUT = "10.199.60.254";
     private static final String SERVER = "10.199.60.1";
     private static final String SPOOFED = "10.199.77.7";
 
@@ -30,15 +27,10 @@ class DiagnosisKernelTest {
     @BeforeAll
     static void buildTopology() {
         topology = new Topology();
-        client = topology.namespace("dclient");
-        router = topology.namespace("drouter");
-        server = topology.namespace("dserver");
-        topology.veth(client, "eth0", List.of(CLIENT + "/24"), router, "in0", List.of(ROUTER_IN + "/24"));
-        topology.veth(router, "out0", List.of(ROUTER_OUT + "/24"), server, "eth0", List.of(SERVER + "/24"));
-        topology.exec(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        topology.exec(client, "ip", "route", "add", "default", "via", ROUTER_IN);
-        topology.exec(server, "ip", "route", "add", "default", "via", ROUTER_OUT);
-        topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
+        Topology.Routed routed = topology.routed("d", "10.199.50", "10.199.60");
+        client = routed.client();
+        router = routed.router();
+        server = routed.server();
     }
 
     @AfterAll

@@ -24,8 +24,6 @@ import org.junit.jupiter.api.Test;
 @Tag("fullkernel")
 class FullKernelTest {
     private static final String CLIENT = "10.199.80.1";
-    private static final String ROUTER_IN = "10.199.80.254";
-    private static final String ROUTER_OUT = "10.199.90.254";
     private static final String SERVER = "10.199.90.1";
 
     private static Topology topology;
@@ -40,15 +38,10 @@ class FullKernelTest {
                 "needs a kernel with fentry and kprobes (vm/test runs this on Debian's kernels): "
                         + String.join("; ", features.describe()));
         topology = new Topology();
-        client = topology.namespace("fclient");
-        router = topology.namespace("frouter");
-        server = topology.namespace("fserver");
-        topology.veth(client, "eth0", List.of(CLIENT + "/24"), router, "in0", List.of(ROUTER_IN + "/24"));
-        topology.veth(router, "out0", List.of(ROUTER_OUT + "/24"), server, "eth0", List.of(SERVER + "/24"));
-        topology.exec(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        topology.exec(client, "ip", "route", "add", "default", "via", ROUTER_IN);
-        topology.exec(server, "ip", "route", "add", "default", "via", ROUTER_OUT);
-        topology.exec(client, "ping", "-c", "1", "-W", "5", SERVER);
+        Topology.Routed routed = topology.routed("f", "10.199.80", "10.199.90");
+        client = routed.client();
+        router = routed.router();
+        server = routed.server();
     }
 
     @AfterAll

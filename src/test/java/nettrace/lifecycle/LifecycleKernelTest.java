@@ -37,19 +37,10 @@ class LifecycleKernelTest {
     @BeforeAll
     static void buildTopology() {
         topology = new Topology();
-        client = topology.namespace("client");
-        router = topology.namespace("router");
-        server = topology.namespace("server");
-        topology.veth(client, "eth0", List.of(CLIENT + "/24", CLIENT6 + "/64"), router, "in0",
-                List.of(ROUTER_IN + "/24", "fd00:199:10::fe/64"));
-        topology.veth(router, "out0", List.of(ROUTER_OUT + "/24", "fd00:199:20::fe/64"), server, "eth0",
-                List.of(SERVER + "/24", SERVER6 + "/64"));
-        topology.exec(router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
-        topology.exec(client, "ip", "route", "add", "default", "via", ROUTER_IN);
-        topology.exec(server, "ip", "route", "add", "default", "via", ROUTER_OUT);
-        topology.exec(client, "ip", "-6", "route", "add", "default", "via", "fd00:199:10::fe");
-        topology.exec(server, "ip", "-6", "route", "add", "default", "via", "fd00:199:20::fe");
-        topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER); // resolve neighbours before tracing
+        Topology.Routed routed = topology.routed("", "10.199.10", "10.199.20", "fd00:199:10::", "fd00:199:20::");
+        client = routed.client();
+        router = routed.router();
+        server = routed.server();
     }
 
     @AfterAll
