@@ -112,8 +112,6 @@ public final class Nettrace {
                 BACKGROUND);
         TracerTree tree = TracerTree.load();
         List<Tracer> selected = new ArrayList<>(select(tree, config));
-        Privileges.check();
-        installLibbpfLog(config, console);
         timer.mark("tree");
         Btf btf = join(btfLoading);
         timer.mark("btf");
@@ -123,10 +121,14 @@ public final class Nettrace {
                 symbols, selected)));
         checkNamed(selected, config.tracers().matchers(), "--trace-matcher");
         checkNamed(selected, config.tracers().free(), "--trace-free");
+        checkNamed(selected, config.tracers().stacks(), "--trace-stack");
         if (selected.isEmpty()) {
             throw NettraceException.badInput("no tracer selected"
                     + (config.tracers().functions().isPresent() ? ": no function matches --trace-func" : ""));
         }
+        // all input is checked first: bad input is reported as such, also without privileges
+        Privileges.check();
+        installLibbpfLog(config, console);
         KernelFeatures features = KernelFeatures.probe(btf, symbols);
         timer.mark("feature probes");
         AttachPlan plan = new AttachPlanner(new KernelBtf(btf, config.btfPath().isEmpty()), symbols, features)

@@ -237,6 +237,18 @@ class LauncherKernelTest {
     }
 
     @Test
+    void tracerNamesOfTheOptionsAreCheckedBeforeThePrivileges() throws Exception {
+        List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all");
+        for (String option : List.of("--trace-matcher", "--trace-free", "--trace-stack")) {
+            Finished finished = finish(launch(nobody, "-t", "link", option, "ip_rcv"));
+            assertThat(finished.code()).as(option).isEqualTo(2);
+            assertThat(finished.err()).as(option)
+                    .isEqualTo("nettrace: " + option + ": 'ip_rcv' is not a tracer of this run (see -t)\n");
+        }
+    }
+
+    @Test
     void theTreeListingSaysHowEachTracerAttachesOnThisKernel() throws Exception {
         Finished finished = finish(launch(List.of(), "-t", "?"));
         assertThat(finished.code()).isEqualTo(0);
