@@ -29,6 +29,12 @@
 
 const volatile struct nt_config CONFIG = {};
 
+/*
+ * Set once the first skb is followed, never cleared: until then `lives` is empty and the
+ * lookup every hit would make is skipped (tracing for a packet that has not come yet).
+ */
+volatile u32 following_any;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22);
@@ -430,7 +436,8 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	if (!skb)
 		return NULL;
 	if (CONFIG.mode == MODE_LIFECYCLE) {
-		known = bpf_map_lookup_elem(&lives, &key);
+		if (following_any)
+			known = bpf_map_lookup_elem(&lives, &key);
 		if (!known && !(tracer_flags & TRACER_MATCHER))
 			return NULL;
 	}
@@ -465,9 +472,12 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	if (CONFIG.mode == MODE_LIFECYCLE) {
 		if (!followed) {
 			e->flags |= EVENT_LIFE_NEW;
-			if (!(tracer_flags & TRACER_FREE) &&
-			    bpf_map_update_elem(&lives, &key, &current, BPF_ANY))
-				count(STAT_LIVES_FULL);
+			if (!(tracer_flags & TRACER_FREE)) {
+				if (!following_any)
+					following_any = 1;
+				if (bpf_map_update_elem(&lives, &key, &current, BPF_ANY))
+					count(STAT_LIVES_FULL);
+			}
 		}
 		if (tracer_flags & TRACER_FREE) {
 			e->flags |= EVENT_LIFE_END;
@@ -568,8 +578,11 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 
 		e->arg = ret;
 		e->flags |= EVENT_CLONE;
-		if (CONFIG.mode == MODE_LIFECYCLE)
+		if (CONFIG.mode == MODE_LIFECYCLE) {
+			if (!following_any)
+				following_any = 1;
 			bpf_map_update_elem(&lives, &e->arg, &clone, BPF_ANY);
+		}
 	}
 	submit(e);
 	bpf_map_delete_elem(&pending, &key);
