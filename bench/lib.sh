@@ -108,6 +108,13 @@ nettrace_start() {
     return 0
   fi
   exec {fd}<&-
+  if nettrace_alive; then
+    # still running without `begin trace`: keep where its threads wait, for the report
+    echo "no begin trace after ${START_TIMEOUT} s; its threads' kernel stacks:" >>"$work/nettrace.err"
+    cat /proc/"$NT_PID"/task/*/stack 2>/dev/null | sort | uniq -c | sort -rn | head -12 >>"$work/nettrace.err" || true
+    timeout 20 "$JAVA_HOME/bin/jstack" "$NT_PID" >>"$work/nettrace.err" 2>&1 || true
+    cp "$work/nettrace.err" "/tmp/nettrace-bench-hang.$NT_PID.err" 2>/dev/null || true
+  fi
   kill -KILL "$NT_PID" 2>/dev/null || true
   wait "$NT_PID" || rc=$?
   NT_PID=
