@@ -397,6 +397,14 @@ static __always_inline bool context_matches(struct nt_event *e)
 	return true;
 }
 
+/* Starts following the skb at *key (lifecycle mode); non-zero when the lives map refused it. */
+static __always_inline long follow(u64 *key, struct life *life)
+{
+	if (!following_any)
+		following_any = 1;
+	return bpf_map_update_elem(&lives, key, life, BPF_ANY);
+}
+
 static __always_inline void count_hit(u64 tracer)
 {
 	u32 id = (u32)tracer;
@@ -472,12 +480,8 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	if (CONFIG.mode == MODE_LIFECYCLE) {
 		if (!followed) {
 			e->flags |= EVENT_LIFE_NEW;
-			if (!(tracer_flags & TRACER_FREE)) {
-				if (!following_any)
-					following_any = 1;
-				if (bpf_map_update_elem(&lives, &key, &current, BPF_ANY))
-					count(STAT_LIVES_FULL);
-			}
+			if (!(tracer_flags & TRACER_FREE) && follow(&key, &current))
+				count(STAT_LIVES_FULL);
 		}
 		if (tracer_flags & TRACER_FREE) {
 			e->flags |= EVENT_LIFE_END;
@@ -578,11 +582,8 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 
 		e->arg = ret;
 		e->flags |= EVENT_CLONE;
-		if (CONFIG.mode == MODE_LIFECYCLE) {
-			if (!following_any)
-				following_any = 1;
-			bpf_map_update_elem(&lives, &e->arg, &clone, BPF_ANY);
-		}
+		if (CONFIG.mode == MODE_LIFECYCLE)
+			follow(&e->arg, &clone);
 	}
 	submit(e);
 	bpf_map_delete_elem(&pending, &key);
