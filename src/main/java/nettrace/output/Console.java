@@ -37,19 +37,46 @@ public final class Console {
 
     /** Appends a line of trace output. */
     public void line(CharSequence text) {
-        // String.getBytes copies the compact (Latin-1) bytes of an ASCII line in one go
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-        if (bytes.length + 1 > buffer.length - position) {
+        int length = text.length();
+        if (length + 1 > buffer.length - position) {
             flushBuffer();
         }
-        if (bytes.length + 1 > buffer.length) {
-            writeDirect(bytes);
-            writeDirect(new byte[] {'\n'});
+        if (length + 1 > buffer.length || !appendAscii(text, length)) {
+            lineEncoded(text);
+            return;
+        }
+        buffer[position++] = '\n';
+    }
+
+    /*
+     * Trace lines are ASCII but for the odd task or interface name: those are copied here
+     * char by char, with no String or byte[] made per line. False (and nothing appended) for
+     * any other char.
+     */
+    private boolean appendAscii(CharSequence text, int length) {
+        int at = position;
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            buffer[at++] = (byte) c;
+        }
+        position = at;
+        return true;
+    }
+
+    private void lineEncoded(CharSequence text) {
+        byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > buffer.length - position) {
+            flushBuffer();
+        }
+        if (bytes.length > buffer.length) {
+            writeDirect(bytes, bytes.length);
             return;
         }
         System.arraycopy(bytes, 0, buffer, position, bytes.length);
         position += bytes.length;
-        buffer[position++] = '\n';
     }
 
     /** Appends a line and writes everything out at once. */
@@ -73,16 +100,16 @@ public final class Console {
         if (position == 0) {
             return;
         }
-        writeDirect(java.util.Arrays.copyOf(buffer, position));
+        writeDirect(buffer, position);
         position = 0;
     }
 
-    private void writeDirect(byte[] bytes) {
+    private void writeDirect(byte[] bytes, int length) {
         if (outputClosed) {
             return;
         }
         try {
-            out.write(bytes);
+            out.write(bytes, 0, length);
         } catch (IOException e) {
             outputClosed = true;
         }
