@@ -530,10 +530,12 @@ static __always_inline bool within_rate(void)
  */
 #define WAKEUP_BYTES (256 * 1024)
 
-/* Sends an event; an extension only when there is one, to keep records small. */
+/* Sends an event; the names and an extension only when there are, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
 {
-	u64 size = e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? sizeof(*e) : NT_EVENT_BASE_SIZE;
+	u64 size = e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? sizeof(*e)
+		 : CONFIG.detail			    ? NT_EVENT_BASE_SIZE
+							    : NT_EVENT_PLAIN_SIZE;
 	u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	/* a record takes its size plus an 8-byte header, rounded up to 8 */
 	u64 wakeup = waiting < WAKEUP_BYTES && waiting + size + 16 > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP

@@ -132,17 +132,19 @@ struct nt_event {
 	__u32 netns;
 	__u32 ifindex;
 	__s32 stack_id;       /* kernel stack in the stacks map, -1 = none */
-	char  comm[16];
-	char  ifname[16];
 	struct nt_packet pkt;
+	__u32 pad;            /* the names start 8-aligned, where plain records end */
+	char  comm[16];       /* sent only with --detail */
+	char  ifname[16];
 	union {               /* sent only with EVENT_NETFILTER or EVENT_SOCK */
 		struct nt_netfilter nf;
 		struct nt_sock sock;
 	} ext;
 };
 
-/* The size of an event without its extension. */
+/* The size of an event without its extension, and without the names too. */
 #define NT_EVENT_BASE_SIZE (__builtin_offsetof(struct nt_event, ext))
+#define NT_EVENT_PLAIN_SIZE (__builtin_offsetof(struct nt_event, comm))
 
 /* Slots of the per-CPU stats array. */
 enum stat {

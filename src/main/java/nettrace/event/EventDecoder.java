@@ -17,7 +17,7 @@ public final class EventDecoder {
     private final long[] lastPacketWords = new long[PACKET_WORDS];
     private static final int PACKET_WORDS = (PACKET_SIZE + 7) / 8;
 
-    /** @param withNames decode the task and interface names (only filled under --detail) */
+    /** @param withNames decode the task and interface names (only sent under --detail) */
     public EventDecoder(boolean withNames) {
         this(withNames, new boolean[0]);
     }
@@ -38,6 +38,7 @@ public final class EventDecoder {
     public SkbEvent decode(ByteBuffer data, int at, int length) {
         int flags = Short.toUnsignedInt(data.getShort(at + FLAGS));
         boolean extended = length >= SIZE_WITH_EXTENSION;
+        boolean named = withNames && length >= SIZE_WITH_NAMES;
         boolean netfilter = extended && (flags & SkbEvent.NETFILTER) != 0;
         boolean sock = extended && (flags & SkbEvent.SOCK) != 0;
         return new SkbEvent(
@@ -51,8 +52,8 @@ public final class EventDecoder {
                 data.getInt(at + PID),
                 data.getInt(at + NETNS),
                 data.getInt(at + IFINDEX),
-                withNames ? cString(data, at + COMM, 16) : "",
-                withNames ? cString(data, at + IFNAME, 16) : "",
+                named ? cString(data, at + COMM, 16) : "",
+                named ? cString(data, at + IFNAME, 16) : "",
                 packet(data, at + PKT),
                 data.getInt(at + STACK_ID),
                 netfilter ? decodeNetfilter(data, at + EXT) : null,

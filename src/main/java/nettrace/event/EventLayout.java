@@ -8,8 +8,10 @@ public final class EventLayout {
     private EventLayout() {
     }
 
-    /** The event without its netfilter extension (NT_EVENT_BASE_SIZE). */
-    public static final int SIZE = 160;
+    /** The event without the names and the extension (NT_EVENT_PLAIN_SIZE): most records. */
+    public static final int SIZE = 128;
+    /** With the task and interface names (--detail), without an extension (NT_EVENT_BASE_SIZE). */
+    public static final int SIZE_WITH_NAMES = 160;
     /** With an extension (netfilter or sock): struct nt_event. */
     public static final int SIZE_WITH_EXTENSION = 296;
     public static final int TS = 0;
@@ -23,9 +25,9 @@ public final class EventLayout {
     public static final int NETNS = 44;
     public static final int IFINDEX = 48;
     public static final int STACK_ID = 52;
-    public static final int COMM = 56;
-    public static final int IFNAME = 72;
-    public static final int PKT = 88;
+    public static final int PKT = 56;
+    public static final int COMM = 128;
+    public static final int IFNAME = 144;
     /** Where the extension starts: netfilter or sock details. */
     public static final int EXT = 160;
 

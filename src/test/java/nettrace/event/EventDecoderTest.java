@@ -11,7 +11,7 @@ class EventDecoderTest {
     @Test
     void decodesARecordWrittenInTheBpfLayout() {
         int base = 24;
-        ByteBuffer data = ByteBuffer.allocate(base + EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.allocate(base + EventLayout.SIZE_WITH_NAMES).order(ByteOrder.LITTLE_ENDIAN);
         data.putLong(base + EventLayout.TS, 123_456_789_000L);
         data.putLong(base + EventLayout.SKB, 0xffff888012345600L);
         data.putLong(base + EventLayout.RET, -1);
@@ -32,7 +32,7 @@ class EventDecoderTest {
         data.putShort(pkt + EventLayout.PKT_DPORT, (short) 80);
         data.putInt(pkt + EventLayout.PKT_SEQ, 0xfffffffe);
 
-        SkbEvent event = new EventDecoder(true).decode(data, base, EventLayout.SIZE);
+        SkbEvent event = new EventDecoder(true).decode(data, base, EventLayout.SIZE_WITH_NAMES);
 
         assertThat(event.timestamp()).isEqualTo(123_456_789_000L);
         assertThat(event.skb()).isEqualTo(0xffff888012345600L);
@@ -79,10 +79,12 @@ class EventDecoderTest {
     }
 
     @Test
-    void namesAreNotDecodedUnlessAskedFor() {
-        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    void namesAreNotDecodedUnlessAskedForNorFromARecordWithoutThem() {
+        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE_WITH_NAMES).order(ByteOrder.LITTLE_ENDIAN);
         data.put(EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
-        assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE).command()).isEmpty();
+        assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE_WITH_NAMES).command()).isEmpty();
+        assertThat(new EventDecoder(true).decode(data, 0, EventLayout.SIZE).command()).isEmpty();
+        assertThat(new EventDecoder(true).decode(data, 0, EventLayout.SIZE_WITH_NAMES).command()).isEqualTo("ping");
     }
 
     @Test
