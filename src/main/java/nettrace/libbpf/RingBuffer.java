@@ -30,6 +30,17 @@ public final class RingBuffer implements AutoCloseable {
     private static final int EPOLLIN = 1;
     private static final int EPOLL_EVENT_SIZE = 12;
     private static final int EINTR = 4;
+    /**
+     * At most this many records per poll, so a consumer that never catches up with the producer
+     * still returns to its caller's periodic work (for lifecycle mode: handing on ended lives).
+     */
+    private static final int POLL_BATCH = 16384;
+    /*
+     * Every producer reads the consumer position on each reservation: written after every
+     * record, its cache line moved between the CPUs for each one. The space it frees up is
+     * handed back every RELEASE_EVERY records instead (and when a drain stops).
+     */
+    private static final int RELEASE_EVERY = 64;
     private static final VarHandle LONG_AT = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
 
@@ -93,7 +104,7 @@ public final class RingBuffer implements AutoCloseable {
      * @return the number of records handled
      */
     public int poll(int timeoutMillis, RecordHandler handler) {
-        int handled = drain(handler);
+        int handled = drain(handler, POLL_BATCH);
         if (handled > 0) {
             return handled;
         }
@@ -101,18 +112,22 @@ public final class RingBuffer implements AutoCloseable {
         if (ready < 0 && Native.errno(epollState) != EINTR) {
             throw new BpfException("epoll_wait", Native.errno(epollState), "ring buffer");
         }
-        return drain(handler);
+        return drain(handler, POLL_BATCH);
     }
 
     /** Hands over every record already committed, without waiting. */
     public int drain(RecordHandler handler) {
+        return drain(handler, Integer.MAX_VALUE);
+    }
+
+    private int drain(RecordHandler handler, int limit) {
         long consumer = (long) LONG_AT.getAcquire(consumerPage, 0L);
         int handled = 0;
         boolean progress;
         do {
             progress = false;
             long producer = (long) LONG_AT.getAcquire(producerArea, 0L);
-            while (consumer < producer) {
+            while (consumer < producer && handled < limit) {
                 int position = (int) (consumer & mask);
                 int header = (int) INT_AT.getAcquire(data, (long) position);
                 if ((header & BUSY_BIT) != 0) {
@@ -124,9 +139,12 @@ public final class RingBuffer implements AutoCloseable {
                     handled++;
                 }
                 consumer += (length + HEADER_SIZE + 7) & ~7L;
-                LONG_AT.setRelease(consumerPage, 0L, consumer);
+                if ((handled & (RELEASE_EVERY - 1)) == 0) {
+                    LONG_AT.setRelease(consumerPage, 0L, consumer);
+                }
                 progress = true;
             }
+            LONG_AT.setRelease(consumerPage, 0L, consumer);
             VarHandle.fullFence();
         } while (progress);
         return handled;
