@@ -17,8 +17,15 @@ import nettrace.event.SkbEvent;
  * CPUs. Lives that stop getting events expire, so memory stays bounded.
  */
 public final class LifecycleTracker implements EventSink {
-    /** Wait after a free for events still in flight from other CPUs. */
-    static final long GRACE_NANOS = 20_000_000L;
+    /**
+     * Wait after a free for events still in flight from other CPUs. All CPUs write to one ring
+     * in the order they reserve, so an event of the life from another CPU can only trail the free
+     * by the microseconds between its program's start and its reservation. The wait is short so
+     * ended lives die young in the JVM's heap: at a million events a second, 20 ms of them
+     * overflowed the young generation's survivor space into the old one, and full collections
+     * (long enough to overflow the ring) followed every second.
+     */
+    static final long GRACE_NANOS = 5_000_000L;
     /** A life with no event for this long is shown as it stands. */
     static final long EXPIRY_NANOS = 5_000_000_000L;
     /** At most this many lives are held at once; the oldest are shown early beyond it. */
