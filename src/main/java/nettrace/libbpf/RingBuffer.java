@@ -79,6 +79,17 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands use a little-endian buffer of size bytes of the kind records are handed over in
+     * (native memory of a shared arena), freed afterwards: for code that replays made-up records
+     * and wants the JIT to compile for the real ones.
+     */
+    public static void withScratchView(long size, java.util.function.Consumer<ByteBuffer> use) {
+        try (Arena scratch = Arena.ofShared()) {
+            use.accept(scratch.allocate(size, 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+        }
+    }
+
     /** Maps the ring buffer behind map, which must be a BPF_MAP_TYPE_RINGBUF. */
     public static RingBuffer open(BpfMap map) {
         long size = Integer.toUnsignedLong(map.maxEntries());

@@ -289,9 +289,7 @@ public final class ProbeSet implements AutoCloseable {
 
     /** Per tracer id: its return value is 32-bit signed (see AttachPlan.Planned.int32Return). */
     public boolean[] int32Returns() {
-        boolean[] narrow = new boolean[attached.stream().mapToInt(p -> p.id() + 1).max().orElse(0)];
-        attached.forEach(p -> narrow[p.id()] = p.int32Return());
-        return narrow;
+        return AttachPlan.int32Returns(attached);
     }
 
     public List<Failure> failures() {

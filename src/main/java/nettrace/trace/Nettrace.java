@@ -1,5 +1,7 @@
 package nettrace.trace;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import nettrace.diag.Diagnosis;
 import nettrace.diag.DiagnosisSink;
 import nettrace.diag.DropAdvice;
 import nettrace.event.EventSink;
+import nettrace.event.StackSource;
 import nettrace.kernel.Btf;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelBtf;
@@ -81,9 +84,16 @@ public final class Nettrace {
         Prepared prepared = prepare(config, console, timer);
         AttachPlan plan = prepared.plan();
         Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
+        Thread warmUp = warmUp(config, prepared, console);
         try (ProbeSet probes = ProbeSet.attach(config, plan, prepared.kprobe(), verbose)) {
             timer.mark("load and attach");
+            joinWarmUp(warmUp);
+            timer.mark("consumer warm-up");
             NativeProcess.releaseFreedNativeMemory();
+            // Start-up's garbage (the BTF, the warm-up's lives) is collected now, while no event
+            // waits, rather than by a full collection when the first burst of events arrives.
+            System.gc();
+            timer.mark("collect start-up garbage");
             if (config.verbosity().debug()) {
                 console.message("nettrace: " + timer.summary());
             }
@@ -172,28 +182,72 @@ public final class Nettrace {
     private static EventSink sink(Config config, Prepared prepared, ProbeSet probes, Console console,
             RunControl stop) {
         AttachPlan plan = prepared.plan();
-        KernelSymbols symbols = prepared.symbols();
-        DropReasons dropReasons = prepared.dropReasons();
-        EventFormatter formatter = new EventFormatter(plan, dropReasons, () -> symbols, config.output().detail(),
-                config.output().date(), config.wantsReturnValues(), probes::stack);
+        return switch (config.mode()) {
+            case RTT -> PeriodicReport.rtt(console, formatter(config, prepared, probes::stack), probes::rttHistogram);
+            case FUNC_STATS -> PeriodicReport.functionStats(console, formatter(config, prepared, probes::stack),
+                    () -> probes.hitsPerTracer(plan.planned().size()), id -> plan.byId(id).tracer().name());
+            default -> eventSink(config, prepared, probes::stack, console, stop);
+        };
+    }
+
+    /** The modes that print events or lives as they come, from the records alone. */
+    private static boolean printsEvents(Mode mode) {
+        return mode != Mode.RTT && mode != Mode.FUNC_STATS;
+    }
+
+    private static EventSink eventSink(Config config, Prepared prepared, StackSource stacks, Console console,
+            RunControl stop) {
+        EventFormatter formatter = formatter(config, prepared, stacks);
         LatencyView latency = LatencyView.of(config);
         if (config.output().json()) {
             return jsonSink(config, prepared, console, stop, new JsonOutput(console, formatter));
         }
         return switch (config.mode()) {
-            case BASIC, DROP, SOCK -> new BasicOutput(console, formatter);
             case LIFECYCLE -> new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny(),
                     latency), config.count());
             case LATENCY -> new LifecycleTracker(config.modes().latencySummary()
                     ? new LatencySummary(console, latency) : new LatencyPrinter(console, formatter, latency),
                     config.count());
-            case RTT -> PeriodicReport.rtt(console, formatter, probes::rttHistogram);
-            case FUNC_STATS -> PeriodicReport.functionStats(console, formatter,
-                    () -> probes.hitsPerTracer(plan.planned().size()), id -> plan.byId(id).tracer().name());
             case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, prepared, console),
                     new DiagnosisPrinter(console, formatter, latency), config.diag().quiet(),
                     config.diag().keep(), stop::stop), config.count());
+            default -> new BasicOutput(console, formatter);
         };
+    }
+
+    private static EventFormatter formatter(Config config, Prepared prepared, StackSource stacks) {
+        KernelSymbols symbols = prepared.symbols();
+        return new EventFormatter(prepared.plan(), prepared.dropReasons(), () -> symbols, config.output().detail(),
+                config.output().date(), config.wantsReturnValues(), stacks);
+    }
+
+    /**
+     * Starts warming the consumer up (see ConsumerWarmUp) with this run's kind of sink, printing
+     * to nowhere; null for the modes that print no events.
+     */
+    private static Thread warmUp(Config config, Prepared prepared, Console console) {
+        if (!printsEvents(config.mode())) {
+            return null;
+        }
+        Console nowhere = new Console(OutputStream.nullOutputStream(), new PrintStream(OutputStream.nullOutputStream()));
+        return ConsumerWarmUp.start(prepared.plan(), config.output().detail(),
+                () -> eventSink(config, prepared, id -> new long[0], nowhere, new RunControl()),
+                failure -> {
+                    if (config.verbosity().debug()) {
+                        console.message("nettrace: consumer warm-up failed: " + failure);
+                    }
+                });
+    }
+
+    private static void joinWarmUp(Thread warmUp) {
+        if (warmUp == null) {
+            return;
+        }
+        try {
+            warmUp.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** --output json: the modes that print events or lives (the CLI allows it for those only). */

@@ -29,6 +29,12 @@ public record AttachPlan(List<Planned> planned, List<Unavailable> unavailable) {
         }
     }
 
+    /** Per tracer id of these tracers: whether its return value is a 32-bit signed one (EventDecoder). */
+    public static boolean[] int32Returns(java.util.Collection<Planned> tracers) {
+        boolean[] narrow = new boolean[tracers.stream().mapToInt(p -> p.id() + 1).max().orElse(0)];
+        tracers.forEach(p -> narrow[p.id()] = p.int32Return());
+        return narrow;
+    }
 
     /** A tracer that cannot be attached on this kernel, and why. */
     public record Unavailable(Tracer tracer, String reason) {

@@ -1,0 +1,158 @@
+package nettrace.trace;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import nettrace.event.EventDecoder;
+import nettrace.event.EventLayout;
+import nettrace.event.EventSink;
+import nettrace.event.Packet;
+import nettrace.event.SkbEvent;
+import nettrace.libbpf.RingBuffer;
+import nettrace.tracer.Analyzer;
+import nettrace.tracer.AttachPlan;
+
+/**
+ * Runs the consumer's path (decoding, grouping, formatting, output) over made-up records while
+ * the BPF programs load, so that the JIT has compiled it before the first real event. Cold, the
+ * consumer is many times slower than warm, and on a busy machine the first burst of events
+ * overflowed the ring buffer within the first half second.
+ *
+ * The records are packets passing up to five of the plan's plain tracers in turn and then one
+ * that frees them (but for every eighth, which is never seen freed), alternately UDP and TCP,
+ * as the BPF side lays them out.
+ */
+public final class ConsumerWarmUp {
+    /** Lives per round: 32 rounds are ~200k records, enough for the JIT's second tier. */
+    static final int LIVES = 1024;
+    private static final int ROUNDS = 32;
+    private static final int PLAIN_HOPS = 5;
+    /** Room for a record with names: the records are read as --detail's or as plain ones. */
+    public static final int STRIDE = EventLayout.SIZE_WITH_NAMES;
+
+    private ConsumerWarmUp() {
+    }
+
+    /**
+     * Starts warming up, on a thread of its own, the sink that sinkFactory makes (it must write to
+     * nowhere: everything it prints is thrown away). Join the thread before tracing begins.
+     *
+     * @param failed told (once) if the warm-up failed; the run goes on without it
+     */
+    public static Thread start(AttachPlan plan, boolean detail, java.util.function.Supplier<EventSink> sinkFactory,
+            Consumer<RuntimeException> failed) {
+        return Thread.ofPlatform().name("nettrace-warm-up").daemon().start(() -> {
+            try {
+                EventSink sink = sinkFactory.get();
+                RingBuffer.withScratchView(size(plan, LIVES), records -> {
+                    int count = fill(records, plan, LIVES);
+                    boolean[] int32Returns = AttachPlan.int32Returns(plan.planned());
+                    long timestamp = 1_000_000_000L;
+                    for (int round = 0; round < ROUNDS; round++) {
+                        // a new decoder each round, as the run's starts with no packet decoded
+                        timestamp = replay(records, count, detail ? EventLayout.SIZE_WITH_NAMES : EventLayout.SIZE,
+                                new EventDecoder(detail, int32Returns), sink, timestamp);
+                    }
+                });
+                sink.finish();
+            } catch (RuntimeException e) {
+                failed.accept(e);
+            }
+        });
+    }
+
+    /**
+     * Feeds count records (STRIDE bytes apart, each length long) to sink through decoder, giving
+     * them timestamps from timestamp on (so lives replayed again are new lives), with an idle call
+     * after every 4096; returns the next timestamp.
+     */
+    public static long replay(ByteBuffer records, int count, int length, EventDecoder decoder, EventSink sink,
+            long timestamp) {
+        for (int i = 0; i < count; i++) {
+            int at = i * STRIDE;
+            records.putLong(at + EventLayout.TS, timestamp++);
+            sink.accept(decoder.decode(records, at, length));
+            if ((i & 4095) == 4095) {
+                sink.idle(System.nanoTime());
+            }
+        }
+        sink.idle(System.nanoTime());
+        return timestamp;
+    }
+
+    /** The bytes fill needs for lives packets. */
+    public static long size(AttachPlan plan, int lives) {
+        return (long) lives * path(plan).size() * STRIDE;
+    }
+
+    /**
+     * Writes lives packets as records (STRIDE bytes apart, in order), each passing the
+     * plan's path, from the start of ring; returns the number of records.
+     */
+    public static int fill(ByteBuffer ring, AttachPlan plan, int lives) {
+        List<Integer> path = path(plan);
+        boolean freed = plan.byId(path.getLast()).tracer().analyzer() == Analyzer.FREE;
+        int at = 0;
+        for (int life = 0; life < lives; life++) {
+            boolean tcp = life % 2 == 1;
+            // every eighth is never seen freed: the next round's packet at its address ends it
+            int hops = freed && life % 8 == 7 ? path.size() - 1 : path.size();
+            for (int hop = 0; hop < hops; hop++) {
+                AttachPlan.Planned tracer = plan.byId(path.get(hop));
+                int flags = hop == 0 ? SkbEvent.LIFE_NEW : 0;
+                if (freed && hop == path.size() - 1) {
+                    flags |= SkbEvent.LIFE_END;
+                }
+                if (returns(tracer)) {
+                    flags |= SkbEvent.HAS_RETURN;
+                }
+                ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + life * 256L);
+                ring.putInt(at + EventLayout.TRACER, tracer.id());
+                ring.putShort(at + EventLayout.FLAGS, (short) flags);
+                ring.putInt(at + EventLayout.STACK_ID, -1);
+                packet(ring, at + EventLayout.PKT, life, tcp);
+                at += STRIDE;
+            }
+        }
+        return at / STRIDE;
+    }
+
+    private static boolean returns(AttachPlan.Planned tracer) {
+        return tracer.withReturn() || tracer.tracer().analyzer() == Analyzer.RET;
+    }
+
+    /**
+     * Tracer ids a made-up packet passes: plain tracers (one with a return value first, if any
+     * has), then one that frees (when the plan has one).
+     */
+    static List<Integer> path(AttachPlan plan) {
+        List<AttachPlan.Planned> plain = plan.planned().stream()
+                .filter(planned -> planned.tracer().analyzer() == Analyzer.DEFAULT
+                        || planned.tracer().analyzer() == Analyzer.RET)
+                .sorted(java.util.Comparator.comparing(planned -> !returns(planned)))
+                .limit(PLAIN_HOPS).toList();
+        List<Integer> path = new ArrayList<>(plain.stream().map(AttachPlan.Planned::id).toList());
+        plan.planned().stream().filter(planned -> planned.tracer().analyzer() == Analyzer.FREE).findFirst()
+                .ifPresent(free -> path.add(free.id()));
+        if (path.isEmpty()) {
+            path.add(plan.planned().getFirst().id());
+        }
+        return path;
+    }
+
+    private static void packet(ByteBuffer ring, int at, int life, boolean tcp) {
+        ring.put(at + EventLayout.PKT_SADDR, new byte[] {(byte) 198, 18, 0, 1});
+        ring.put(at + EventLayout.PKT_DADDR, new byte[] {(byte) 198, 18, 0, 2});
+        ring.putShort(at + EventLayout.PKT_L3_PROTO, (short) Packet.ETH_P_IP);
+        ring.put(at + EventLayout.PKT_L4_PROTO, (byte) (tcp ? Packet.IPPROTO_TCP : Packet.IPPROTO_UDP));
+        ring.putShort(at + EventLayout.PKT_SPORT, (short) (40000 + life % 1000));
+        ring.putShort(at + EventLayout.PKT_DPORT, (short) (tcp ? 5201 : 9000));
+        ring.putShort(at + EventLayout.PKT_IP_LEN, (short) (tcp ? 1500 : 92));
+        if (tcp) {
+            ring.putInt(at + EventLayout.PKT_SEQ, life * 1448);
+            ring.putInt(at + EventLayout.PKT_ACK, 1);
+            ring.put(at + EventLayout.PKT_TCP_FLAGS, (byte) Packet.TCP_ACK);
+        }
+    }
+}
