@@ -28,8 +28,45 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
 
     private final Console console;
     private final EventFormatter formatter;
-    private final StringWriter buffer = new StringWriter(1024);
+    private final LineWriter buffer = new LineWriter();
     private long printed;
+    // text made per event (the time), and the strings of the last packet and skb seen, which a
+    // life's events share
+    private final StringBuilder text = new StringBuilder(64);
+    private char[] chars = new char[64];
+    private Packet lastPacket;
+    private String lastSource;
+    private String lastDestination;
+    private long lastSkb;
+    private String lastSkbText = "0";
+
+    /** The line being written: an unsynchronized StringWriter. */
+    private static final class LineWriter extends java.io.Writer {
+        final StringBuilder line = new StringBuilder(1024);
+
+        @Override
+        public void write(char[] from, int offset, int length) {
+            line.append(from, offset, length);
+        }
+
+        @Override
+        public void write(String from, int offset, int length) {
+            line.append(from, offset, offset + length);
+        }
+
+        @Override
+        public void write(int c) {
+            line.append((char) c);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
 
     public JsonOutput(Console console, EventFormatter formatter) {
         this.console = console;
@@ -41,12 +78,12 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     }
 
     private void line(String type, Body body) {
-        buffer.getBuffer().setLength(0);
+        buffer.line.setLength(0);
         write(buffer, type, body);
-        console.line(buffer.getBuffer());
+        console.line(buffer.line);
     }
 
-    private static void write(StringWriter target, String type, Body body) {
+    private static void write(java.io.Writer target, String type, Body body) {
         try (JsonGenerator json = JSON.createGenerator(target)) {
             json.writeStartObject();
             json.writeStringField("type", type);
@@ -143,10 +180,16 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     private void eventFields(JsonGenerator json, SkbEvent event, Optional<Finding> finding) throws IOException {
         Tracer tracer = formatter.tracer(event);
         json.writeNumberField("time_ns", event.timestamp());
-        json.writeStringField("time", formatter.time(event));
+        text.setLength(0);
+        formatter.appendTime(text, event.timestamp());
+        writeText(json, "time", 1, text.length() - 2); // without the text output's "[" and "] "
         json.writeStringField("tracer", tracer.name());
         json.writeStringField("group", tracer.group());
-        json.writeStringField("skb", Long.toHexString(event.skb()));
+        if (event.skb() != lastSkb) {
+            lastSkb = event.skb();
+            lastSkbText = Long.toHexString(lastSkb);
+        }
+        json.writeStringField("skb", lastSkbText);
         json.writeNumberField("cpu", event.cpu());
         json.writeNumberField("pid", event.pid());
         json.writeNumberField("netns", Integer.toUnsignedLong(event.netns()));
@@ -189,7 +232,17 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         }
     }
 
-    private static void packet(JsonGenerator json, Packet packet) throws IOException {
+    /** Writes text's characters [from, to) as the string field name, with no String made. */
+    private void writeText(JsonGenerator json, String name, int from, int to) throws IOException {
+        if (chars.length < text.length()) {
+            chars = new char[text.length()];
+        }
+        text.getChars(from, to, chars, 0);
+        json.writeFieldName(name);
+        json.writeString(chars, 0, to - from);
+    }
+
+    private void packet(JsonGenerator json, Packet packet) throws IOException {
         json.writeObjectFieldStart("packet");
         json.writeStringField("l3", switch (packet.l3Protocol()) {
             case Packet.ETH_P_IP -> "ipv4";
@@ -199,8 +252,13 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             default -> String.format("0x%04x", packet.l3Protocol());
         });
         if (packet.isIpv4() || packet.isIpv6() || packet.l3Protocol() == Packet.ETH_P_ARP) {
-            json.writeStringField("saddr", PacketFormat.address(packet, true));
-            json.writeStringField("daddr", PacketFormat.address(packet, false));
+            if (packet != lastPacket) {
+                lastPacket = packet;
+                lastSource = PacketFormat.address(packet, true);
+                lastDestination = PacketFormat.address(packet, false);
+            }
+            json.writeStringField("saddr", lastSource);
+            json.writeStringField("daddr", lastDestination);
         }
         if (packet.isIpv4() || packet.isIpv6()) {
             json.writeStringField("l4", switch (packet.l4Protocol()) {

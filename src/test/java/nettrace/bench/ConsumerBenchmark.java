@@ -17,6 +17,7 @@ import nettrace.lifecycle.LifecycleTracker;
 import nettrace.output.BasicOutput;
 import nettrace.output.Console;
 import nettrace.output.EventFormatter;
+import nettrace.output.JsonOutput;
 import nettrace.output.LatencyView;
 import nettrace.output.LifePrinter;
 import nettrace.tracer.Analyzer;
@@ -31,7 +32,7 @@ import nettrace.trace.ConsumerWarmUp;
  * eight), decoded, grouped (or not) and printed to /dev/null with the real classes. No kernel is involved, so the figure is
  * the consumer's capacity, whatever rate this machine can make packets at. bench/run runs it:
  *   java -cp target/nettrace.jar:target/test-classes nettrace.bench.ConsumerBenchmark MODE SECONDS
- * MODE: basic or lifecycle. Prints "events_per_second N" and "peak_rss_mb N".
+ * MODE: basic, lifecycle or json (lifecycle mode's lives as --output json). Prints "events_per_second N" and "peak_rss_mb N".
  */
 public final class ConsumerBenchmark {
     private static final List<String> HOOKS = List.of("net_dev_queue", "net_dev_start_xmit", "netif_rx",
@@ -48,9 +49,12 @@ public final class ConsumerBenchmark {
         Console console = new Console(new FileOutputStream("/dev/null"), new PrintStream(System.err));
         EventFormatter formatter = new EventFormatter(plan, new DropReasons(Map.of(), Map.of()),
                 () -> KernelSymbols.parse(""), false, false, false);
-        EventSink sink = mode.equals("lifecycle")
-                ? new LifecycleTracker(new LifePrinter(console, formatter, false, new LatencyView(false, false, 0)), 0)
-                : new BasicOutput(console, formatter);
+        EventSink sink = switch (mode) {
+            case "lifecycle" -> new LifecycleTracker(new LifePrinter(console, formatter, false,
+                    new LatencyView(false, false, 0)), 0);
+            case "json" -> new LifecycleTracker(new JsonOutput(console, formatter), 0);
+            default -> new BasicOutput(console, formatter);
+        };
         EventDecoder decoder = new EventDecoder(false);
 
         long[] events = {0};
