@@ -59,8 +59,8 @@ final class Native {
         return LINKER.downcallHandle(find(libbpf(), name), descriptor, CAPTURE_ERRNO);
     }
 
-    static MethodHandle libc(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(find(LIBC, name), descriptor);
+    static MethodHandle libc(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        return LINKER.downcallHandle(find(LIBC, name), descriptor, options);
     }
 
     static MethodHandle libcWithErrno(String name, FunctionDescriptor descriptor) {

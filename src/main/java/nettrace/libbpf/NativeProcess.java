@@ -13,6 +13,10 @@ public final class NativeProcess {
     public static final int SIGINT = 2;
 
     private static final MethodHandle SIGNAL = Native.libc("signal", FunctionDescriptor.of(PTR, INT, PTR));
+    private static final int STDOUT = 1;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final MethodHandle FCNTL = Native.libc("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
+            java.lang.foreign.Linker.Option.firstVariadicArg(2));
     private static final MethodHandle MALLOC_TRIM = Native.libc("malloc_trim", FunctionDescriptor.of(INT, LONG));
 
     private NativeProcess() {
@@ -25,6 +29,15 @@ public final class NativeProcess {
      */
     public static void restoreDefaultSignal(int signal) {
         Native.call(SIGNAL, signal, MemorySegment.NULL);
+    }
+
+    /**
+     * Lets the pipe on stdout, if it is one, hold bytes (the kernel's default is 64 KiB), so that
+     * a reader that falls behind for a moment does not stall the trace output at once. Nothing
+     * happens when stdout is not a pipe or the kernel refuses the size.
+     */
+    public static void enlargeStdoutPipe(int bytes) {
+        Native.call(FCNTL, STDOUT, F_SETPIPE_SZ, bytes);
     }
 
     /** Returns the C heap's free memory to the kernel (libbpf frees the kernel's BTF after loading). */

@@ -48,7 +48,8 @@ public final class ConsumerWarmUp {
                 RingBuffer.withScratchView(size(plan, LIVES), records -> {
                     int count = fill(records, plan, LIVES);
                     boolean[] int32Returns = AttachPlan.int32Returns(plan.planned());
-                    long timestamp = 1_000_000_000L;
+                    // the kernel's clock, as the BPF side reads it: the numbers are printed as long
+                    long timestamp = System.nanoTime();
                     for (int round = 0; round < ROUNDS; round++) {
                         // a new decoder each round, as the run's starts with no packet decoded
                         timestamp = replay(records, count, detail ? EventLayout.SIZE_WITH_NAMES : EventLayout.SIZE,

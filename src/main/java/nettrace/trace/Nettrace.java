@@ -48,6 +48,11 @@ import nettrace.tracer.TracerTree;
 /** One tracing run, from a validated configuration to the end of the trace. */
 public final class Nettrace {
     public static final Path KERNEL_BTF = Path.of("/sys/kernel/btf/vmlinux");
+    /**
+     * A pipe on stdout holds this much (the default pipe-max-size): at 100k lives a second, the
+     * default 64 KiB lasts well under a millisecond of JSON output.
+     */
+    private static final int STDOUT_PIPE_BYTES = 1 << 20;
     /** The tracers that end skb lives: always wanted beside --trace-func's functions. */
     private static final String LIFE_GROUP = "life";
 
@@ -89,6 +94,9 @@ public final class Nettrace {
             timer.mark("load and attach");
             joinWarmUp(warmUp);
             timer.mark("consumer warm-up");
+            if (config.output().file().isEmpty()) {
+                NativeProcess.enlargeStdoutPipe(STDOUT_PIPE_BYTES);
+            }
             NativeProcess.releaseFreedNativeMemory();
             // Start-up's garbage (the BTF, the warm-up's lives) is collected now, while no event
             // waits, rather than by a full collection when the first burst of events arrives.
