@@ -80,34 +80,41 @@ setup() {
 # options at start (the mode is not built yet), 1 on any other failure. Its stderr is in
 # $work/nettrace.err; NT_START_SECONDS is launch → `begin trace...`.
 nettrace_start() {
-  local fifo=$work/nettrace.out line began= fd rc=0 launched_at
+  local fifo=$work/nettrace.out began_file=$work/nettrace.began began= rc=0 launched_at
   NT_START_SECONDS=
-  rm -f "$fifo"
+  rm -f "$fifo" "$began_file"
   mkfifo "$fifo"
   launched_at=$EPOCHREALTIME
   # A script's background jobs ignore SIGINT, and so would the JVM: SIGINT is how we stop it.
   ( trap - INT; exec "$NETTRACE" "$@" >"$fifo" 2>"$work/nettrace.err" ) &
   NT_PID=$!
-  exec {fd}<"$fifo"
-  # begin trace... is on stdout, or on stderr with --output json (stdout is then pure JSON)
-  local waited=0
-  while ((waited < START_TIMEOUT * 10)); do
-    if IFS= read -r -t 0.1 -u "$fd" line && [[ $line == *"begin trace"* ]] ||
-       grep -q "begin trace" "$work/nettrace.err" 2>/dev/null; then
+  # stdout: grep notes when `begin trace...` passes, then cat drains the rest. (A `read -t` loop
+  # on the fifo lost the line now and then: a read that times out mid-line drops what it read.)
+  ( grep -q "begin trace" && echo "$EPOCHREALTIME" >"$began_file"; exec cat >/dev/null ) <"$fifo" &
+  NT_DRAIN_PID=$!
+  # begin trace... is on stdout, or on stderr with --output json (stdout is then pure JSON).
+  # Polled every 20 ms with builtins only (read -t on a fifo nobody writes is the sleep): forks
+  # would take CPU from the start being measured.
+  local waited=0 idle_fd
+  [[ -p $work/idle.fifo ]] || mkfifo "$work/idle.fifo"
+  exec {idle_fd}<>"$work/idle.fifo"
+  while ((waited < START_TIMEOUT * 50)); do
+    if [[ -s $began_file ]]; then
+      began=$(<"$began_file")
+      break
+    elif ((waited % 5 == 4)) && grep -q "begin trace" "$work/nettrace.err" 2>/dev/null; then
       began=$EPOCHREALTIME
       break
     fi
     nettrace_alive || break
+    read -r -t 0.02 -u "$idle_fd" _ || true
     waited=$((waited + 1))
   done
+  exec {idle_fd}>&-
   if [[ -n $began ]]; then
     NT_START_SECONDS=$(seconds_between "$launched_at" "$began")
-    cat <&"$fd" >/dev/null &
-    NT_DRAIN_PID=$!
-    exec {fd}<&-
     return 0
   fi
-  exec {fd}<&-
   if nettrace_alive; then
     # still running without `begin trace`: keep where its threads wait, for the report
     echo "no begin trace after ${START_TIMEOUT} s; its threads' kernel stacks:" >>"$work/nettrace.err"
@@ -117,7 +124,8 @@ nettrace_start() {
   fi
   kill -KILL "$NT_PID" 2>/dev/null || true
   wait "$NT_PID" || rc=$?
-  NT_PID=
+  wait "$NT_DRAIN_PID" 2>/dev/null || true    # it ends with nettrace's stdout
+  NT_PID= NT_DRAIN_PID=
   [[ $rc == 2 ]] && return 2
   return 1
 }
@@ -146,7 +154,10 @@ nettrace_stop() {
   return "$rc"
 }
 
-nettrace_alive() { [[ -n $NT_PID && $(awk '{print $3}' "/proc/$NT_PID/stat" 2>/dev/null) =~ ^[RSD]$ ]]; }
+nettrace_alive() {
+  local stat
+  [[ -n $NT_PID ]] && read -r stat 2>/dev/null <"/proc/$NT_PID/stat" && [[ ${stat##*) } =~ ^[RSD] ]]
+}
 
 # One line saying why nettrace did not start or stop cleanly (its last: errors come after warnings).
 nettrace_complaint() {
