@@ -31,18 +31,13 @@ public final class ConsumerWarmUp {
     /** Room for a record with names: the records are read as --detail's or as plain ones. */
     public static final int STRIDE = EventLayout.SIZE_WITH_NAMES;
 
-    private ConsumerWarmUp() {
-    }
+    private final Thread thread;
+    private volatile boolean enough;
+    private volatile int roundsRun;
 
-    /**
-     * Starts warming up, on a thread of its own, the sink that sinkFactory makes (it must write to
-     * nowhere: everything it prints is thrown away). Join the thread before tracing begins.
-     *
-     * @param failed told (once) if the warm-up failed; the run goes on without it
-     */
-    public static Thread start(AttachPlan plan, boolean detail, java.util.function.Supplier<EventSink> sinkFactory,
+    private ConsumerWarmUp(AttachPlan plan, boolean detail, java.util.function.Supplier<EventSink> sinkFactory,
             Consumer<RuntimeException> failed) {
-        return Thread.ofPlatform().name("nettrace-warm-up").daemon().start(() -> {
+        thread = Thread.ofPlatform().name("nettrace-warm-up").daemon().unstarted(() -> {
             try {
                 EventSink sink = sinkFactory.get();
                 RingBuffer.withScratchView(size(plan, LIVES), records -> {
@@ -50,10 +45,11 @@ public final class ConsumerWarmUp {
                     boolean[] int32Returns = AttachPlan.int32Returns(plan.planned());
                     // the kernel's clock, as the BPF side reads it: the numbers are printed as long
                     long timestamp = System.nanoTime();
-                    for (int round = 0; round < ROUNDS; round++) {
+                    for (int round = 0; round < ROUNDS && !enough; round++) {
                         // a new decoder each round, as the run's starts with no packet decoded
                         timestamp = replay(records, count, detail ? EventLayout.SIZE_WITH_NAMES : EventLayout.SIZE,
                                 new EventDecoder(detail, int32Returns), sink, timestamp);
+                        roundsRun = round + 1;
                     }
                 });
                 sink.finish();
@@ -61,6 +57,43 @@ public final class ConsumerWarmUp {
                 failed.accept(e);
             }
         });
+    }
+
+    /**
+     * Starts warming up, on a thread of its own, the sink that sinkFactory makes (it must write to
+     * nowhere: everything it prints is thrown away). End it before tracing begins.
+     *
+     * @param failed told (once) if the warm-up failed; the run goes on without it
+     */
+    public static ConsumerWarmUp start(AttachPlan plan, boolean detail,
+            java.util.function.Supplier<EventSink> sinkFactory, Consumer<RuntimeException> failed) {
+        ConsumerWarmUp warmUp = new ConsumerWarmUp(plan, detail, sinkFactory, failed);
+        warmUp.thread.start();
+        return warmUp;
+    }
+
+    /**
+     * Stops the warm-up after its current round and waits for that: it never delays the start.
+     * (A machine that loads the BPF programs faster than it runs the rounds, e.g. one emulated
+     * without acceleration, starts with a partly warm consumer.)
+     */
+    public void end() {
+        enough = true;
+        join();
+    }
+
+    /** "12 of 32 rounds": how far the warm-up got (for --debug). */
+    public String progress() {
+        return roundsRun + " of " + ROUNDS + " rounds";
+    }
+
+    /** Waits for the warm-up to run all its rounds. */
+    void join() {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

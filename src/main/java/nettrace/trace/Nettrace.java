@@ -89,11 +89,13 @@ public final class Nettrace {
         Prepared prepared = prepare(config, console, timer);
         AttachPlan plan = prepared.plan();
         Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
-        Thread warmUp = warmUp(config, prepared, console);
+        ConsumerWarmUp warmUp = warmUp(config, prepared, console);
         try (ProbeSet probes = ProbeSet.attach(config, plan, prepared.kprobe(), verbose)) {
             timer.mark("load and attach");
-            joinWarmUp(warmUp);
-            timer.mark("consumer warm-up");
+            if (warmUp != null) {
+                warmUp.end();
+                timer.mark("consumer warm-up (" + warmUp.progress() + ")");
+            }
             if (config.output().file().isEmpty()) {
                 NativeProcess.enlargeStdoutPipe(STDOUT_PIPE_BYTES);
             }
@@ -233,7 +235,7 @@ public final class Nettrace {
      * Starts warming the consumer up (see ConsumerWarmUp) with this run's kind of sink, printing
      * to nowhere; null for the modes that print no events.
      */
-    private static Thread warmUp(Config config, Prepared prepared, Console console) {
+    private static ConsumerWarmUp warmUp(Config config, Prepared prepared, Console console) {
         if (!printsEvents(config.mode())) {
             return null;
         }
@@ -245,17 +247,6 @@ public final class Nettrace {
                         console.message("nettrace: consumer warm-up failed: " + failure);
                     }
                 });
-    }
-
-    private static void joinWarmUp(Thread warmUp) {
-        if (warmUp == null) {
-            return;
-        }
-        try {
-            warmUp.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** --output json: the modes that print events or lives (the CLI allows it for those only). */

@@ -58,24 +58,25 @@ class ConsumerWarmUpTest {
     }
 
     @Test
-    void aFailedWarmUpIsReportedAndDoesNotThrow() throws InterruptedException {
+    void aFailedWarmUpIsReportedAndDoesNotThrow() {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        Thread thread = ConsumerWarmUp.start(PLAN, false, () -> {
+        ConsumerWarmUp.start(PLAN, false, () -> {
             throw new IllegalStateException("no sink");
-        }, failure::set);
-        thread.join();
+        }, failure::set).end();
         assertThat(failure.get()).hasMessage("no sink");
     }
 
     @Test
-    void aWarmUpRunsToItsEnd() throws InterruptedException {
+    void aWarmUpRunsToItsEndUnlessEndedEarly() {
         List<SkbLife> lives = new ArrayList<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        Thread thread = ConsumerWarmUp.start(PLAN, true, () -> new LifecycleTracker(new Collecting(lives), 0),
-                failure::set);
-        thread.join();
+        ConsumerWarmUp.start(PLAN, true, () -> new LifecycleTracker(new Collecting(lives), 0), failure::set).join();
         assertThat(failure.get()).isNull();
         assertThat(lives).hasSizeGreaterThan(ConsumerWarmUp.LIVES);
+
+        List<SkbLife> fewer = new ArrayList<>();
+        ConsumerWarmUp.start(PLAN, false, () -> new LifecycleTracker(new Collecting(fewer), 0), failure::set).end();
+        assertThat(fewer).hasSizeLessThan(lives.size());
     }
 
     private record Collecting(List<SkbLife> lives) implements LifeSink {
