@@ -28,6 +28,8 @@ public final class ConsumerWarmUp {
     static final int LIVES = 1024;
     private static final int ROUNDS = 32;
     private static final int PLAIN_HOPS = 5;
+    /** Time between made-up events: the printed microseconds take all their forms. */
+    private static final long EVENT_GAP_NANOS = 1_337;
     /** Room for a record with names: the records are read as --detail's or as plain ones. */
     public static final int STRIDE = EventLayout.SIZE_WITH_NAMES;
 
@@ -43,8 +45,9 @@ public final class ConsumerWarmUp {
                 RingBuffer.withScratchView(size(plan, LIVES), records -> {
                     int count = fill(records, plan, LIVES);
                     boolean[] int32Returns = AttachPlan.int32Returns(plan.planned());
-                    // the kernel's clock, as the BPF side reads it: the numbers are printed as long
-                    long timestamp = System.nanoTime();
+                    // the kernel's clock, as the BPF side reads it, just before a second ends: the
+                    // printed times take their sizes and leading zeros
+                    long timestamp = System.nanoTime() / 1_000_000_000L * 1_000_000_000L + 999_990_000L;
                     for (int round = 0; round < ROUNDS && !enough; round++) {
                         // a new decoder each round, as the run's starts with no packet decoded
                         timestamp = replay(records, count, detail ? EventLayout.SIZE_WITH_NAMES : EventLayout.SIZE,
@@ -98,14 +101,15 @@ public final class ConsumerWarmUp {
 
     /**
      * Feeds count records (STRIDE bytes apart, each length long) to sink through decoder, giving
-     * them timestamps from timestamp on (so lives replayed again are new lives), with an idle call
-     * after every 4096; returns the next timestamp.
+     * them timestamps from timestamp on, EVENT_GAP_NANOS apart (so lives replayed again are new
+     * lives), with an idle call after every 4096; returns the next timestamp.
      */
     public static long replay(ByteBuffer records, int count, int length, EventDecoder decoder, EventSink sink,
             long timestamp) {
         for (int i = 0; i < count; i++) {
             int at = i * STRIDE;
-            records.putLong(at + EventLayout.TS, timestamp++);
+            records.putLong(at + EventLayout.TS, timestamp);
+            timestamp += EVENT_GAP_NANOS;
             sink.accept(decoder.decode(records, at, length));
             if ((i & 4095) == 4095) {
                 sink.idle(System.nanoTime());
@@ -145,6 +149,11 @@ public final class ConsumerWarmUp {
                 ring.putInt(at + EventLayout.TRACER, tracer.id());
                 ring.putShort(at + EventLayout.FLAGS, (short) flags);
                 ring.putInt(at + EventLayout.STACK_ID, -1);
+                // numbers of a real machine's size: printing them takes other branches than 0's
+                ring.putInt(at + EventLayout.PID, 4000 + life % 300);
+                ring.putInt(at + EventLayout.NETNS, (int) 4026531840L + life % 2);
+                ring.putInt(at + EventLayout.IFINDEX, 1 + life % 12);
+                ring.putShort(at + EventLayout.CPU, (short) (life % 2));
                 packet(ring, at + EventLayout.PKT, life, tcp);
                 at += STRIDE;
             }

@@ -239,7 +239,8 @@ public final class Nettrace {
         if (!printsEvents(config.mode())) {
             return null;
         }
-        Console nowhere = new Console(OutputStream.nullOutputStream(), new PrintStream(OutputStream.nullOutputStream()));
+        Console nowhere = new Console(OutputStream.nullOutputStream(),
+                new PrintStream(OutputStream.nullOutputStream()));
         return ConsumerWarmUp.start(prepared.plan(), config.output().detail(),
                 () -> eventSink(config, prepared, id -> new long[0], nowhere, new RunControl()),
                 failure -> {

@@ -29,10 +29,12 @@ import nettrace.trace.ConsumerWarmUp;
 /**
  * How many events per second nettrace's consuming side handles: ring-buffer records laid out
  * as the BPF side writes them (ConsumerWarmUp's packets: five hooks, then freed, but for one in
- * eight), decoded, grouped (or not) and printed to /dev/null with the real classes. No kernel is involved, so the figure is
- * the consumer's capacity, whatever rate this machine can make packets at. bench/run runs it:
+ * eight), decoded, grouped (or not) and printed to /dev/null with the real classes. No kernel is
+ * involved, so the figure is the consumer's capacity, whatever rate this machine can make packets
+ * at. bench/run runs it:
  *   java -cp target/nettrace.jar:target/test-classes nettrace.bench.ConsumerBenchmark MODE SECONDS
- * MODE: basic, lifecycle or json (lifecycle mode's lives as --output json). Prints "events_per_second N" and "peak_rss_mb N".
+ * MODE: basic, lifecycle or json (lifecycle mode's lives as --output json). Prints
+ * "events_per_second N" and "peak_rss_mb N".
  */
 public final class ConsumerBenchmark {
     private static final List<String> HOOKS = List.of("net_dev_queue", "net_dev_start_xmit", "netif_rx",

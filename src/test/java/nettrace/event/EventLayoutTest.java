@@ -38,7 +38,8 @@ class EventLayoutTest {
         assertThat(OBJECT.size(OBJECT.find("nt_event", Btf.Kind.STRUCT).orElseThrow()))
                 .isEqualTo(EventLayout.SIZE_WITH_EXTENSION);
         assertThat(EventLayout.COMM).as("the plain size is where the names start").isEqualTo(EventLayout.SIZE);
-        assertThat(EventLayout.EXT).as("the names end where the extension starts").isEqualTo(EventLayout.SIZE_WITH_NAMES);
+        assertThat(EventLayout.EXT).as("the names end where the extension starts")
+                .isEqualTo(EventLayout.SIZE_WITH_NAMES);
     }
 
     @Test
