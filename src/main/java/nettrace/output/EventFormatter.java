@@ -70,13 +70,6 @@ public final class EventFormatter {
         return event.hasReturnValue() && (returnValues || tracer(event).analyzer() == Analyzer.RET);
     }
 
-    /** The event's time as "SECONDS.MICROS" since boot, or as a date and time with --date. */
-    public String time(SkbEvent event) {
-        StringBuilder text = new StringBuilder(32);
-        appendTime(text, event.timestamp());
-        return text.substring(1, text.length() - 2);
-    }
-
     public String format(SkbEvent event) {
         StringBuilder line = new StringBuilder(160);
         append(line, event);
