@@ -2,8 +2,10 @@ package nettrace.trace;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import nettrace.event.EventDecoder;
 import nettrace.event.EventLayout;
 import nettrace.event.EventSink;
@@ -37,7 +39,7 @@ public final class ConsumerWarmUp {
     private volatile boolean enough;
     private volatile int roundsRun;
 
-    private ConsumerWarmUp(AttachPlan plan, boolean detail, java.util.function.Supplier<EventSink> sinkFactory,
+    private ConsumerWarmUp(AttachPlan plan, boolean detail, Supplier<EventSink> sinkFactory,
             Consumer<RuntimeException> failed) {
         thread = Thread.ofPlatform().name("nettrace-warm-up").daemon().unstarted(() -> {
             try {
@@ -69,7 +71,7 @@ public final class ConsumerWarmUp {
      * @param failed told (once) if the warm-up failed; the run goes on without it
      */
     public static ConsumerWarmUp start(AttachPlan plan, boolean detail,
-            java.util.function.Supplier<EventSink> sinkFactory, Consumer<RuntimeException> failed) {
+            Supplier<EventSink> sinkFactory, Consumer<RuntimeException> failed) {
         ConsumerWarmUp warmUp = new ConsumerWarmUp(plan, detail, sinkFactory, failed);
         warmUp.thread.start();
         return warmUp;
@@ -173,7 +175,7 @@ public final class ConsumerWarmUp {
         List<AttachPlan.Planned> plain = plan.planned().stream()
                 .filter(planned -> planned.tracer().analyzer() == Analyzer.DEFAULT
                         || planned.tracer().analyzer() == Analyzer.RET)
-                .sorted(java.util.Comparator.comparing(planned -> !returns(planned)))
+                .sorted(Comparator.comparing(planned -> !returns(planned)))
                 .limit(PLAIN_HOPS).toList();
         List<Integer> path = new ArrayList<>(plain.stream().map(AttachPlan.Planned::id).toList());
         plan.planned().stream().filter(planned -> planned.tracer().analyzer() == Analyzer.FREE).findFirst()
