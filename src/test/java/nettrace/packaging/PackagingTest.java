@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,30 @@ class PackagingTest {
                 .startsWith("-rwxr-xr-x");
         run(Map.of(), "tar", "-xzf", archive.toString(), "-C", unpacked.toString());
         assertThat(run(Map.of(), unpacked.resolve(top + "bin/nettrace").toString(), "--version")).contains(VERSION);
+    }
+
+    @Test
+    void theLauncherUsesAnAheadOfTimeCacheOnlyWhileItIsNewerThanTheJar(@TempDir Path unpacked) throws Exception {
+        String top = "nettrace-" + VERSION + "/";
+        run(Map.of(), "tar", "-xzf", TARGET.resolve("nettrace-" + VERSION + ".tar.gz").toString(), "-C", unpacked.toString());
+        String launcher = unpacked.resolve(top + "bin/nettrace").toString();
+        Path jar = unpacked.resolve(top + "share/nettrace/nettrace.jar");
+        Path cache = unpacked.resolve(top + "share/nettrace/nettrace.aot");
+        Map<String, String> logClassLoading = Map.of("NETTRACE_JAVA_OPTS", "-Xlog:class+load=info");
+        String fromCache = "nettrace.Main source: shared objects file";
+
+        run(Map.of("NETTRACE_JAVA_OPTS", "-XX:AOTCacheOutput=" + cache), launcher, "--version");
+        assertThat(cache).exists();
+        assertThat(run(logClassLoading, launcher, "--version")).contains(fromCache);
+
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(
+                Files.getLastModifiedTime(cache).toMillis() + 2000));
+        assertThat(run(logClassLoading, launcher, "--version")).doesNotContain(fromCache).contains(VERSION);
+
+        Files.writeString(cache, "not a cache");
+        Files.setLastModifiedTime(cache, FileTime.fromMillis(
+                Files.getLastModifiedTime(jar).toMillis() + 2000));
+        assertThat(run(Map.of(), launcher, "--version")).isEqualTo("nettrace " + VERSION + "\n");
     }
 
     @Test
