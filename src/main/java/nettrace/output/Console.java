@@ -48,6 +48,21 @@ public final class Console {
         buffer[position++] = '\n';
     }
 
+    /** Appends a line already encoded as UTF-8: bytes [0, length), without its newline. */
+    public void line(byte[] bytes, int length) {
+        if (length + 1 > buffer.length - position) {
+            flushBuffer();
+        }
+        if (length + 1 > buffer.length) {
+            writeDirect(bytes, length);
+            writeDirect(new byte[] {'\n'}, 1);
+            return;
+        }
+        System.arraycopy(bytes, 0, buffer, position, length);
+        position += length;
+        buffer[position++] = '\n';
+    }
+
     /*
      * Trace lines are ASCII but for the odd task or interface name: those are copied here
      * char by char, with no String or byte[] made per line. False (and nothing appended) for

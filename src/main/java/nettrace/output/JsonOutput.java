@@ -3,8 +3,9 @@ package nettrace.output;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Optional;
 import nettrace.diag.DiagnosedLife;
 import nettrace.diag.DiagnosisSink;
@@ -28,7 +29,8 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
 
     private final Console console;
     private final EventFormatter formatter;
-    private final LineWriter buffer = new LineWriter();
+    private final LineBytes line = new LineBytes();
+    private final JsonGenerator json;
     private long printed;
     // text made per event (the time), and the strings of the last packet and skb seen, which a
     // life's events share
@@ -40,37 +42,46 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     private long lastSkb;
     private String lastSkbText = "0";
 
-    /** The line being written: an unsynchronized StringWriter. */
-    private static final class LineWriter extends java.io.Writer {
-        final StringBuilder line = new StringBuilder(1024);
+    /** The line being written, as UTF-8: a ByteArrayOutputStream without locks, reused. */
+    private static final class LineBytes extends OutputStream {
+        byte[] bytes = new byte[1024];
+        int length;
 
         @Override
-        public void write(char[] from, int offset, int length) {
-            line.append(from, offset, length);
+        public void write(int b) {
+            ensure(1);
+            bytes[length++] = (byte) b;
         }
 
         @Override
-        public void write(String from, int offset, int length) {
-            line.append(from, offset, offset + length);
+        public void write(byte[] from, int offset, int count) {
+            ensure(count);
+            System.arraycopy(from, offset, bytes, length, count);
+            length += count;
         }
 
-        @Override
-        public void write(int c) {
-            line.append((char) c);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
+            }
         }
     }
 
     public JsonOutput(Console console, EventFormatter formatter) {
         this.console = console;
         this.formatter = formatter;
+        this.json = generator(line);
+    }
+
+    /* One generator for the whole run: each line is a root value, with nothing written between them. */
+    private static JsonGenerator generator(OutputStream target) {
+        try {
+            JsonGenerator generator = JSON.createGenerator(target);
+            generator.setRootValueSeparator(null);
+            return generator;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private interface Body {
@@ -78,17 +89,18 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     }
 
     private void line(String type, Body body) {
-        buffer.line.setLength(0);
-        write(buffer, type, body);
-        console.line(buffer.line);
+        line.length = 0;
+        write(json, type, body);
+        console.line(line.bytes, line.length);
     }
 
-    private static void write(java.io.Writer target, String type, Body body) {
-        try (JsonGenerator json = JSON.createGenerator(target)) {
+    private static void write(JsonGenerator json, String type, Body body) {
+        try {
             json.writeStartObject();
             json.writeStringField("type", type);
             body.write(json);
             json.writeEndObject();
+            json.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -158,14 +170,15 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
 
     /** The last line of a run: how many events, how many lost, why it stopped. */
     public static void summary(Console console, long events, long lost, long livesNotFollowed, String stoppedBy) {
-        StringWriter text = new StringWriter();
-        write(text, "summary", json -> {
+        LineBytes text = new LineBytes();
+        write(generator(text), "summary", json -> {
             json.writeNumberField("events", events);
             json.writeNumberField("lost", lost);
             json.writeNumberField("lives_not_followed", livesNotFollowed);
             json.writeStringField("stopped_by", stoppedBy);
         });
-        console.lineNow(text.toString());
+        console.line(text.bytes, text.length);
+        console.flush();
     }
 
     private static void lifeFields(JsonGenerator json, SkbLife life) throws IOException {

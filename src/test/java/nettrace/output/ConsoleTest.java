@@ -55,4 +55,17 @@ class ConsoleTest {
         console.lineNow("after");
         assertThat(written()).isEqualTo("before\n" + ascii + "\n" + wide + "\nafter\n");
     }
+
+    @Test
+    void encodedLinesOfAnyLengthKeepTheirOrderWithTextLines() {
+        byte[] encoded = "{\"name\":\"wörker\"} and more".getBytes(StandardCharsets.UTF_8);
+        byte[] huge = "b".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+        console.line("text");
+        console.line(encoded, 18);
+        console.line(huge, huge.length);
+        console.line(encoded, encoded.length);
+        console.flush();
+        assertThat(written()).isEqualTo("text\n{\"name\":\"wörker\"}\n" + "b".repeat(100_000) + "\n"
+                + "{\"name\":\"wörker\"} and more\n");
+    }
 }
