@@ -2,6 +2,8 @@ package nettrace.output;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -27,6 +29,44 @@ import nettrace.tracer.Tracer;
 public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Printer {
     private static final JsonFactory JSON = new JsonFactory();
 
+    // Names of the fields written for every event, encoded once (a String name is escaped and
+    // encoded again at each write).
+    private static final SerializedString ACK = new SerializedString("ack");
+    private static final SerializedString CLONE = new SerializedString("clone");
+    private static final SerializedString COMM = new SerializedString("comm");
+    private static final SerializedString CPU = new SerializedString("cpu");
+    private static final SerializedString DADDR = new SerializedString("daddr");
+    private static final SerializedString DPORT = new SerializedString("dport");
+    private static final SerializedString DROP_REASON = new SerializedString("drop_reason");
+    private static final SerializedString ENDING = new SerializedString("ending");
+    private static final SerializedString EVENTS = new SerializedString("events");
+    private static final SerializedString GROUP = new SerializedString("group");
+    private static final SerializedString ICMP_CODE = new SerializedString("icmp_code");
+    private static final SerializedString ICMP_ID = new SerializedString("icmp_id");
+    private static final SerializedString ICMP_SEQ = new SerializedString("icmp_seq");
+    private static final SerializedString ICMP_TYPE = new SerializedString("icmp_type");
+    private static final SerializedString IFINDEX = new SerializedString("ifindex");
+    private static final SerializedString IFNAME = new SerializedString("ifname");
+    private static final SerializedString L3 = new SerializedString("l3");
+    private static final SerializedString L4 = new SerializedString("l4");
+    private static final SerializedString LENGTH = new SerializedString("length");
+    private static final SerializedString LOCATION = new SerializedString("location");
+    private static final SerializedString NETNS = new SerializedString("netns");
+    private static final SerializedString PACKET = new SerializedString("packet");
+    private static final SerializedString PID = new SerializedString("pid");
+    private static final SerializedString RETURN = new SerializedString("return");
+    private static final SerializedString SADDR = new SerializedString("saddr");
+    private static final SerializedString SEQ = new SerializedString("seq");
+    private static final SerializedString SKB = new SerializedString("skb");
+    private static final SerializedString SKBS = new SerializedString("skbs");
+    private static final SerializedString SPORT = new SerializedString("sport");
+    private static final SerializedString STACK = new SerializedString("stack");
+    private static final SerializedString TCP_FLAGS = new SerializedString("tcp_flags");
+    private static final SerializedString TIME_NS = new SerializedString("time_ns");
+    private static final SerializedString TIME = new SerializedString("time");
+    private static final SerializedString TRACER = new SerializedString("tracer");
+    private static final SerializedString VLAN = new SerializedString("vlan");
+
     private final Console console;
     private final EventFormatter formatter;
     private final LineBytes line = new LineBytes();
@@ -36,11 +76,16 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     // life's events share
     private final StringBuilder text = new StringBuilder(64);
     private char[] chars = new char[64];
+    // the tracers' names and groups, encoded once, by tracer id
+    private TracerText[] tracerTexts = new TracerText[0];
     private Packet lastPacket;
     private String lastSource;
     private String lastDestination;
     private long lastSkb;
     private String lastSkbText = "0";
+
+    private record TracerText(SerializedString name, SerializedString group) {
+    }
 
     /** The line being written, as UTF-8: a ByteArrayOutputStream without locks, reused. */
     private static final class LineBytes extends OutputStream {
@@ -135,7 +180,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     public void complete(SkbLife life) {
         line("life", json -> {
             lifeFields(json, life);
-            json.writeArrayFieldStart("events");
+            startArray(json, EVENTS);
             for (SkbEvent event : life.events()) {
                 json.writeStartObject();
                 eventFields(json, event, Optional.empty());
@@ -181,51 +226,78 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         console.flush();
     }
 
+    private static void number(JsonGenerator json, SerializableString name, long value) throws IOException {
+        json.writeFieldName(name);
+        json.writeNumber(value);
+    }
+
+    private static void string(JsonGenerator json, SerializableString name, String value) throws IOException {
+        json.writeFieldName(name);
+        json.writeString(value);
+    }
+
+    private static void string(JsonGenerator json, SerializableString name, SerializableString value)
+            throws IOException {
+        json.writeFieldName(name);
+        json.writeString(value);
+    }
+
+    private static void startArray(JsonGenerator json, SerializableString name) throws IOException {
+        json.writeFieldName(name);
+        json.writeStartArray();
+    }
+
+    private static void startObject(JsonGenerator json, SerializableString name) throws IOException {
+        json.writeFieldName(name);
+        json.writeStartObject();
+    }
+
     private static void lifeFields(JsonGenerator json, SkbLife life) throws IOException {
-        json.writeArrayFieldStart("skbs");
+        startArray(json, SKBS);
         for (long address : life.addresses()) {
             json.writeString(Long.toHexString(address));
         }
         json.writeEndArray();
-        json.writeStringField("ending", life.ending().name().toLowerCase());
+        string(json, ENDING, life.ending().name().toLowerCase());
     }
 
     private void eventFields(JsonGenerator json, SkbEvent event, Optional<Finding> finding) throws IOException {
         Tracer tracer = formatter.tracer(event);
-        json.writeNumberField("time_ns", event.timestamp());
+        number(json, TIME_NS, event.timestamp());
         text.setLength(0);
         formatter.appendTime(text, event.timestamp());
-        writeText(json, "time", 1, text.length() - 2); // without the text output's "[" and "] "
-        json.writeStringField("tracer", tracer.name());
-        json.writeStringField("group", tracer.group());
+        writeText(json, TIME, 1, text.length() - 2); // without the text output's "[" and "] "
+        TracerText encoded = tracerText(event.tracer(), tracer);
+        string(json, TRACER, encoded.name());
+        string(json, GROUP, encoded.group());
         if (event.skb() != lastSkb) {
             lastSkb = event.skb();
             lastSkbText = Long.toHexString(lastSkb);
         }
-        json.writeStringField("skb", lastSkbText);
-        json.writeNumberField("cpu", event.cpu());
-        json.writeNumberField("pid", event.pid());
-        json.writeNumberField("netns", Integer.toUnsignedLong(event.netns()));
+        string(json, SKB, lastSkbText);
+        number(json, CPU, event.cpu());
+        number(json, PID, event.pid());
+        number(json, NETNS, Integer.toUnsignedLong(event.netns()));
         if (event.interfaceIndex() != 0) {
-            json.writeNumberField("ifindex", event.interfaceIndex());
+            number(json, IFINDEX, event.interfaceIndex());
         }
         if (!event.interfaceName().isEmpty()) {
-            json.writeStringField("ifname", event.interfaceName());
+            string(json, IFNAME, event.interfaceName());
         }
         if (!event.command().isEmpty()) {
-            json.writeStringField("comm", event.command());
+            string(json, COMM, event.command());
         }
         packet(json, event.packet());
         if (event.hasDropReason() || tracer.analyzer() == nettrace.tracer.Analyzer.DROP) {
-            json.writeStringField("drop_reason", formatter.dropReason(event));
+            string(json, DROP_REASON, formatter.dropReason(event));
             if (event.argument() != 0) {
-                json.writeStringField("location", formatter.symbol(event.argument()));
+                string(json, LOCATION, formatter.symbol(event.argument()));
             }
         } else if (formatter.showsReturn(event)) {
-            json.writeNumberField("return", event.result());
+            number(json, RETURN, event.result());
         }
         if (event.madeClone() && event.argument() != 0) {
-            json.writeStringField("clone", Long.toHexString(event.argument()));
+            string(json, CLONE, Long.toHexString(event.argument()));
         }
         if (event.hasNetfilter()) {
             netfilter(json, event.netfilter());
@@ -234,7 +306,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             sock(json, event.sock());
         }
         if (event.hasStack()) {
-            json.writeArrayFieldStart("stack");
+            startArray(json, STACK);
             for (String frame : formatter.stackLines(event)) {
                 json.writeString(frame.strip());
             }
@@ -245,8 +317,20 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         }
     }
 
+    private TracerText tracerText(int id, Tracer tracer) {
+        if (id >= tracerTexts.length) {
+            tracerTexts = Arrays.copyOf(tracerTexts, id + 16);
+        }
+        TracerText encoded = tracerTexts[id];
+        if (encoded == null) {
+            encoded = new TracerText(new SerializedString(tracer.name()), new SerializedString(tracer.group()));
+            tracerTexts[id] = encoded;
+        }
+        return encoded;
+    }
+
     /** Writes text's characters [from, to) as the string field name, with no String made. */
-    private void writeText(JsonGenerator json, String name, int from, int to) throws IOException {
+    private void writeText(JsonGenerator json, SerializableString name, int from, int to) throws IOException {
         if (chars.length < text.length()) {
             chars = new char[text.length()];
         }
@@ -256,8 +340,8 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     }
 
     private void packet(JsonGenerator json, Packet packet) throws IOException {
-        json.writeObjectFieldStart("packet");
-        json.writeStringField("l3", switch (packet.l3Protocol()) {
+        startObject(json, PACKET);
+        string(json, L3, switch (packet.l3Protocol()) {
             case Packet.ETH_P_IP -> "ipv4";
             case Packet.ETH_P_IPV6 -> "ipv6";
             case Packet.ETH_P_ARP -> "arp";
@@ -270,11 +354,11 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
                 lastSource = PacketFormat.address(packet, true);
                 lastDestination = PacketFormat.address(packet, false);
             }
-            json.writeStringField("saddr", lastSource);
-            json.writeStringField("daddr", lastDestination);
+            string(json, SADDR, lastSource);
+            string(json, DADDR, lastDestination);
         }
         if (packet.isIpv4() || packet.isIpv6()) {
-            json.writeStringField("l4", switch (packet.l4Protocol()) {
+            string(json, L4, switch (packet.l4Protocol()) {
                 case Packet.IPPROTO_TCP -> "tcp";
                 case Packet.IPPROTO_UDP -> "udp";
                 case Packet.IPPROTO_ICMP -> "icmp";
@@ -283,27 +367,27 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
                 case Packet.IPPROTO_ESP -> "esp";
                 default -> Integer.toString(packet.l4Protocol());
             });
-            json.writeNumberField("length", packet.ipLength());
+            number(json, LENGTH, packet.ipLength());
         }
         if (packet.hasPorts()) {
-            json.writeNumberField("sport", packet.sourcePort());
-            json.writeNumberField("dport", packet.destinationPort());
+            number(json, SPORT, packet.sourcePort());
+            number(json, DPORT, packet.destinationPort());
         }
         if (packet.l4Protocol() == Packet.IPPROTO_TCP) {
-            json.writeNumberField("seq", packet.sequence());
-            json.writeNumberField("ack", packet.acknowledgement());
+            number(json, SEQ, packet.sequence());
+            number(json, ACK, packet.acknowledgement());
             StringBuilder flags = new StringBuilder();
             PacketFormat.appendTcpFlags(flags, packet.tcpFlags());
-            json.writeStringField("tcp_flags", flags.toString());
+            string(json, TCP_FLAGS, flags.toString());
         }
         if (packet.l4Protocol() == Packet.IPPROTO_ICMP || packet.l4Protocol() == Packet.IPPROTO_ICMPV6) {
-            json.writeNumberField("icmp_type", packet.icmpType());
-            json.writeNumberField("icmp_code", packet.icmpCode());
-            json.writeNumberField("icmp_id", packet.icmpId());
-            json.writeNumberField("icmp_seq", packet.icmpSequence());
+            number(json, ICMP_TYPE, packet.icmpType());
+            number(json, ICMP_CODE, packet.icmpCode());
+            number(json, ICMP_ID, packet.icmpId());
+            number(json, ICMP_SEQ, packet.icmpSequence());
         }
         if (packet.vlanTci() != 0) {
-            json.writeNumberField("vlan", packet.vlanTci() & 0xfff);
+            number(json, VLAN, packet.vlanTci() & 0xfff);
         }
         json.writeEndObject();
     }
