@@ -90,7 +90,12 @@ nettrace_start() {
   NT_PID=$!
   # stdout: grep notes when `begin trace...` passes, then cat drains the rest. (A `read -t` loop
   # on the fifo lost the line now and then: a read that times out mid-line drops what it read.)
-  ( grep -q "begin trace" && echo "$EPOCHREALTIME" >"$began_file"; exec cat >/dev/null ) <"$fifo" &
+  # With --output json the line is on stderr, and grep would search all the JSON: cat alone.
+  if [[ " $* " == *" --output json "* || " $* " == *" --output=json "* ]]; then
+    ( exec cat >/dev/null ) <"$fifo" &
+  else
+    ( grep -q "begin trace" && echo "$EPOCHREALTIME" >"$began_file"; exec cat >/dev/null ) <"$fifo" &
+  fi
   NT_DRAIN_PID=$!
   # begin trace... is on stdout, or on stderr with --output json (stdout is then pure JSON).
   # Polled every 20 ms with builtins only (read -t on a fifo nobody writes is the sleep): forks
