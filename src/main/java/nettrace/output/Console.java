@@ -82,16 +82,8 @@ public final class Console {
     }
 
     private void lineEncoded(CharSequence text) {
-        byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > buffer.length - position) {
-            flushBuffer();
-        }
-        if (bytes.length > buffer.length) {
-            writeDirect(bytes, bytes.length);
-            return;
-        }
-        System.arraycopy(bytes, 0, buffer, position, bytes.length);
-        position += bytes.length;
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        line(bytes, bytes.length);
     }
 
     /** Appends a line and writes everything out at once. */
