@@ -64,7 +64,7 @@ public final class ConsumerBenchmark {
         long deadline = start + (long) (seconds * 1e9);
         RingBuffer.withScratchView(ConsumerWarmUp.size(plan, SKBS), ring -> {
             int records = ConsumerWarmUp.fill(ring, plan, SKBS);
-            long timestamp = 1_000_000_000L;
+            long timestamp = start; // the kernel's clock too: numbers of the size nettrace prints
             while (System.nanoTime() < deadline) {
                 timestamp = ConsumerWarmUp.replay(ring, records, EventLayout.SIZE, decoder, sink, timestamp);
                 events[0] += records;
