@@ -1,5 +1,7 @@
 package nettrace.output;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
@@ -72,15 +74,16 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     private final LineBytes line = new LineBytes();
     private final JsonGenerator json;
     private long printed;
-    // text made per event (the time), and the strings of the last packet and skb seen, which a
-    // life's events share
+    // text made per event (the time), and the last skb's address, which a life's events share
     private final StringBuilder text = new StringBuilder(64);
     private char[] chars = new char[64];
     // the tracers' names and groups, encoded once, by tracer id
     private TracerText[] tracerTexts = new TracerText[0];
-    private Packet lastPacket;
-    private String lastSource;
-    private String lastDestination;
+    // the last packet object written, encoded: a life's hits (and a flow's packets) share one Packet
+    private final LineBytes packetBytes = new LineBytes();
+    private final JsonGenerator packetJson = generator(packetBytes);
+    private Packet encodedPacketOf;
+    private SerializedString encodedPacket;
     private long lastSkb;
     private String lastSkbText = "0";
 
@@ -247,11 +250,6 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         json.writeStartArray();
     }
 
-    private static void startObject(JsonGenerator json, SerializableString name) throws IOException {
-        json.writeFieldName(name);
-        json.writeStartObject();
-    }
-
     private static void lifeFields(JsonGenerator json, SkbLife life) throws IOException {
         startArray(json, SKBS);
         for (long address : life.addresses()) {
@@ -287,7 +285,8 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         if (!event.command().isEmpty()) {
             string(json, COMM, event.command());
         }
-        packet(json, event.packet());
+        json.writeFieldName(PACKET);
+        json.writeRawValue(encoded(event.packet()));
         if (event.hasDropReason() || tracer.analyzer() == nettrace.tracer.Analyzer.DROP) {
             string(json, DROP_REASON, formatter.dropReason(event));
             if (event.argument() != 0) {
@@ -339,8 +338,19 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         json.writeString(chars, 0, to - from);
     }
 
+    private SerializedString encoded(Packet packet) throws IOException {
+        if (packet != encodedPacketOf) {
+            packetBytes.length = 0;
+            packet(packetJson, packet);
+            packetJson.flush();
+            encodedPacket = new SerializedString(new String(packetBytes.bytes, 0, packetBytes.length, UTF_8));
+            encodedPacketOf = packet;
+        }
+        return encodedPacket;
+    }
+
     private void packet(JsonGenerator json, Packet packet) throws IOException {
-        startObject(json, PACKET);
+        json.writeStartObject();
         string(json, L3, switch (packet.l3Protocol()) {
             case Packet.ETH_P_IP -> "ipv4";
             case Packet.ETH_P_IPV6 -> "ipv6";
@@ -349,13 +359,8 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             default -> String.format("0x%04x", packet.l3Protocol());
         });
         if (packet.isIpv4() || packet.isIpv6() || packet.l3Protocol() == Packet.ETH_P_ARP) {
-            if (packet != lastPacket) {
-                lastPacket = packet;
-                lastSource = PacketFormat.address(packet, true);
-                lastDestination = PacketFormat.address(packet, false);
-            }
-            string(json, SADDR, lastSource);
-            string(json, DADDR, lastDestination);
+            string(json, SADDR, PacketFormat.address(packet, true));
+            string(json, DADDR, PacketFormat.address(packet, false));
         }
         if (packet.isIpv4() || packet.isIpv6()) {
             string(json, L4, switch (packet.l4Protocol()) {
