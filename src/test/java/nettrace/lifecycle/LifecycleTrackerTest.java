@@ -47,6 +47,18 @@ class LifecycleTrackerTest {
     }
 
     @Test
+    void aLateEventRestartsTheGraceFromWhenItArrived() {
+        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
+        tracker.accept(event(0xa, 200, 2, SkbEvent.LIFE_END));
+        later(LifecycleTracker.GRACE_NANOS - 1);
+        tracker.accept(event(0xa, 150, 3, 0));
+        later(2);
+        assertThat(printed).as("the late event arrived 2 ns ago").isEmpty();
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).singleElement().satisfies(life -> assertThat(life.events()).hasSize(3));
+    }
+
+    @Test
     void aReusedAddressStartsANewLife() {
         tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
         tracker.accept(event(0xa, 200, 2, SkbEvent.LIFE_END));
