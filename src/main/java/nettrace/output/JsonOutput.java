@@ -79,7 +79,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     private char[] chars = new char[64];
     // the tracers' names and groups, encoded once, by tracer id
     private TracerText[] tracerTexts = new TracerText[0];
-    // the last packet object written, encoded: a life's hits (and a flow's packets) share one Packet
+    // the last packet object written, encoded: a life's hits (and a flow's packets) repeat it
     private final LineBytes packetBytes = new LineBytes();
     private final JsonGenerator packetJson = generator(packetBytes);
     private Packet encodedPacketOf;
@@ -339,7 +339,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     }
 
     private SerializedString encoded(Packet packet) throws IOException {
-        if (packet != encodedPacketOf) {
+        if (packet != encodedPacketOf && !packet.equals(encodedPacketOf)) {
             packetBytes.length = 0;
             packet(packetJson, packet);
             packetJson.flush();
