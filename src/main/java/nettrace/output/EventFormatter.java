@@ -5,7 +5,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import nettrace.event.Netfilter;
-import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
 import nettrace.event.SockState;
 import nettrace.event.StackSource;
@@ -31,9 +30,7 @@ public final class EventFormatter {
     private final boolean returnValues;
     private final long bootEpochNanos;
     private final StackSource stacks;
-    // the last packet formatted, and its text: a life's hits (and a flow's packets) repeat it
-    private Packet formattedPacket;
-    private final StringBuilder packetText = new StringBuilder(96);
+    private final LastPacketRendering<String> packetText = new LastPacketRendering<>(PacketFormat::format);
 
     public EventFormatter(AttachPlan plan, DropReasons dropReasons,
             java.util.function.Supplier<KernelSymbols> symbols, boolean detail, boolean date,
@@ -93,18 +90,9 @@ public final class EventFormatter {
             PacketFormat.appendEndpoints(line, event.packet());
             appendSock(line, event.sock());
         } else {
-            appendPacket(line, event.packet());
+            line.append(packetText.of(event.packet()));
         }
         appendAnnotations(line, event, tracer);
-    }
-
-    private void appendPacket(StringBuilder line, Packet packet) {
-        if (packet != formattedPacket && !packet.equals(formattedPacket)) {
-            packetText.setLength(0);
-            PacketFormat.append(packetText, packet);
-            formattedPacket = packet;
-        }
-        line.append(packetText);
     }
 
     /** " SYN_SENT -> ESTABLISHED" or " ESTABLISHED", then TCP's view: " srtt:1.234ms cwnd:10 ..." */

@@ -79,11 +79,10 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     private char[] chars = new char[64];
     // the tracers' names and groups, encoded once, by tracer id
     private TracerText[] tracerTexts = new TracerText[0];
-    // the last packet object written, encoded: a life's hits (and a flow's packets) repeat it
+    // packet objects are encoded apart, then their bytes copied into each event that repeats one
     private final LineBytes packetBytes = new LineBytes();
     private final JsonGenerator packetJson = generator(packetBytes);
-    private Packet encodedPacketOf;
-    private SerializedString encodedPacket;
+    private final LastPacketRendering<SerializedString> encodedPacket = new LastPacketRendering<>(this::encode);
     private long lastSkb;
     private String lastSkbText = "0";
 
@@ -286,7 +285,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             string(json, COMM, event.command());
         }
         json.writeFieldName(PACKET);
-        json.writeRawValue(encoded(event.packet()));
+        json.writeRawValue(encodedPacket.of(event.packet()));
         if (event.hasDropReason() || tracer.analyzer() == nettrace.tracer.Analyzer.DROP) {
             string(json, DROP_REASON, formatter.dropReason(event));
             if (event.argument() != 0) {
@@ -338,15 +337,15 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         json.writeString(chars, 0, to - from);
     }
 
-    private SerializedString encoded(Packet packet) throws IOException {
-        if (packet != encodedPacketOf && !packet.equals(encodedPacketOf)) {
-            packetBytes.length = 0;
+    private SerializedString encode(Packet packet) {
+        packetBytes.length = 0;
+        try {
             packet(packetJson, packet);
             packetJson.flush();
-            encodedPacket = new SerializedString(new String(packetBytes.bytes, 0, packetBytes.length, UTF_8));
-            encodedPacketOf = packet;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return encodedPacket;
+        return new SerializedString(new String(packetBytes.bytes, 0, packetBytes.length, UTF_8));
     }
 
     private void packet(JsonGenerator json, Packet packet) throws IOException {
