@@ -348,7 +348,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         return new SerializedString(new String(packetBytes.bytes, 0, packetBytes.length, UTF_8));
     }
 
-    private void packet(JsonGenerator json, Packet packet) throws IOException {
+    private static void packet(JsonGenerator json, Packet packet) throws IOException {
         json.writeStartObject();
         string(json, L3, switch (packet.l3Protocol()) {
             case Packet.ETH_P_IP -> "ipv4";
