@@ -30,8 +30,9 @@
 const volatile struct nt_config CONFIG = {};
 
 /*
- * Benchmark builds only (make floor): every program returns before it reads anything, so
- * bench/run's floor case measures what the kernel's calling of the programs costs by itself.
+ * Benchmark builds only (nettrace-empty.bpf.o, made by `make test`): every program returns
+ * before it reads anything, so bench/run's floor case measures what the kernel's calling of
+ * the programs costs by itself.
  */
 #ifndef EMPTY_PROGRAMS
 #define EMPTY_PROGRAMS 0
