@@ -85,18 +85,20 @@ nettrace_start() {
   rm -f "$fifo" "$began_file"
   mkfifo "$fifo"
   launched_at=$EPOCHREALTIME
+  # stdout: with --output json `begin trace...` is on stderr and the trace goes straight to
+  # /dev/null. Otherwise grep notes when the line passes on a fifo, then cat drains the rest to
+  # /dev/null (a `read -t` loop on the fifo lost the line now and then: a read that times out
+  # mid-line drops what it read).
+  local out=$fifo
+  [[ " $* " == *" --output json "* || " $* " == *" --output=json "* ]] && out=/dev/null
   # A script's background jobs ignore SIGINT, and so would the JVM: SIGINT is how we stop it.
-  ( trap - INT; exec "$NETTRACE" "$@" >"$fifo" 2>"$work/nettrace.err" ) &
+  ( trap - INT; exec "$NETTRACE" "$@" >"$out" 2>"$work/nettrace.err" ) &
   NT_PID=$!
-  # stdout: grep notes when `begin trace...` passes, then cat drains the rest. (A `read -t` loop
-  # on the fifo lost the line now and then: a read that times out mid-line drops what it read.)
-  # With --output json the line is on stderr, and grep would search all the JSON: cat alone.
-  if [[ " $* " == *" --output json "* || " $* " == *" --output=json "* ]]; then
-    ( exec cat >/dev/null ) <"$fifo" &
-  else
+  NT_DRAIN_PID=
+  if [[ $out == "$fifo" ]]; then
     ( grep -q "begin trace" && echo "$EPOCHREALTIME" >"$began_file"; exec cat >/dev/null ) <"$fifo" &
+    NT_DRAIN_PID=$!
   fi
-  NT_DRAIN_PID=$!
   # begin trace... is on stdout, or on stderr with --output json (stdout is then pure JSON).
   # Polled every 20 ms with builtins only (read -t on a fifo nobody writes is the sleep): forks
   # would take CPU from the start being measured.
