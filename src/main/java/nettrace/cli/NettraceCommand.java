@@ -15,6 +15,8 @@ import nettrace.config.Protocol;
 import nettrace.output.Console;
 import nettrace.trace.Nettrace;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,7 +30,10 @@ import picocli.CommandLine.Parameters;
         description = {
             "Trace packets through the Linux network stack with eBPF, and diagnose why they are dropped.",
             "Needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN) and a kernel with BTF."},
-        footer = {"", "With -- COMMAND, the command runs once tracing has begun and tracing stops when it exits."})
+        footer = {"", "With -- COMMAND, the command runs once tracing has begun and tracing stops when it exits:",
+            "the command sets the span. --diag does not end it at the first error (it stops showing packets",
+            "and says so). With --output json on stdout, the command's standard output goes to stderr, so",
+            "stdout holds JSON records only."})
 public final class NettraceCommand implements Callable<Integer> {
 
     @Option(names = {"-s", "--saddr"}, paramLabel = "ADDR", description = "source IPv4/IPv6 address")
@@ -207,8 +212,12 @@ public final class NettraceCommand implements Callable<Integer> {
         return Nettrace.run(toConfig(), console);
     }
 
+    @Spec
+    CommandSpec spec;
+
     /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
     public Config toConfig() {
+        checkCommandFollowsSeparator();
         Mode mode = mode();
         PacketFilter filter = filter();
         Config.Verbosity verbosity = debug ? Config.Verbosity.DEBUG
@@ -236,11 +245,28 @@ public final class NettraceCommand implements Callable<Integer> {
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
     }
 
+    /**
+     * A word that is no option is taken for the command to run only after "--": `nettrace foo`
+     * is a typo far more often than a command, and it would run only once everything is attached.
+     */
+    private void checkCommandFollowsSeparator() {
+        if (command.isEmpty() || spec == null || spec.commandLine().getParseResult() == null) {
+            return;
+        }
+        List<String> typed = spec.commandLine().getParseResult().originalArgs();
+        int separator = typed.indexOf("--");
+        if (separator < 0 || typed.size() - separator - 1 != command.size()) {
+            throw NettraceException.badInput("unexpected argument '" + command.getFirst() + "': to run a command"
+                    + " while tracing, put it after --: nettrace [options] -- " + String.join(" ", command));
+        }
+    }
+
     /** --output-file: a file that can be written, found out before anything is loaded. */
     private Optional<java.nio.file.Path> outputFile() {
         if (outputFile == null) {
             return Optional.empty();
         }
+        OutputFiles.refuseSpecial(outputFile);
         java.nio.file.Path folder = outputFile.toAbsolutePath().getParent();
         if (java.nio.file.Files.isDirectory(outputFile) || folder == null || !java.nio.file.Files.isDirectory(folder)
                 || !java.nio.file.Files.isWritable(folder)) {
@@ -361,16 +387,21 @@ public final class NettraceCommand implements Callable<Integer> {
                 length[0], length[1], flags);
     }
 
-    private static Duration seconds(String text) {
+    /** The longest --duration: ten years, far inside what a deadline in nanoseconds can hold. */
+    static final long MAX_DURATION_SECONDS = 10L * 365 * 24 * 3600;
+
+    static Duration seconds(String text) {
+        double value;
         try {
-            double value = Double.parseDouble(text.strip());
-            if (!(value > 0) || Double.isInfinite(value)) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofNanos((long) (value * 1e9));
+            value = Double.parseDouble(text.strip());
         } catch (NumberFormatException e) {
-            throw NettraceException.badInput("--duration: expected a positive number of seconds, got '" + text + "'");
+            value = Double.NaN;
         }
+        if (!(value > 0) || !(value <= MAX_DURATION_SECONDS)) {
+            throw NettraceException.badInput("--duration: expected a number of seconds from above 0 to "
+                    + MAX_DURATION_SECONDS + " (ten years), got '" + text + "'");
+        }
+        return Duration.ofNanos(Math.max(1, (long) (value * 1e9)));
     }
 
     private static java.util.regex.Pattern regex(String text) {
