@@ -69,6 +69,14 @@ struct {
 	__type(value, struct life);
 } lives SEC(".maps");
 
+/* Never read: its value type carries the enums shared with Java into the object's BTF. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct nt_contract);
+} contract SEC(".maps");
+
 struct pending_key {
 	u64 tid;
 	u64 tracer;
@@ -82,11 +90,12 @@ struct {
 	__type(value, struct nt_event);
 } pending SEC(".maps");
 
+/* the event being built, with room for the packet's bytes (struct nt_record) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, struct nt_event);
+	__type(value, struct nt_record);
 } scratch SEC(".maps");
 
 struct {
@@ -101,7 +110,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 1);           /* sized by user space when stacks are wanted */
 	__type(key, u32);
-	__uint(value_size, 127 * sizeof(u64));
+	__uint(value_size, STACK_DEPTH * sizeof(u64));
 } stacks SEC(".maps");
 
 /* --func-stats: hits per tracer id */
@@ -579,6 +588,47 @@ static __always_inline void fill_common(void *ctx, struct nt_event *e, u64 objec
 }
 
 /*
+ * --output pcapng: the packet's first bytes, from its Ethernet header when one is in place,
+ * else from its network header (the transmit path before the link header is built), and only
+ * from the linear part of the buffer. e is the scratch record's event (see struct nt_record).
+ */
+static __always_inline void capture(struct sk_buff *skb, struct nt_event *e, bool direct)
+{
+	struct nt_record *record = (struct nt_record *)e;
+	unsigned char *head = READ(direct, skb, head);
+	u32 data = READ(direct, skb, data) - head;
+	u32 tail = READ(direct, skb, tail);
+	u16 mac = READ(direct, skb, mac_header);
+	u16 network = READ(direct, skb, network_header);
+	u32 start;
+	u64 length;
+
+	if (mac != NO_HEADER && network != NO_HEADER && network > mac && network - mac >= ETH_HLEN &&
+	    network - mac <= ETH_HLEN + 8) {
+		start = mac;
+		record->capture.link = LINK_ETHERNET;
+	} else if (network != NO_HEADER && network != 0) {
+		start = network;
+		record->capture.link = LINK_RAW;
+	} else {
+		start = data;
+		record->capture.link = LINK_RAW;
+	}
+	if (start > tail)
+		return;
+	record->capture.packet_length = READ(direct, skb, len) + data - start;
+	length = tail - start;
+	if (length > CONFIG.snaplen)
+		length = CONFIG.snaplen;
+	if (length > SNAPLEN_MAX)
+		length = SNAPLEN_MAX;
+	if (bpf_probe_read_kernel(record->capture.data, length, head + start))
+		return;
+	record->capture.length = length;
+	e->flags |= EVENT_CAPTURE;
+}
+
+/*
  * Whether a followed skb still holds the packet its life follows. The fingerprint decides when
  * both sides know it: it stays through a new data buffer (pskb_expand_head on a shared clone
  * being forwarded or NATed, a tunnel's headroom) and changes when the address came back in
@@ -668,6 +718,8 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	fill_common(ctx, e, (u64)skb, tracer);
 	e->head = current.head;
 	e->fingerprint = current.fingerprint;
+	if (CONFIG.snaplen)
+		capture(skb, e, direct);
 	e->ifindex = dev ? READ(direct, dev, ifindex) : 0;
 	/* a drop's advice names its device, so drops carry the names without --detail too */
 	if (CONFIG.detail || (tracer_flags & TRACER_FREE && tracer_flags & TRACER_DROP)) {
@@ -713,7 +765,9 @@ static __always_inline bool within_rate(void)
 /* Sends an event; the names and an extension only when there are, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
 {
-	u64 size = e->flags & EVENT_INNER			    ? sizeof(*e)
+	u64 captured = ((struct nt_record *)e)->capture.length;
+	u64 size = e->flags & EVENT_CAPTURE			    ? NT_EVENT_CAPTURE_SIZE + (captured <= SNAPLEN_MAX ? captured : SNAPLEN_MAX)
+		 : e->flags & EVENT_INNER		    ? NT_EVENT_INNER_SIZE
 		 : e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? NT_EVENT_EXT_SIZE
 		 : e->flags & EVENT_NAMES		    ? NT_EVENT_BASE_SIZE
 							    : NT_EVENT_PLAIN_SIZE;
@@ -753,10 +807,22 @@ static __always_inline int on_entry(void *ctx, struct sk_buff *skb, u64 tracer, 
 static __always_inline int on_return(u64 tracer, s64 ret)
 {
 	struct pending_key key = { .tid = bpf_get_current_pid_tgid(), .tracer = tracer };
-	struct nt_event *e = bpf_map_lookup_elem(&pending, &key);
+	struct nt_event *waiting = bpf_map_lookup_elem(&pending, &key);
+	u32 zero = 0;
+	struct nt_record *record;
+	struct nt_event *e;
 
-	if (!e)
+	if (!waiting)
 		return 0;
+	/* the record is sent from the scratch buffer, which has room for the packet's bytes */
+	record = bpf_map_lookup_elem(&scratch, &zero);
+	if (!record) {
+		bpf_map_delete_elem(&pending, &key);
+		return 0;
+	}
+	record->event = *waiting;
+	bpf_map_delete_elem(&pending, &key);
+	e = &record->event;
 	e->ret = ret;
 	e->flags |= EVENT_RET;
 	if ((tracer >> 32) & TRACER_CLONE && ret) {
@@ -768,8 +834,9 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 		if (CONFIG.mode == MODE_LIFECYCLE)
 			follow(&e->arg, &clone);
 	}
+	if (CONFIG.snaplen)
+		capture((struct sk_buff *)e->skb, e, false);
 	submit(e);
-	bpf_map_delete_elem(&pending, &key);
 	return 0;
 }
 

@@ -1,19 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Layouts shared by the BPF programs and the Java side: the configuration written into
- * .rodata before load, and the event records sent through the ring buffer.
- * Java mirrors them in nettrace.probe.ConfigLayout and nettrace.event.EventLayout; a test
- * compares those offsets with this object's BTF, so a change here fails the build until
- * both sides agree.  All multi-byte fields are little-endian host order unless named *_be.
+ * What the BPF programs and the Java side share: the configuration written into .rodata before
+ * load, the event records sent through the ring buffer, and every constant both sides use. Each
+ * struct nt_* and enum nt_* here has a Java class that mirrors it name for name (annotated
+ * @MirrorsBpf); BpfContractTest compares both ways with this object's BTF, so a member, field
+ * or constant added on one side only fails the build. The enums reach the BTF through struct
+ * nt_contract (the `contract` map's value). All multi-byte fields are little-endian host order.
  */
 #ifndef NETTRACE_H
 #define NETTRACE_H
 
-/* Replaced in each program clone by the tracer's identity (see nettrace.probe.ProgramCloner). */
+/* Sizes, limits and the placeholder both sides know. */
+enum nt_sizes {
+	MAX_TRACERS = 8192,
+	NF_HOOKS_MAX = 8,         /* hook functions recorded at a netfilter hook */
+	RTT_BUCKETS = 32,         /* log2 buckets of microseconds */
+	STACK_DEPTH = 127,        /* frames of a recorded kernel stack */
+	SNAPLEN_MAX = 1024,       /* packet bytes an event may carry (--snaplen) */
+	/* the tracer identity's placeholder in each template, replaced in each clone (ProbeSet) */
+	TRACER_PLACEHOLDER_HIGH = 0x7eadbeef,
+	TRACER_PLACEHOLDER_LOW = 0xcafe1234,
+};
+
 #define TRACER_PLACEHOLDER 0x7eadbeefcafe1234ULL
+_Static_assert(TRACER_PLACEHOLDER == ((unsigned long long)TRACER_PLACEHOLDER_HIGH << 32 | TRACER_PLACEHOLDER_LOW),
+	       "the placeholder's halves");
 
 /* High 32 bits of the tracer identity: what the attach plan says about that tracer. */
-enum tracer_flag {
+enum nt_tracer_flag {
 	TRACER_MATCHER = 1 << 0, /* may start following a new skb (lifecycle) */
 	TRACER_FREE    = 1 << 1, /* ends an skb's life */
 	TRACER_CLONE   = 1 << 2, /* returns a clone of its skb */
@@ -21,16 +35,14 @@ enum tracer_flag {
 	TRACER_DROP    = 1 << 4, /* its free is a drop (kfree_skb): the event names the device */
 };
 
-#define MAX_TRACERS 8192
-
-enum mode {
+enum nt_mode {
 	MODE_BASIC     = 0, /* every hit is filtered on its own */
 	MODE_LIFECYCLE = 1, /* filter at first sight, then follow the skb by address */
 	MODE_STATS     = 2, /* count hits per tracer, send no event */
 	MODE_RTT       = 3, /* histogram of TCP round-trip times */
 };
 
-enum event_flag {
+enum nt_event_flag {
 	EVENT_RET       = 1 << 0, /* ret holds the traced function's return value */
 	EVENT_LIFE_NEW  = 1 << 1, /* first event of a followed skb */
 	EVENT_LIFE_END  = 1 << 2, /* the skb's life ends here */
@@ -43,6 +55,7 @@ enum event_flag {
 	EVENT_INNER     = 1 << 9, /* pkt is a tunnel's outer packet: inner holds the one it carries */
 	EVENT_ICMP_SENT = 1 << 10, /* arg holds type << 8 | code of the ICMP error sent about the packet */
 	EVENT_NAMES     = 1 << 11, /* comm and ifname are sent (--detail, and every drop) */
+	EVENT_CAPTURE   = 1 << 12, /* the packet's first bytes follow (--output pcapng) */
 };
 
 struct nt_config {
@@ -68,6 +81,8 @@ struct nt_config {
 	__u32 rate_limit;     /* events per second and CPU, 0 = no limit */
 	__u32 min_srtt_us;    /* MODE_RTT: only samples at least this slow */
 	__u32 min_rtt_us;     /* MODE_RTT: only sockets whose minimum RTT is at least this */
+	__u16 snaplen;        /* packet bytes to capture per event, 0 = none (--output pcapng) */
+	__u16 config_pad;
 };
 
 struct nt_packet {
@@ -90,8 +105,6 @@ struct nt_packet {
 	__u8  hwaddr[6];      /* ARP sender hardware address */
 	__u16 pad;
 };
-
-#define NF_HOOKS_MAX 8
 
 /* What socket tracers add (EVENT_SOCK): the socket's state and TCP's view of the path. */
 struct nt_sock {
@@ -119,10 +132,24 @@ struct nt_netfilter {
 	__u64 hooks[NF_HOOKS_MAX]; /* hook functions registered at this hook (nf_hook_slow) */
 };
 
-enum netfilter_source {
+enum nt_netfilter_source {
 	NF_SOURCE_HOOK     = 1, /* nf_hook_slow */
 	NF_SOURCE_IPTABLES = 2, /* ipt_do_table */
 	NF_SOURCE_NFTABLES = 3, /* nft_do_chain */
+};
+
+/* How a captured packet starts: at its link-layer header, or at its network header (none set yet). */
+enum nt_link {
+	LINK_ETHERNET = 1,  /* pcapng LINKTYPE_ETHERNET */
+	LINK_RAW      = 101, /* pcapng LINKTYPE_RAW: IPv4 or IPv6 from the IP header */
+};
+
+/* The first bytes of the packet (--output pcapng). */
+struct nt_capture {
+	__u16 length;         /* bytes in data */
+	__u16 link;           /* enum nt_link */
+	__u32 packet_length;  /* the whole packet from where data starts */
+	__u8  data[SNAPLEN_MAX];
 };
 
 struct nt_event {
@@ -151,19 +178,43 @@ struct nt_event {
 	__u32 inner_pad;
 };
 
-/* The size of an event without the inner packet; without its extension; without the names too. */
-#define NT_EVENT_EXT_SIZE (__builtin_offsetof(struct nt_event, inner))
-#define NT_EVENT_BASE_SIZE (__builtin_offsetof(struct nt_event, ext))
-#define NT_EVENT_PLAIN_SIZE (__builtin_offsetof(struct nt_event, comm))
+/*
+ * What the ring buffer gets: an event, and with EVENT_CAPTURE the packet's first bytes after
+ * it. Events waiting for their function's return (the pending map) are kept without them.
+ */
+struct nt_record {
+	struct nt_event event;
+	struct nt_capture capture; /* its data up to capture.length */
+};
+
+/* Where an event's record ends: the parts after each are sent only when the flags say so. */
+enum nt_event_size {
+	NT_EVENT_PLAIN_SIZE = __builtin_offsetof(struct nt_event, comm),  /* no names, no extension */
+	NT_EVENT_BASE_SIZE = __builtin_offsetof(struct nt_event, ext),    /* with the names */
+	NT_EVENT_EXT_SIZE = __builtin_offsetof(struct nt_event, inner),   /* with an extension */
+	NT_EVENT_INNER_SIZE = sizeof(struct nt_event),                     /* with a tunnel's inner packet */
+	NT_EVENT_CAPTURE_SIZE = __builtin_offsetof(struct nt_record, capture.data), /* plus capture.length */
+	NT_CONFIG_SIZE = sizeof(struct nt_config),
+};
 
 /* Slots of the per-CPU stats array. */
-enum stat {
+enum nt_stat {
 	STAT_EVENTS_LOST  = 0, /* ring buffer was full */
 	STAT_LIVES_FULL   = 1, /* lifecycle map refused an insert */
 	STAT_RATE_LIMITED = 2, /* events held back by the rate limit */
 	STAT_COUNT        = 3,
 };
 
-#define RTT_BUCKETS 32      /* log2 buckets of microseconds */
+/* One member per shared enum, so that each reaches the object's BTF (see the contract map). */
+struct nt_contract {
+	enum nt_sizes sizes;
+	enum nt_tracer_flag tracer_flag;
+	enum nt_mode mode;
+	enum nt_event_flag event_flag;
+	enum nt_netfilter_source netfilter_source;
+	enum nt_event_size event_size;
+	enum nt_stat stat;
+	enum nt_link link;
+};
 
 #endif

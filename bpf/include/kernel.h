@@ -109,6 +109,7 @@ struct sk_buff {
 	__u8 encapsulation: 1;
 	__be16 vlan_proto;
 	__u16 vlan_tci;
+	unsigned int tail;
 	unsigned char *head;
 	unsigned char *data;
 };

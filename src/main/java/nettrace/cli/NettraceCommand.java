@@ -3,18 +3,20 @@ package nettrace.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import nettrace.NettraceException;
 import nettrace.config.Config;
-import nettrace.config.IpAddress;
 import nettrace.config.Mode;
+import nettrace.config.ModeOption;
 import nettrace.config.PacketFilter;
-import nettrace.config.Protocol;
 import nettrace.output.Console;
 import nettrace.trace.Nettrace;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
@@ -22,7 +24,7 @@ import picocli.CommandLine.Parameters;
 
 /** The nettrace command line: options in, a validated {@link Config} out. */
 @Command(name = "nettrace",
-        subcommands = DemoCommand.class,
+        subcommands = {DemoCommand.class, ReplayCommand.class},
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,
@@ -36,104 +38,18 @@ import picocli.CommandLine.Parameters;
             "stdout holds JSON records only."})
 public final class NettraceCommand implements Callable<Integer> {
 
-    @Option(names = {"-s", "--saddr"}, paramLabel = "ADDR", description = "source IPv4/IPv6 address")
-    String sourceAddress;
+    @Mixin
+    FilterOptions filters = new FilterOptions();
 
-    @Option(names = {"-d", "--daddr"}, paramLabel = "ADDR", description = "destination IPv4/IPv6 address")
-    String destinationAddress;
+    @Mixin
+    ModeFlags modes = new ModeFlags();
 
-    @Option(names = "--addr", paramLabel = "ADDR", description = "source or destination address")
-    String address;
-
-    @Option(names = {"-S", "--sport"}, paramLabel = "PORT", description = "TCP/UDP/SCTP source port")
-    String sourcePort;
-
-    @Option(names = {"-D", "--dport"}, paramLabel = "PORT", description = "TCP/UDP/SCTP destination port")
-    String destinationPort;
-
-    @Option(names = "--port", paramLabel = "PORT", description = "source or destination port")
-    String port;
-
-    @Option(names = {"-p", "--proto"}, paramLabel = "NAME",
-            description = "L3 (ip, ipv6, arp, ...) or L4 (tcp, udp, icmp, icmpv6, sctp, ...) protocol")
-    String protocol;
-
-    @Option(names = "--netns", paramLabel = "INODE", description = "only packets in this network namespace (its inode)")
-    String netns;
-
-    @Option(names = "--netns-current", description = "only packets in nettrace's own network namespace")
-    boolean netnsCurrent;
-
-    @Option(names = "--pid", paramLabel = "PID", description = "only events in the context of this process")
-    String pid;
-
-    @Option(names = "--pkt-len", paramLabel = "N|N-M", description = "only IP packets of this length (or range)")
-    String packetLength;
-
-    @Option(names = "--tcp-flags", paramLabel = "SAPRF", description = "only TCP packets with any of these flags")
-    String tcpFlags;
-
-    @Option(names = "--basic", description = "print every hit as it comes, without following skbs")
-    boolean basic;
-
-    @Option(names = "--diag", description = "diagnose: findings per event and an analysis with fix advice")
-    boolean diag;
-
-    @Option(names = "--diag-quiet", description = "diagnose, showing only packets with problems")
-    boolean diagQuiet;
-
-    @Option(names = "--diag-keep", description = "diagnose, and keep going after the first error")
-    boolean diagKeep;
-
-    @Option(names = "--hooks", description = "in diagnosis, list the netfilter hook functions of a drop's hook")
-    boolean hooks;
-
-    @Option(names = "--drop", description = "drop monitor: every kfree_skb with its reason and location")
-    boolean drop;
-
-    @Option(names = "--drop-stack", description = "drop monitor with the kernel stack of each drop")
-    boolean dropStack;
-
-    @Option(names = "--sock", description = "trace struct sock events: TCP state changes, retransmits, resets")
-    boolean sock;
-
-    @Option(names = "--rtt", description = "histogram of TCP round-trip times, each second")
-    boolean rtt;
-
-    @Option(names = "--rtt-detail", description = "with --rtt, also a line per sample")
-    boolean rttDetail;
-
-    @Option(names = "--filter-srtt", paramLabel = "MS", description = "--rtt: only samples of at least MS ms")
-    String filterSrtt;
-
-    @Option(names = "--filter-minrtt", paramLabel = "MS",
-            description = "--rtt: only connections whose minimum RTT is at least MS ms")
-    String filterMinRtt;
-
-    @Option(names = "--latency", description = "one line per skb: first point, last point and the time between")
-    boolean latency;
-
-    @Option(names = "--latency-summary", description = "histogram of skb lifetimes, each second")
-    boolean latencySummary;
-
-    @Option(names = "--latency-show", description = "in lifecycle and --diag blocks, the time from the previous event")
-    boolean latencyShow;
-
-    @Option(names = "--latency-free", description = "count the skb's free as its last point")
-    boolean latencyFree;
-
-    @Option(names = "--min-latency", paramLabel = "US", description = "only skbs that lived at least US microseconds")
-    String minLatency;
-
-    @Option(names = "--func-stats", description = "hits per tracer, each second, instead of events")
-    boolean funcStats;
+    @Mixin
+    ViewOptions view = new ViewOptions();
 
     @Option(names = "--trace-stack", paramLabel = "LIST", split = ",",
             description = "print the kernel stack at these tracers")
     List<String> traceStack = new ArrayList<>();
-
-    @Option(names = "--rate-limit", paramLabel = "N", description = "at most N events per second (--basic, --drop)")
-    String rateLimit;
 
     @Option(names = {"-t", "--trace"}, paramLabel = "LIST", split = ",",
             description = "tracers or groups to enable ('all' for every one, '?' to list them)")
@@ -160,27 +76,9 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--force", description = "allow -t all or --trace-func without a filter")
     boolean force;
 
-    @Option(names = "--ret", description = "show the return values of traced functions")
-    boolean returnValues;
-
-    @Option(names = "--detail", description = "show CPU, interface, process and network namespace")
-    boolean detail;
-
-    @Option(names = "--tiny-show", description = "in a packet's life, show the packet on its first event only")
-    boolean tinyShow;
-
-    @Option(names = "--output", paramLabel = "FORMAT",
-            description = "text (default) or json: one JSON object per line (see docs/json-output.md)")
-    String output;
-
-    @Option(names = "--output-file", paramLabel = "PATH", description = "write the trace to PATH instead of stdout")
-    java.nio.file.Path outputFile;
-
-    @Option(names = "--date", description = "print wall-clock time instead of seconds since boot")
-    boolean date;
-
-    @Option(names = {"-c", "--count"}, paramLabel = "N", description = "stop after N events (N packets' lives)")
-    String count;
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "also record the decoded events in FILE (JSON lines) for `nettrace replay`")
+    Path record;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "stop after this many seconds")
     String duration;
@@ -218,10 +116,9 @@ public final class NettraceCommand implements Callable<Integer> {
     /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
     public Config toConfig() {
         checkCommandFollowsSeparator();
-        Mode mode = mode();
-        PacketFilter filter = filter();
-        Config.Verbosity verbosity = debug ? Config.Verbosity.DEBUG
-                : verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET;
+        Mode mode = modes.mode();
+        mode.check(givenModeOptions(mode), view.format());
+        PacketFilter filter = filters.filter();
         if (btfPath != null && !btfPath.toFile().isFile()) {
             throw NettraceException.badInput("--btf-path: no such file: " + btfPath);
         }
@@ -237,12 +134,32 @@ public final class NettraceCommand implements Callable<Integer> {
         return new Config(mode, filter,
                 new Config.TracerSelection(tracers, clean(traceExclude), functions, force, clean(traceMatcher),
                         clean(traceFree), traceNoClone, clean(traceStack)),
-                new Config.OutputOptions(detail, date, returnValues, tinyShow, json(), outputFile()),
-                new Config.DiagOptions(diagQuiet, diagKeep, hooks),
-                modeOptions(),
-                count == null ? 0 : OptionValues.positiveLong(count, "--count"),
+                view.outputOptions(Optional.ofNullable(record)),
+                modes.diagOptions(),
+                modes.modeOptions(),
+                view.count(),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
-                List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
+                List.copyOf(command), Optional.ofNullable(btfPath), verbosity());
+    }
+
+    Config.Verbosity verbosity() {
+        return debug ? Config.Verbosity.DEBUG : verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET;
+    }
+
+    /** The mode-bound options given, all of them: the mode refuses those it does not take. */
+    private Set<ModeOption> givenModeOptions(Mode mode) {
+        Set<ModeOption> given = EnumSet.noneOf(ModeOption.class);
+        filters.given(given);
+        modes.given(given);
+        view.given(given);
+        ModeFlags.add(given, !traceMatcher.isEmpty() || !traceFree.isEmpty() || traceNoClone, ModeOption.FOLLOWING);
+        ModeFlags.add(given, !trace.isEmpty() || !traceExclude.isEmpty() || traceFunctions != null,
+                ModeOption.TRACER_CHOICE);
+        ModeFlags.add(given, !traceStack.isEmpty(), ModeOption.TRACE_STACK);
+        if (mode == Mode.RTT && given.contains(ModeOption.COUNT) && !modes.rttDetail) {
+            throw NettraceException.badInput("-c counts --rtt-detail's samples: --rtt alone prints no event");
+        }
+        return given;
     }
 
     /**
@@ -261,20 +178,6 @@ public final class NettraceCommand implements Callable<Integer> {
         }
     }
 
-    /** --output-file: a file that can be written, found out before anything is loaded. */
-    private Optional<java.nio.file.Path> outputFile() {
-        if (outputFile == null) {
-            return Optional.empty();
-        }
-        OutputFiles.refuseSpecial(outputFile);
-        java.nio.file.Path folder = outputFile.toAbsolutePath().getParent();
-        if (java.nio.file.Files.isDirectory(outputFile) || folder == null || !java.nio.file.Files.isDirectory(folder)
-                || !java.nio.file.Files.isWritable(folder)) {
-            throw NettraceException.badInput("--output-file: cannot write " + outputFile);
-        }
-        return Optional.of(outputFile);
-    }
-
     /** BTF files begin with the magic 0xeb9f (in the file's byte order). */
     private static boolean startsWithBtfMagic(java.nio.file.Path path) {
         try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
@@ -284,107 +187,6 @@ public final class NettraceCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             return false;
         }
-    }
-
-    private boolean json() {
-        if (output == null || output.equals("text")) {
-            return false;
-        }
-        if (!output.equals("json")) {
-            throw NettraceException.badInput("--output: '" + output + "' is not a format (text or json)");
-        }
-        return true;
-    }
-
-    private Mode mode() {
-        boolean diagnosis = diag || diagQuiet || diagKeep;
-        boolean packetFilterGiven = packetLength != null || tcpFlags != null;
-        boolean tracerChoiceGiven = !trace.isEmpty() || !traceExclude.isEmpty() || traceFunctions != null;
-        return new ModeRules()
-                .mode(basic, "--basic", Mode.BASIC)
-                .mode(diagnosis, "--diag", Mode.DIAG)
-                .mode(drop || dropStack, "--drop", Mode.DROP)
-                .mode(sock, "--sock", Mode.SOCK)
-                .mode(rtt || rttDetail, "--rtt", Mode.RTT)
-                .mode(latency || latencySummary, "--latency", Mode.LATENCY)
-                .mode(funcStats, "--func-stats", Mode.FUNC_STATS)
-                .option(hooks, "--hooks", Mode.DIAG)
-                .option("json".equals(output), "--output json", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.DROP,
-                        Mode.SOCK)
-                .option(tinyShow, "--tiny-show", Mode.LIFECYCLE, Mode.DIAG)
-                .option(latencyShow, "--latency-show", Mode.LIFECYCLE, Mode.DIAG)
-                .option(latencyFree || minLatency != null, latencyFree ? "--latency-free" : "--min-latency",
-                        Mode.LATENCY, Mode.LIFECYCLE, Mode.DIAG)
-                .option(!traceMatcher.isEmpty() || !traceFree.isEmpty() || traceNoClone,
-                        "--trace-matcher/--trace-free/--trace-noclone", Mode.LIFECYCLE, Mode.DIAG, Mode.LATENCY)
-                .option(rateLimit != null, "--rate-limit", Mode.BASIC, Mode.DROP)
-                .option(filterSrtt != null || filterMinRtt != null, "--filter-srtt/--filter-minrtt", Mode.RTT)
-                .option(packetFilterGiven, "--pkt-len/--tcp-flags", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG,
-                        Mode.DROP, Mode.LATENCY, Mode.FUNC_STATS)
-                .option(tracerChoiceGiven, "-t/--trace-exclude/--trace-func", Mode.LIFECYCLE, Mode.BASIC,
-                        Mode.DIAG, Mode.SOCK, Mode.LATENCY, Mode.FUNC_STATS)
-                .option(!traceStack.isEmpty(), "--trace-stack", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG)
-                .option(returnValues, "--ret", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.LATENCY)
-                .option(count != null && !rttDetail, "-c", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.DROP,
-                        Mode.SOCK, Mode.LATENCY)
-                .option(count != null && rttDetail, "-c", Mode.RTT)
-                .choose();
-    }
-
-    private Config.ModeOptions modeOptions() {
-        return new Config.ModeOptions(dropStack, rttDetail,
-                filterSrtt == null ? 0 : OptionValues.milliseconds(filterSrtt, "--filter-srtt"),
-                filterMinRtt == null ? 0 : OptionValues.milliseconds(filterMinRtt, "--filter-minrtt"),
-                latencySummary, latencyShow, latencyFree,
-                minLatency == null ? 0 : OptionValues.positiveLong(minLatency, "--min-latency"),
-                rateLimit == null ? 0 : OptionValues.positiveLong(rateLimit, "--rate-limit"));
-    }
-
-    private PacketFilter filter() {
-        Optional<IpAddress> source = Optional.ofNullable(sourceAddress).map(a -> IpAddress.parse(a, "--saddr"));
-        Optional<IpAddress> destination = Optional.ofNullable(destinationAddress)
-                .map(a -> IpAddress.parse(a, "--daddr"));
-        Optional<IpAddress> either = Optional.ofNullable(address).map(a -> IpAddress.parse(a, "--addr"));
-        Optional<Protocol> proto = Optional.ofNullable(protocol).map(Protocol::parse);
-        int sport = sourcePort == null ? 0 : OptionValues.port(sourcePort, "--sport");
-        int dport = destinationPort == null ? 0 : OptionValues.port(destinationPort, "--dport");
-        int anyPort = port == null ? 0 : OptionValues.port(port, "--port");
-
-        List<IpAddress> addresses = new ArrayList<>();
-        source.ifPresent(addresses::add);
-        destination.ifPresent(addresses::add);
-        either.ifPresent(addresses::add);
-        boolean v4 = addresses.stream().anyMatch(IpAddress::isIpv4);
-        boolean v6 = addresses.stream().anyMatch(a -> !a.isIpv4());
-        if (v4 && v6) {
-            throw NettraceException.badInput("addresses mix IPv4 and IPv6: no packet can match");
-        }
-        if (proto.isPresent() && !addresses.isEmpty()) {
-            int etherType = proto.get().etherType();
-            int addressType = v4 ? 0x0800 : 0x86DD;
-            if (etherType != 0 && etherType != addressType) {
-                throw NettraceException.badInput("-p " + proto.get().name() + " conflicts with the "
-                        + (v4 ? "IPv4" : "IPv6") + " address filter");
-            }
-        }
-        boolean portFilter = sport != 0 || dport != 0 || anyPort != 0;
-        if (portFilter && proto.isPresent() && !proto.get().carriesPorts()
-                && (proto.get().isL4() || !proto.get().isIp())) {
-            throw NettraceException.badInput("-p " + proto.get().name() + " has no ports: a port filter never matches");
-        }
-        if (netns != null && netnsCurrent) {
-            throw NettraceException.badInput("--netns and --netns-current are exclusive");
-        }
-        long namespace = netnsCurrent ? OptionValues.currentNetns()
-                : netns == null ? 0 : OptionValues.netnsInode(netns);
-        int process = pid == null ? 0 : (int) OptionValues.pid(pid);
-        int[] length = packetLength == null ? new int[] {0, 0} : OptionValues.lengthRange(packetLength);
-        int flags = tcpFlags == null ? 0 : OptionValues.tcpFlags(tcpFlags);
-        if (flags != 0 && proto.isPresent() && proto.get().isL4() && proto.get().ipProtocol() != 6) {
-            throw NettraceException.badInput("--tcp-flags conflicts with -p " + proto.get().name());
-        }
-        return new PacketFilter(source, destination, either, sport, dport, anyPort, proto, namespace, process,
-                length[0], length[1], flags);
     }
 
     /** The longest --duration: ten years, far inside what a deadline in nanoseconds can hold. */

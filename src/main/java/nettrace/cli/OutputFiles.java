@@ -7,7 +7,7 @@ import java.util.List;
 import nettrace.NettraceException;
 
 /**
- * Where --output-file may not point: the kernel's own files (/proc, /sys), where a trace would
+ * Where --output-file (or --record) may not point: the kernel's own files (/proc, /sys), where a trace would
  * land in a setting or fail on the first line, and devices other than the null device and
  * terminals (/dev/full fails every write).
  */
@@ -19,20 +19,20 @@ final class OutputFiles {
     private OutputFiles() {
     }
 
-    static void refuseSpecial(Path file) {
+    static void refuseSpecial(Path file, String option) {
         if (WRITABLE_DEVICES.contains(file.toAbsolutePath().normalize().toString())) {
             return;
         }
         Path real = realPath(file);
         if (KERNEL_FILES.stream().anyMatch(real::startsWith)) {
-            throw NettraceException.badInput("--output-file: " + file + " is a kernel file (under /proc or /sys),"
+            throw NettraceException.badInput(option + ": " + file + " is a kernel file (under /proc or /sys),"
                     + " not a place for a trace");
         }
         String name = real.toString();
         boolean terminal = name.startsWith("/dev/pts/") || name.startsWith("/dev/tty");
         if (real.startsWith("/dev") && !terminal && !WRITABLE_DEVICES.contains(name)
                 && !(Files.exists(real) && Files.isRegularFile(real))) {
-            throw NettraceException.badInput("--output-file: cannot write " + file + ": a device, not a file"
+            throw NettraceException.badInput(option + ": cannot write " + file + ": a device, not a file"
                     + " (use /dev/null to discard the trace)");
         }
     }

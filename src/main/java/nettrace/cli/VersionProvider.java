@@ -1,12 +1,12 @@
 package nettrace.cli;
 
+import nettrace.Version;
 import picocli.CommandLine.IVersionProvider;
 
-/** The version from the jar's manifest (set by Maven), "dev" when run from classes. */
+/** nettrace --version: this build's version. */
 public final class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
-        String version = NettraceCommand.class.getPackage().getImplementationVersion();
-        return new String[] {"nettrace " + (version == null ? "dev" : version)};
+        return new String[] {Version.application()};
     }
 }

@@ -59,17 +59,33 @@ public record Config(
         }
     }
 
-    /** How events are printed. */
+    /**
+     * How events are written, and where.
+     *
+     * @param snaplen packet bytes captured per event for pcapng (0 for the other formats)
+     * @param record  where the run's decoded events are recorded too (--record), for `nettrace replay`
+     */
     public record OutputOptions(
             boolean detail,
             boolean date,
             boolean returnValues,
             boolean tiny,
-            boolean json,
-            Optional<java.nio.file.Path> file) {
+            OutputFormat format,
+            Optional<java.nio.file.Path> file,
+            int snaplen,
+            Optional<java.nio.file.Path> record) {
 
-        public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false, false, false,
-                Optional.empty());
+        public static final OutputOptions DEFAULTS = new OutputOptions(false, false, false, false, OutputFormat.TEXT,
+                Optional.empty(), 0, Optional.empty());
+
+        public boolean json() {
+            return format == OutputFormat.JSON;
+        }
+
+        /** True when what is written on stdout is for a program: nettrace's own words go to stderr. */
+        public boolean machineReadableStdout() {
+            return format.isMachineReadable() && file.isEmpty();
+        }
     }
 
     /** --diag's options: show only problem packets, keep going after the first error, list hooks. */

@@ -3,7 +3,6 @@ package nettrace.diag;
 import nettrace.event.Packet;
 import nettrace.event.PacketFormat;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.NetworkNamespaces;
 
 /**
  * Advice with what the event knows filled in (drop-reasons.yaml): the device for
@@ -14,9 +13,9 @@ final class AdviceText {
     private AdviceText() {
     }
 
-    static String fill(String advice, SkbEvent event, NetworkNamespaces.Namespace namespace) {
+    static String fill(String advice, SkbEvent event) {
         Packet packet = event.userPacket();
-        String filled = advice.replace("{in-netns}", namespace.commandPrefix());
+        String filled = advice.replace("{in-netns}", event.netns().commandPrefix());
         if (!event.interfaceName().isEmpty()) {
             filled = filled.replace("<interface>", event.interfaceName());
         }

@@ -5,15 +5,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import nettrace.event.Netfilter;
+import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.DropReasons;
-import nettrace.kernel.KernelSymbols;
-import nettrace.kernel.NetworkNamespaces;
 import nettrace.lifecycle.SkbLife;
 import nettrace.tracer.Analyzer;
-import nettrace.tracer.AttachPlan;
 import nettrace.tracer.Rule;
 import nettrace.tracer.Tracer;
 
@@ -28,9 +24,6 @@ public final class Diagnosis {
     private static final long NF_DROP = 0;
     private static final long NF_STOLEN = 2;
 
-    private final AttachPlan plan;
-    private final DropReasons reasons;
-    private final Supplier<KernelSymbols> symbols;
     private final boolean listHooks;
     private final DropFinding drops;
     private final Handshakes handshakes;
@@ -41,13 +34,10 @@ public final class Diagnosis {
      * @param listHooks              name the hook functions registered where netfilter dropped (--hooks)
      * @param handshakes             the TCP handshakes seen so far (fed in front of the lifecycle tracker)
      */
-    public Diagnosis(AttachPlan plan, DropReasons dropReasons, Supplier<KernelSymbols> symbols, DropAdvice advice, Optional<String> netfilterDetailMissing,
-            boolean listHooks, NetworkNamespaces namespaces, Handshakes handshakes) {
-        this.plan = plan;
-        this.reasons = dropReasons;
-        this.symbols = symbols;
+    public Diagnosis(DropAdvice advice, Optional<String> netfilterDetailMissing, boolean listHooks,
+            Handshakes handshakes) {
         this.listHooks = listHooks;
-        this.drops = new DropFinding(dropReasons, symbols, advice, netfilterDetailMissing, namespaces);
+        this.drops = new DropFinding(advice, netfilterDetailMissing);
         this.handshakes = handshakes;
     }
 
@@ -57,9 +47,9 @@ public final class Diagnosis {
         List<List<Finding>> findings = new ArrayList<>(events.size());
         Map<Long, SkbEvent> lastOfSkb = new HashMap<>();
         for (SkbEvent event : events) {
-            Tracer tracer = tracer(event);
+            Tracer tracer = event.tracer();
             List<Finding> found = new ArrayList<>(1);
-            evaluate(tracer, event, life).ifPresent(found::add);
+            evaluate(event, life).ifPresent(found::add);
             SkbEvent previous = lastOfSkb.put(event.skb(), event);
             if (previous != null) {
                 PacketChanges.between(previous, event, tracer.name()).ifPresent(found::add);
@@ -72,32 +62,29 @@ public final class Diagnosis {
             }
             findings.add(found);
         }
-        OneErrorPerDrop.apply(events, findings, this::tracer);
+        OneErrorPerDrop.apply(events, findings);
         List<DiagnosedLife.Entry> entries = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
-            Tracer tracer = tracer(events.get(i));
+            Tracer tracer = events.get(i).tracer();
             List<Finding> sorted = new ArrayList<>(findings.get(i));
             sorted.sort((a, b) -> b.level().compareTo(a.level()));
             entries.add(new DiagnosedLife.Entry(events.get(i), tracer.name(), tracer.group(), List.copyOf(sorted)));
         }
-        return LifeVerdict.judge(life, entries, handshakes, symbols);
-    }
-
-    private Tracer tracer(SkbEvent event) {
-        return plan.byId(event.tracer()).tracer();
+        return LifeVerdict.judge(life, entries, handshakes);
     }
 
     /** The finding of one event taken alone (a rule, or a drop); life may be null. */
-    Optional<Finding> evaluate(Tracer tracer, SkbEvent event, SkbLife life) {
+    Optional<Finding> evaluate(SkbEvent event, SkbLife life) {
+        Tracer tracer = event.tracer();
         if (tracer.analyzer() == Analyzer.DROP) {
-            return Optional.of(drops.of(tracer, event, life));
+            return Optional.of(drops.of(event, life));
         }
         Optional<Rule> rule = tracer.rules().stream().filter(r -> holds(tracer, r, event)).findFirst();
-        return rule.map(r -> new Finding(r.level(), message(tracer, r, event), r.advice(), netfilterDetails(event)));
+        return rule.map(r -> new Finding(r.level(), message(r, event), r.advice(), netfilterDetails(event)));
     }
 
-    Optional<Finding> evaluate(Tracer tracer, SkbEvent event) {
-        return evaluate(tracer, event, null);
+    Optional<Finding> evaluate(SkbEvent event) {
+        return evaluate(event, null);
     }
 
     /** For a drop at a netfilter hook: the hook functions registered there (--hooks). */
@@ -105,10 +92,7 @@ public final class Diagnosis {
         if (!listHooks || !event.hasNetfilter() || event.netfilter().hooks().isEmpty()) {
             return List.of();
         }
-        KernelSymbols kernel = symbols.get();
-        List<String> names = event.netfilter().hooks().stream()
-                .map(address -> kernel.functionAt(address).orElse(kernel.describe(address))).toList();
-        return List.of(new Finding.Detail("following hook functions are blamed", names));
+        return List.of(new Finding.Detail("following hook functions are blamed", event.netfilter().hooks()));
     }
 
     private static boolean holds(Tracer tracer, Rule rule, SkbEvent event) {
@@ -133,14 +117,14 @@ public final class Diagnosis {
         return code == NF_STOLEN && withErrno ? NF_DROP : code;
     }
 
-    private String message(Tracer tracer, Rule rule, SkbEvent event) {
+    private static String message(Rule rule, SkbEvent event) {
         if (event.hasNetfilter() && event.netfilter().source() != Netfilter.Source.HOOK) {
             Netfilter nf = event.netfilter();
             String chain = nf.source() == Netfilter.Source.IPTABLES ? nf.iptablesChain() : nf.chain();
             return rule.message() + " (table " + nf.table() + ", chain " + chain + ")";
         }
-        if (tracer.analyzer() == Analyzer.RESET && event.hasResetReason()) {
-            return rule.message() + " (reason: " + reasons.resetReason(event.result()) + ")";
+        if (event.outcome() instanceof Outcome.ResetSent reset) {
+            return rule.message() + " (reason: " + reset.reason() + ")";
         }
         return rule.message();
     }

@@ -3,14 +3,11 @@ package nettrace.diag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
-import nettrace.kernel.NetworkNamespaces;
 import nettrace.lifecycle.SkbLife;
 import nettrace.tracer.Rule;
-import nettrace.tracer.Tracer;
 
 /**
  * The finding of a kfree_skb event: where the kernel dropped the packet, its reason, the
@@ -21,36 +18,30 @@ final class DropFinding {
     static final String DROPPED = "packet is dropped by kernel";
     private static final String ROUTE_ERROR = "ip_error";
 
-    private final DropReasons dropReasons;
-    private final Supplier<KernelSymbols> symbols;
     private final DropAdvice advice;
     private final Optional<String> netfilterDetailMissing;
-    private final NetworkNamespaces namespaces;
 
-    DropFinding(DropReasons dropReasons, Supplier<KernelSymbols> symbols, DropAdvice advice,
-            Optional<String> netfilterDetailMissing, NetworkNamespaces namespaces) {
-        this.dropReasons = dropReasons;
-        this.symbols = symbols;
+    DropFinding(DropAdvice advice, Optional<String> netfilterDetailMissing) {
         this.advice = advice;
         this.netfilterDetailMissing = netfilterDetailMissing;
-        this.namespaces = namespaces;
     }
 
     /** @param life the life the drop ends, or null when the event is judged alone */
-    Finding of(Tracer tracer, SkbEvent event, SkbLife life) {
-        String message = tracer.rules().stream().filter(r -> r.condition().isAny()).map(Rule::message).findFirst()
-                .orElse(DROPPED);
+    Finding of(SkbEvent event, SkbLife life) {
+        Outcome.Dropped drop = event.drop();
+        String message = event.tracer().rules().stream().filter(r -> r.condition().isAny()).map(Rule::message)
+                .findFirst().orElse(DROPPED);
         List<Finding.Detail> details = new ArrayList<>();
         Optional<String> function = Optional.empty();
-        if (event.argument() != 0) {
-            KernelSymbols kernel = symbols.get();
-            details.add(new Finding.Detail("location", List.of(kernel.describe(event.argument()))));
-            function = kernel.functionAt(event.argument());
+        if (drop.location() != null) {
+            details.add(new Finding.Detail("location", List.of(drop.location().text())));
+            function = Optional.of(drop.location().function()).filter(name -> !name.isEmpty())
+                    .map(KernelSymbols::plainName);
         }
-        if (!event.hasDropReason()) {
+        if (!drop.reasonKnown()) {
             return new Finding(Rule.Level.ERROR, message, Optional.empty(), details);
         }
-        String reason = dropReasons.name(event.result());
+        String reason = drop.reason();
         details.add(new Finding.Detail("drop reason", List.of(reason)));
         if (reason.equals("NETFILTER_DROP") && netfilterDetailMissing.isPresent()) {
             details.add(new Finding.Detail("netfilter", List.of("table, chain and hook functions unknown: "
@@ -61,17 +52,15 @@ final class DropFinding {
             return new Finding(Rule.Level.INFO, "packet is dropped by kernel as expected: " + benign.get(),
                     Optional.empty(), details);
         }
-        NetworkNamespaces.Namespace namespace = namespaces.of(Integer.toUnsignedLong(event.netns()));
-        details.add(new Finding.Detail("network namespace", List.of(namespace.name()
+        details.add(new Finding.Detail("network namespace", List.of(event.netns().name()
                 + (event.interfaceName().isEmpty() ? "" : ", device " + event.interfaceName()))));
         Optional<String> text = advice.advice(reason, function);
         if (function.filter(ROUTE_ERROR::equals).isPresent()) {
             RouteError route = RouteError.of(life, event);
-            details.add(new Finding.Detail("route", List.of(AdviceText.fill(route.description(), event, namespace))));
+            details.add(new Finding.Detail("route", List.of(AdviceText.fill(route.description(), event))));
             text = Optional.of(route.advice());
         }
-        return new Finding(Rule.Level.ERROR, message, text.map(t -> AdviceText.fill(t, event, namespace)),
-                details);
+        return new Finding(Rule.Level.ERROR, message, text.map(t -> AdviceText.fill(t, event)), details);
     }
 
     /**
@@ -87,21 +76,20 @@ final class DropFinding {
         private static final String CHECK = "check `{in-netns}ip route get <destination>`";
 
         static RouteError of(SkbLife life, SkbEvent drop) {
-            Optional<SkbEvent> icmp = life == null ? Optional.empty() : life.events().stream()
-                    .filter(SkbEvent::sentIcmpError).filter(e -> e.timestamp() <= drop.timestamp())
-                    .reduce((first, second) -> second);
+            Optional<Outcome.IcmpErrorSent> icmp = life == null ? Optional.empty() : life.events().stream()
+                    .filter(e -> e.timestamp() <= drop.timestamp())
+                    .filter(e -> e.outcome() instanceof Outcome.IcmpErrorSent)
+                    .map(e -> (Outcome.IcmpErrorSent) e.outcome()).reduce((first, second) -> second);
             if (icmp.isEmpty()) {
                 return new RouteError("a blackhole route to <destination> discards it silently (no ICMP error was"
                         + " sent; on a host that does not forward, an unreachable or prohibit route does too)",
                         "the route to <destination> is a blackhole (or unreachable/prohibit) route; " + CHECK
                                 + " and remove or fix that route");
             }
-            int type = (int) (icmp.get().argument() >> 8) & 0xff;
-            int code = (int) icmp.get().argument() & 0xff;
-            if (type != DEST_UNREACH) {
-                return new RouteError("the route sent ICMP type " + type + " code " + code, CHECK);
+            if (icmp.get().type() != DEST_UNREACH) {
+                return new RouteError("the route sent ICMP " + icmp.get().name(), CHECK);
             }
-            return switch (code) {
+            return switch (icmp.get().code()) {
                 case HOST_UNREACH -> new RouteError("an unreachable route to <destination>: ICMP host unreachable"
                         + " sent back", "the route to <destination> is an `unreachable` route; " + CHECK
                         + " and remove or fix that route");
@@ -110,7 +98,7 @@ final class DropFinding {
                         + " and remove or fix that route");
                 case NET_UNREACH -> new RouteError("no route to <destination>: ICMP net unreachable sent back",
                         "no route matches <destination>; " + CHECK + " and add a route (or a default route)");
-                default -> new RouteError("ICMP destination unreachable, code " + code + ", sent back", CHECK);
+                default -> new RouteError("ICMP " + icmp.get().name() + " sent back", CHECK);
             };
         }
     }

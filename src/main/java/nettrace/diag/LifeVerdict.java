@@ -2,9 +2,8 @@ package nettrace.diag;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.KernelSymbols;
 import nettrace.lifecycle.SkbLife;
 import nettrace.tracer.Rule;
 
@@ -20,8 +19,7 @@ final class LifeVerdict {
     private LifeVerdict() {
     }
 
-    static DiagnosedLife judge(SkbLife life, List<DiagnosedLife.Entry> entries, Handshakes handshakes,
-            Supplier<KernelSymbols> symbols) {
+    static DiagnosedLife judge(SkbLife life, List<DiagnosedLife.Entry> entries, Handshakes handshakes) {
         Optional<Finding> error = first(entries, Rule.Level.ERROR);
         if (error.isPresent()) {
             return new DiagnosedLife(life, entries, Verdict.ERROR, error.get().message());
@@ -33,13 +31,13 @@ final class LifeVerdict {
         if (!life.ending().endSeen()) {
             return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "no end seen: " + life.ending().description());
         }
-        Optional<Finding> expectedDrop = entries.stream().filter(entry -> entry.event().hasDropReason())
+        Optional<Finding> expectedDrop = entries.stream().filter(entry -> entry.event().isDrop())
                 .flatMap(entry -> entry.findings().stream()).findFirst();
         if (expectedDrop.isPresent()) {
             return new DiagnosedLife(life, entries, Verdict.EXPECTED, expectedDrop.get().message());
         }
         SkbEvent first = entries.getFirst().event();
-        if (Handshakes.isSyn(first.userPacket()) && consumedByTcp(entries, symbols)
+        if (Handshakes.isSyn(first.userPacket()) && consumedByTcp(entries)
                 && !handshakes.answered(first.userPacket())) {
             return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "a listening socket consumed this SYN, and no"
                     + " SYN-ACK answering it was seen: it was accepted, or refused because the accept queue was"
@@ -59,13 +57,13 @@ final class LifeVerdict {
      * True when TCP's receive path consumed the packet: the consume's location is a TCP function
      * (kernels since 6.3 tell it), or the event before the consume was in TCP's receive path.
      */
-    private static boolean consumedByTcp(List<DiagnosedLife.Entry> entries, Supplier<KernelSymbols> symbols) {
+    private static boolean consumedByTcp(List<DiagnosedLife.Entry> entries) {
         DiagnosedLife.Entry last = entries.getLast();
-        if (last.event().hasDropReason() || !last.event().endsLife()) {
+        if (!(last.event().outcome() instanceof Outcome.Consumed consumed) || !last.event().endsLife()) {
             return false;
         }
-        if (last.event().argument() != 0) {
-            return symbols.get().functionAt(last.event().argument()).filter(f -> f.startsWith("tcp_")).isPresent();
+        if (consumed.location() != null) {
+            return consumed.location().function().startsWith("tcp_");
         }
         return entries.size() > 1 && entries.get(entries.size() - 2).group().equals(TCP_RECEIVE);
     }

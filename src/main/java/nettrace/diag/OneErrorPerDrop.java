@@ -3,11 +3,9 @@ package nettrace.diag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 import nettrace.event.SkbEvent;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.Rule;
-import nettrace.tracer.Tracer;
 
 /**
  * A dropped packet is one ERROR: the drop. The netfilter verdict that made it (nf_hook_slow,
@@ -22,10 +20,10 @@ final class OneErrorPerDrop {
     }
 
     /** Rewrites findings (one list per event of events) in place. */
-    static void apply(List<SkbEvent> events, List<List<Finding>> findings, Function<SkbEvent, Tracer> tracers) {
+    static void apply(List<SkbEvent> events, List<List<Finding>> findings) {
         List<Integer> drops = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
-            if (tracers.apply(events.get(i)).analyzer() == Analyzer.DROP && hasError(findings.get(i))) {
+            if (events.get(i).tracer().analyzer() == Analyzer.DROP && hasError(findings.get(i))) {
                 drops.add(i);
             }
         }

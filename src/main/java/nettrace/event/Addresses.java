@@ -63,4 +63,37 @@ public final class Addresses {
             }
         }
     }
+
+    /** The two longs of an IP address's text (IPv4 in the top 32 bits of the first), as Packet holds them. */
+    public static long[] parseIp(String text) {
+        byte[] bytes = ipBytes(text);
+        long high = 0;
+        long low = 0;
+        for (int i = 0; i < 8; i++) {
+            high = high << 8 | (i < bytes.length ? bytes[i] & 0xff : 0);
+            low = low << 8 | (i + 8 < bytes.length ? bytes[i + 8] & 0xff : 0);
+        }
+        return new long[] {high, low};
+    }
+
+    private static byte[] ipBytes(String text) {
+        if (!text.matches("[0-9a-fA-F:.]+")) {
+            throw new IllegalArgumentException("not an IP address: " + text);
+        }
+        try {
+            // a literal: no name is looked up
+            return java.net.InetAddress.getByName(text).getAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + text, e);
+        }
+    }
+
+    /** aa:bb:cc:dd:ee:ff read back into the low 48 bits. */
+    public static long parseMac(String text) {
+        long mac = 0;
+        for (String octet : text.split(":")) {
+            mac = mac << 8 | Integer.parseInt(octet, 16);
+        }
+        return mac;
+    }
 }

@@ -1,94 +1,143 @@
 package nettrace.event;
 
-import static nettrace.event.EventLayout.*;
+import static nettrace.bpf.EventFlags.EVENT_CAPTURE;
+import static nettrace.bpf.EventFlags.EVENT_CLONE;
+import static nettrace.bpf.EventFlags.EVENT_ICMP_SENT;
+import static nettrace.bpf.EventFlags.EVENT_INNER;
+import static nettrace.bpf.EventFlags.EVENT_NAMES;
+import static nettrace.bpf.EventFlags.EVENT_NETFILTER;
+import static nettrace.bpf.EventFlags.EVENT_REASON;
+import static nettrace.bpf.EventFlags.EVENT_RESET_REASON;
+import static nettrace.bpf.EventFlags.EVENT_SOCK;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import nettrace.bpf.CaptureLayout;
+import nettrace.bpf.EventLayout;
+import nettrace.bpf.EventSizes;
+import nettrace.bpf.NetfilterLayout;
+import nettrace.bpf.NetfilterSources;
+import nettrace.bpf.PacketLayout;
+import nettrace.bpf.RecordLayout;
+import nettrace.bpf.Sizes;
+import nettrace.bpf.SockLayout;
+import nettrace.tracer.Analyzer;
+import nettrace.tracer.Tracer;
 
-/** Turns ring-buffer records (little-endian struct nt_event) into {@link SkbEvent}s. */
+/** Turns ring-buffer records (little-endian struct nt_event) into whole {@link SkbEvent}s. */
 public final class EventDecoder {
-    private final boolean withNames;
-    private final boolean[] int32Returns;
+    private static final int PACKET_WORDS = (EventSizes.NT_EVENT_PLAIN_SIZE - EventLayout.PKT + 7) / 8;
+
+    private final EventContext context;
     /*
      * The last packet decoded and its bytes: a packet's hits tend to follow one another in the
      * ring, so most events share the previous one's Packet instead of allocating their own.
      */
     private Packet lastPacket;
     private final long[] lastPacketWords = new long[PACKET_WORDS];
-    private static final int PACKET_WORDS = (PACKET_SIZE + 7) / 8;
 
-    /** @param withNames decode the task and interface names (only sent under --detail) */
-    public EventDecoder(boolean withNames) {
-        this(withNames, new boolean[0]);
-    }
-
-    /** @param int32Returns per tracer id: its return value is a 32-bit signed one, to sign-extend */
-    public EventDecoder(boolean withNames, boolean[] int32Returns) {
-        this.withNames = withNames;
-        this.int32Returns = int32Returns.clone();
-    }
-
-    private long result(ByteBuffer data, int at) {
-        long value = data.getLong(at + RET);
-        int tracer = data.getInt(at + TRACER);
-        return tracer >= 0 && tracer < int32Returns.length && int32Returns[tracer] ? (int) value : value;
+    public EventDecoder(EventContext context) {
+        this.context = context;
     }
 
     /** Decodes the record of `length` bytes at `at`. */
     public SkbEvent decode(ByteBuffer data, int at, int length) {
-        int flags = Short.toUnsignedInt(data.getShort(at + FLAGS));
-        boolean extended = length >= SIZE_WITH_EXTENSION;
-        boolean named = (withNames || (flags & SkbEvent.NAMES) != 0) && length >= SIZE_WITH_NAMES;
-        boolean inner = length >= SIZE_WITH_INNER && (flags & SkbEvent.INNER) != 0;
-        boolean netfilter = extended && (flags & SkbEvent.NETFILTER) != 0;
-        boolean sock = extended && (flags & SkbEvent.SOCK) != 0;
+        int flags = Short.toUnsignedInt(data.getShort(at + EventLayout.FLAGS));
+        int id = data.getInt(at + EventLayout.TRACER);
+        Tracer tracer = context.tracer(id);
+        long result = data.getLong(at + EventLayout.RET);
+        if (context.int32Return(id)) {
+            result = (int) result;
+        }
+        boolean named = (flags & EVENT_NAMES) != 0 && length >= EventSizes.NT_EVENT_BASE_SIZE;
+        boolean extended = length >= EventSizes.NT_EVENT_EXT_SIZE;
+        long netns = Integer.toUnsignedLong(data.getInt(at + EventLayout.NETNS));
+        int ifindex = data.getInt(at + EventLayout.IFINDEX);
+        int stackId = data.getInt(at + EventLayout.STACK_ID);
         return new SkbEvent(
-                data.getLong(at + TS),
-                data.getLong(at + SKB),
-                data.getLong(at + ARG),
-                result(data, at),
-                data.getInt(at + TRACER),
+                data.getLong(at + EventLayout.TS),
+                data.getLong(at + EventLayout.SKB),
+                tracer,
                 flags,
-                Short.toUnsignedInt(data.getShort(at + CPU)),
-                data.getInt(at + PID),
-                data.getInt(at + NETNS),
-                data.getInt(at + IFINDEX),
-                named ? cString(data, at + COMM, 16) : "",
-                named ? cString(data, at + IFNAME, 16) : "",
-                packet(data, at + PKT),
-                data.getInt(at + STACK_ID),
-                netfilter ? decodeNetfilter(data, at + EXT) : null,
-                sock ? decodeSock(data, at + EXT) : null,
-                data.getLong(at + HEAD),
-                data.getLong(at + FINGERPRINT),
-                inner ? decodePacket(data, at + INNER) : null);
+                Short.toUnsignedInt(data.getShort(at + EventLayout.CPU)),
+                data.getInt(at + EventLayout.PID),
+                context.namespace(netns),
+                ifindex,
+                ifindex == 0 ? "" : context.interfaceName(netns, ifindex,
+                        named ? cString(data, at + EventLayout.IFNAME, 16) : ""),
+                named ? cString(data, at + EventLayout.COMM, 16) : "",
+                packet(data, at + EventLayout.PKT),
+                (flags & EVENT_INNER) != 0 && length >= EventSizes.NT_EVENT_INNER_SIZE
+                        ? decodePacket(data, at + EventLayout.INNER) : null,
+                data.getLong(at + EventLayout.HEAD),
+                data.getLong(at + EventLayout.FINGERPRINT),
+                result,
+                outcome(tracer, flags, result, data.getLong(at + EventLayout.ARG)),
+                extended && (flags & EVENT_NETFILTER) != 0 ? decodeNetfilter(data, at + EventLayout.EXT) : null,
+                extended && (flags & EVENT_SOCK) != 0 ? decodeSock(data, at + EventLayout.EXT) : null,
+                stackId >= 0 ? context.stack(stackId) : List.of(),
+                (flags & EVENT_CAPTURE) != 0 && length >= EventSizes.NT_EVENT_CAPTURE_SIZE
+                        ? decodeCapture(data, at + RecordLayout.CAPTURE, length - EventSizes.NT_EVENT_CAPTURE_SIZE)
+                        : null);
+    }
+
+    /** What the tracer's own analysis adds, from the flags and the record's ret and arg. */
+    private Outcome outcome(Tracer tracer, int flags, long result, long argument) {
+        if ((flags & EVENT_CLONE) != 0 && argument != 0) {
+            return new Outcome.Cloned(argument);
+        }
+        if ((flags & EVENT_RESET_REASON) != 0) {
+            return new Outcome.ResetSent(context.resetReason(result));
+        }
+        if ((flags & EVENT_ICMP_SENT) != 0) {
+            return new Outcome.IcmpErrorSent((int) (argument >> 8) & 0xff, (int) argument & 0xff);
+        }
+        if (tracer.analyzer() == Analyzer.DROP) {
+            return new Outcome.Dropped((flags & EVENT_REASON) != 0 ? context.dropReason(result) : Outcome.UNKNOWN,
+                    argument != 0 ? context.location(argument) : null);
+        }
+        if (tracer.analyzer() == Analyzer.FREE) {
+            return new Outcome.Consumed(argument != 0 ? context.location(argument) : null);
+        }
+        return null;
     }
 
     static SockState decodeSock(ByteBuffer data, int at) {
-        return new SockState(Byte.toUnsignedInt(data.get(at + SOCK_STATE)),
-                Byte.toUnsignedInt(data.get(at + SOCK_OLD_STATE)), Byte.toUnsignedInt(data.get(at + SOCK_CA_STATE)),
-                Integer.toUnsignedLong(data.getInt(at + SOCK_SRTT_US)),
-                Integer.toUnsignedLong(data.getInt(at + SOCK_MIN_RTT_US)),
-                Integer.toUnsignedLong(data.getInt(at + SOCK_SND_CWND)),
-                Integer.toUnsignedLong(data.getInt(at + SOCK_PACKETS_OUT)),
-                Integer.toUnsignedLong(data.getInt(at + SOCK_RETRANS_OUT)),
-                Integer.toUnsignedLong(data.getInt(at + SOCK_TOTAL_RETRANS)));
+        return new SockState(Byte.toUnsignedInt(data.get(at + SockLayout.STATE)),
+                Byte.toUnsignedInt(data.get(at + SockLayout.OLD_STATE)),
+                Byte.toUnsignedInt(data.get(at + SockLayout.CA_STATE)),
+                Integer.toUnsignedLong(data.getInt(at + SockLayout.SRTT_US)),
+                Integer.toUnsignedLong(data.getInt(at + SockLayout.MIN_RTT_US)),
+                Integer.toUnsignedLong(data.getInt(at + SockLayout.SND_CWND)),
+                Integer.toUnsignedLong(data.getInt(at + SockLayout.PACKETS_OUT)),
+                Integer.toUnsignedLong(data.getInt(at + SockLayout.RETRANS_OUT)),
+                Integer.toUnsignedLong(data.getInt(at + SockLayout.TOTAL_RETRANS)));
     }
 
-    static Netfilter decodeNetfilter(ByteBuffer data, int at) {
-        int count = Math.min(Byte.toUnsignedInt(data.get(at + NF_HOOK_COUNT)), NF_HOOKS_MAX);
-        Long[] hooks = new Long[count];
+    private Netfilter decodeNetfilter(ByteBuffer data, int at) {
+        int count = Math.min(Byte.toUnsignedInt(data.get(at + NetfilterLayout.HOOK_COUNT)), Sizes.NF_HOOKS_MAX);
+        String[] hooks = new String[count];
         for (int i = 0; i < count; i++) {
-            hooks[i] = data.getLong(at + NF_HOOKS + 8 * i);
+            Location hook = context.location(data.getLong(at + NetfilterLayout.HOOKS + 8 * i));
+            hooks[i] = hook.function().isEmpty() ? hook.text() : hook.function();
         }
-        Netfilter.Source source = switch (data.get(at + NF_SOURCE)) {
-            case 2 -> Netfilter.Source.IPTABLES;
-            case 3 -> Netfilter.Source.NFTABLES;
+        Netfilter.Source source = switch (data.get(at + NetfilterLayout.SOURCE)) {
+            case NetfilterSources.NF_SOURCE_IPTABLES -> Netfilter.Source.IPTABLES;
+            case NetfilterSources.NF_SOURCE_NFTABLES -> Netfilter.Source.NFTABLES;
             default -> Netfilter.Source.HOOK;
         };
-        return new Netfilter(source, Byte.toUnsignedInt(data.get(at + NF_HOOK)),
-                Byte.toUnsignedInt(data.get(at + NF_PF)), cString(data, at + NF_TABLE, 32),
-                cString(data, at + NF_CHAIN, 32), java.util.List.of(hooks));
+        return new Netfilter(source, Byte.toUnsignedInt(data.get(at + NetfilterLayout.HOOK)),
+                Byte.toUnsignedInt(data.get(at + NetfilterLayout.PF)), cString(data, at + NetfilterLayout.TABLE, 32),
+                cString(data, at + NetfilterLayout.CHAIN, 32), List.of(hooks));
+    }
+
+    private static Capture decodeCapture(ByteBuffer data, int at, int room) {
+        int length = Math.min(Short.toUnsignedInt(data.getShort(at + CaptureLayout.LENGTH)), room);
+        byte[] bytes = new byte[length];
+        data.get(at + CaptureLayout.DATA, bytes);
+        return new Capture(Short.toUnsignedInt(data.getShort(at + CaptureLayout.LINK)),
+                data.getInt(at + CaptureLayout.PACKET_LENGTH), bytes);
     }
 
     private Packet packet(ByteBuffer data, int at) {
@@ -106,9 +155,9 @@ public final class EventDecoder {
     }
 
     static Packet decodePacket(ByteBuffer data, int at) {
-        int l3 = Short.toUnsignedInt(data.getShort(at + PKT_L3_PROTO));
+        int l3 = Short.toUnsignedInt(data.getShort(at + PacketLayout.L3_PROTO));
         boolean ip = l3 == Packet.ETH_P_IP || l3 == Packet.ETH_P_IPV6;
-        int l4 = ip ? Byte.toUnsignedInt(data.get(at + PKT_L4_PROTO)) : 0;
+        int l4 = ip ? Byte.toUnsignedInt(data.get(at + PacketLayout.L4_PROTO)) : 0;
         boolean tcp = l4 == Packet.IPPROTO_TCP;
         boolean icmp = l4 == Packet.IPPROTO_ICMP || l4 == Packet.IPPROTO_ICMPV6;
         boolean ports = tcp || l4 == Packet.IPPROTO_UDP || l4 == Packet.IPPROTO_SCTP;
@@ -116,23 +165,23 @@ public final class EventDecoder {
         return new Packet(
                 l3,
                 l4,
-                bigEndianLong(data, at + PKT_SADDR),
-                l3 == Packet.ETH_P_IPV6 ? bigEndianLong(data, at + PKT_SADDR + 8) : 0,
-                bigEndianLong(data, at + PKT_DADDR),
-                l3 == Packet.ETH_P_IPV6 ? bigEndianLong(data, at + PKT_DADDR + 8) : 0,
-                ports ? Short.toUnsignedInt(data.getShort(at + PKT_SPORT)) : 0,
-                ports ? Short.toUnsignedInt(data.getShort(at + PKT_DPORT)) : 0,
-                tcp ? Integer.toUnsignedLong(data.getInt(at + PKT_SEQ)) : 0,
-                tcp ? Integer.toUnsignedLong(data.getInt(at + PKT_ACK)) : 0,
-                tcp ? Byte.toUnsignedInt(data.get(at + PKT_TCP_FLAGS)) : 0,
-                ip ? Short.toUnsignedInt(data.getShort(at + PKT_IP_LEN)) : 0,
-                Short.toUnsignedInt(data.getShort(at + PKT_VLAN_TCI)),
-                icmp ? Byte.toUnsignedInt(data.get(at + PKT_ICMP_TYPE)) : 0,
-                icmp ? Byte.toUnsignedInt(data.get(at + PKT_ICMP_CODE)) : 0,
-                icmp ? Short.toUnsignedInt(data.getShort(at + PKT_ICMP_ID)) : 0,
-                icmp ? Short.toUnsignedInt(data.getShort(at + PKT_ICMP_SEQ)) : 0,
-                arp ? Short.toUnsignedInt(data.getShort(at + PKT_ARP_OP)) : 0,
-                arp ? bigEndianLong(data, at + PKT_HWADDR) >>> 16 : 0);
+                bigEndianLong(data, at + PacketLayout.SADDR),
+                l3 == Packet.ETH_P_IPV6 ? bigEndianLong(data, at + PacketLayout.SADDR + 8) : 0,
+                bigEndianLong(data, at + PacketLayout.DADDR),
+                l3 == Packet.ETH_P_IPV6 ? bigEndianLong(data, at + PacketLayout.DADDR + 8) : 0,
+                ports ? Short.toUnsignedInt(data.getShort(at + PacketLayout.SPORT)) : 0,
+                ports ? Short.toUnsignedInt(data.getShort(at + PacketLayout.DPORT)) : 0,
+                tcp ? Integer.toUnsignedLong(data.getInt(at + PacketLayout.SEQ)) : 0,
+                tcp ? Integer.toUnsignedLong(data.getInt(at + PacketLayout.ACK)) : 0,
+                tcp ? Byte.toUnsignedInt(data.get(at + PacketLayout.TCP_FLAGS)) : 0,
+                ip ? Short.toUnsignedInt(data.getShort(at + PacketLayout.IP_LEN)) : 0,
+                Short.toUnsignedInt(data.getShort(at + PacketLayout.VLAN_TCI)),
+                icmp ? Byte.toUnsignedInt(data.get(at + PacketLayout.ICMP_TYPE)) : 0,
+                icmp ? Byte.toUnsignedInt(data.get(at + PacketLayout.ICMP_CODE)) : 0,
+                icmp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ICMP_ID)) : 0,
+                icmp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ICMP_SEQ)) : 0,
+                arp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ARP_OP)) : 0,
+                arp ? bigEndianLong(data, at + PacketLayout.HWADDR) >>> 16 : 0);
     }
 
     /** Network-order bytes read as a big-endian number, whatever the buffer's order. */

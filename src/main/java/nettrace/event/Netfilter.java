@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * What a netfilter analyzer saw: the hook and family, the iptables or nftables table and
- * chain, and (nf_hook_slow) the addresses of the hook functions registered at the hook.
+ * chain, and (nf_hook_slow) the names of the hook functions registered at the hook.
  */
-public record Netfilter(Source source, int hook, int family, String table, String chain, List<Long> hooks) {
+public record Netfilter(Source source, int hook, int family, String table, String chain, List<String> hooks) {
 
     /** Which function the details come from. */
     public enum Source { HOOK, IPTABLES, NFTABLES }

@@ -68,7 +68,7 @@ public final class PacketFormat {
 
     private static void appendAddress(StringBuilder out, Packet packet, boolean source) {
         long high = source ? packet.sourceHigh() : packet.destinationHigh();
-        if (packet.isIpv4()) {
+        if (packet.isIpv4() || packet.l3Protocol() == Packet.ETH_P_ARP) {
             Addresses.appendIpv4(out, high);
         } else {
             Addresses.appendIpv6(out, high, source ? packet.sourceLow() : packet.destinationLow());
@@ -104,6 +104,23 @@ public final class PacketFormat {
             case Packet.IPPROTO_ICMP, Packet.IPPROTO_ICMPV6 -> appendIcmp(out, packet);
             default -> { }
         }
+    }
+
+    /** The flags of letters written by appendTcpFlags. */
+    public static int parseTcpFlags(String letters) {
+        int flags = 0;
+        for (char letter : letters.toCharArray()) {
+            flags |= switch (letter) {
+                case 'S' -> Packet.TCP_SYN;
+                case 'A' -> Packet.TCP_ACK;
+                case 'R' -> Packet.TCP_RST;
+                case 'P' -> Packet.TCP_PSH;
+                case 'F' -> Packet.TCP_FIN;
+                case 'U' -> Packet.TCP_URG;
+                default -> 0;
+            };
+        }
+        return flags;
     }
 
     /** Flag letters in upstream's order: S A R P F (plus U for urgent). */

@@ -15,6 +15,18 @@ public record SockState(int state, int oldState, int congestionState, long srttM
         return state >= 0 && state < STATES.size() ? STATES.get(state) : "state " + state;
     }
 
+    /** The state number of a name stateName gave. */
+    public static int stateCode(String name) {
+        int code = STATES.indexOf(name);
+        return code >= 0 ? code : Integer.parseInt(name.substring("state ".length()));
+    }
+
+    /** The congestion state number of a name congestionName gave. */
+    public static int congestionCode(String name) {
+        int code = CONGESTION.indexOf(name);
+        return code >= 0 ? code : Integer.parseInt(name.substring("ca ".length()));
+    }
+
     public String congestionName() {
         return congestionState < CONGESTION.size() ? CONGESTION.get(congestionState) : "ca " + congestionState;
     }

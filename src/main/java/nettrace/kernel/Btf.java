@@ -222,12 +222,13 @@ public final class Btf {
         int at = offsetOf(id) + 12;
         Map<Long, String> values = new LinkedHashMap<>();
         boolean wide = kind(id) == Kind.ENUM64;
+        // the kind flag marks signed values; without it they are unsigned
+        boolean signed = (owner.bytes.getInt(offsetOf(id) + 4) >>> 31) != 0;
         for (int i = 0; i < vlen(id); i++) {
             String constant = owner.string(owner.bytes.getInt(at));
-            long value = wide
-                    ? Integer.toUnsignedLong(owner.bytes.getInt(at + 4))
-                            | (long) owner.bytes.getInt(at + 8) << 32
-                    : owner.bytes.getInt(at + 4);
+            int low = owner.bytes.getInt(at + 4);
+            long value = wide ? Integer.toUnsignedLong(low) | (long) owner.bytes.getInt(at + 8) << 32
+                    : signed ? low : Integer.toUnsignedLong(low);
             values.putIfAbsent(value, constant);
             at += wide ? 12 : 8;
         }

@@ -291,6 +291,12 @@ public final class KernelSymbols {
         return index < 0 ? Optional.empty() : Optional.of(name(index));
     }
 
+    /** How far into its function the address is, 0 when no symbol covers it. */
+    public long offsetInFunction(long address) {
+        int index = indexOf(address);
+        return index < 0 ? 0 : address - addresses[index];
+    }
+
     private int indexOf(long address) {
         int low = 0;
         int high = addresses.length - 1;

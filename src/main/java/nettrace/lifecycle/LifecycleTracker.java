@@ -100,8 +100,8 @@ public final class LifecycleTracker implements EventSink {
         }
         heldEvents++;
         if (event.madeClone()) {
-            life.addClone(event.argument());
-            byAddress.put(event.argument(), life);
+            life.addClone(event.cloneAddress());
+            byAddress.put(event.cloneAddress(), life);
         }
         if (event.endsLife() && !life.ended() && life.free(event.skb(), event.timestamp())) {
             unlink(life);

@@ -15,12 +15,15 @@ public final class DiagnosisPrinter implements DiagnosisSink.Printer {
     private final Console console;
     private final EventFormatter formatter;
     private final LatencyView latency;
+    private final boolean tiny;
     private final StringBuilder line = new StringBuilder(256);
 
-    public DiagnosisPrinter(Console console, EventFormatter formatter, LatencyView latency) {
+    /** @param tiny show the packet on the first event only (--tiny-show) */
+    public DiagnosisPrinter(Console console, EventFormatter formatter, LatencyView latency, boolean tiny) {
         this.console = console;
         this.formatter = formatter;
         this.latency = latency;
+        this.tiny = tiny;
     }
 
     @Override
@@ -32,7 +35,11 @@ public final class DiagnosisPrinter implements DiagnosisSink.Printer {
         long previous = 0;
         for (DiagnosedLife.Entry entry : diagnosed.entries()) {
             line.setLength(0);
-            formatter.append(line, entry.event());
+            if (tiny && previous != 0) {
+                formatter.appendTiny(line, entry.event());
+            } else {
+                formatter.append(line, entry.event());
+            }
             latency.appendDelta(line, previous, entry.event().timestamp());
             for (Finding finding : entry.findings()) {
                 line.append(" *").append(finding.message()).append('*');

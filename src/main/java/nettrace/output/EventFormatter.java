@@ -1,85 +1,35 @@
 package nettrace.output;
 
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
-import nettrace.event.PacketFormat;
+import java.util.List;
+import nettrace.event.LastPacketRendering;
 import nettrace.event.Netfilter;
+import nettrace.event.Outcome;
+import nettrace.event.PacketFormat;
 import nettrace.event.SkbEvent;
 import nettrace.event.SockState;
-import nettrace.event.StackSource;
-import nettrace.kernel.DropReasons;
-import nettrace.kernel.KernelSymbols;
-import nettrace.tracer.Analyzer;
-import nettrace.tracer.AttachPlan;
+import nettrace.event.TimeText;
 import nettrace.tracer.Tracer;
 
 /**
- * One event as a line of text (SPEC §3):
+ * One event as a line of text (SPEC §3), from the event alone:
  * {@code [SECONDS.MICROS] [FUNCTION            ] [details] PACKET *annotation*...}.
  */
 public final class EventFormatter {
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     private static final int FUNCTION_WIDTH = 20;
 
-    private final AttachPlan plan;
-    private final DropReasons dropReasons;
-    private final java.util.function.Supplier<KernelSymbols> symbols;
+    private final TimeText time;
     private final boolean detail;
-    private final boolean date;
     private final boolean returnValues;
-    private final long bootEpochNanos;
-    private final StackSource stacks;
     private final LastPacketRendering<String> packetText = new LastPacketRendering<>(PacketFormat::format);
 
-    public EventFormatter(AttachPlan plan, DropReasons dropReasons,
-            java.util.function.Supplier<KernelSymbols> symbols, boolean detail, boolean date,
-            boolean returnValues) {
-        this(plan, dropReasons, symbols, detail, date, returnValues, id -> new long[0]);
-    }
-
-    public EventFormatter(AttachPlan plan, DropReasons dropReasons,
-            java.util.function.Supplier<KernelSymbols> symbols, boolean detail, boolean date,
-            boolean returnValues, StackSource stacks) {
-        this.stacks = stacks;
-        this.plan = plan;
-        this.dropReasons = dropReasons;
-        this.symbols = symbols;
+    /**
+     * @param detail       show CPU, interface, task and namespace (--detail)
+     * @param returnValues show every return value, not only those of tracers whose analysis reads it (--ret)
+     */
+    public EventFormatter(TimeText time, boolean detail, boolean returnValues) {
+        this.time = time;
         this.detail = detail;
-        this.date = date;
         this.returnValues = returnValues;
-        Instant now = Instant.now();
-        this.bootEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-    }
-
-    public Tracer tracer(SkbEvent event) {
-        return plan.byId(event.tracer()).tracer();
-    }
-
-    /** The drop reason's name (from this kernel's BTF) of a kfree_skb event. */
-    public String dropReason(SkbEvent event) {
-        return event.hasDropReason() ? dropReasons.name(event.result()) : "unknown";
-    }
-
-    /** The ICMP error an icmp_send event says was sent: "host unreachable". */
-    public static String icmpError(SkbEvent event) {
-        return PacketFormat.icmpError((int) (event.argument() >> 8) & 0xff, (int) event.argument() & 0xff);
-    }
-
-    /** The name of a tcp_send_reset event's reason on this kernel. */
-    public String resetReason(SkbEvent event) {
-        return dropReasons.resetReason(event.result());
-    }
-
-    /** "sym+0xoff" of a code address. */
-    public String symbol(long address) {
-        return symbols.get().describe(address);
-    }
-
-    /** Whether the event's return value is shown (--ret, or a tracer whose analysis needs it). */
-    public boolean showsReturn(SkbEvent event) {
-        return event.hasReturnValue() && (returnValues || tracer(event).analyzer() == Analyzer.RET);
     }
 
     public String format(SkbEvent event) {
@@ -89,13 +39,13 @@ public final class EventFormatter {
     }
 
     public void append(StringBuilder line, SkbEvent event) {
-        Tracer tracer = appendTiny(line, event);
+        appendTiny(line, event);
         line.append(' ');
         if (detail) {
             line.append("[cpu:").append(event.cpu()).append("] [")
                     .append(event.interfaceName().isEmpty() ? "-" : event.interfaceName()).append("] [")
                     .append(event.command().isEmpty() ? "-" : event.command()).append(':').append(event.pid())
-                    .append("] [ns:").append(Integer.toUnsignedLong(event.netns())).append("] ");
+                    .append("] [ns:").append(event.netnsInode()).append("] ");
         }
         if (event.hasSock()) {
             PacketFormat.appendEndpoints(line, event.packet());
@@ -108,7 +58,7 @@ public final class EventFormatter {
                 line.append(']');
             }
         }
-        appendAnnotations(line, event, tracer);
+        appendAnnotations(line, event);
     }
 
     /** " SYN_SENT -> ESTABLISHED" or " ESTABLISHED", then TCP's view: " srtt:1.234ms cwnd:10 ..." */
@@ -141,68 +91,27 @@ public final class EventFormatter {
         line.append(fraction).append("ms");
     }
 
-    /**
-     * The kernel stack recorded with the event, a line per frame ("    ip_rcv+0x1c"), from the
-     * traced point outwards: the frames of the tracing machinery itself are left out.
-     */
-    public java.util.List<String> stackLines(SkbEvent event) {
-        if (!event.hasStack()) {
-            return java.util.List.of();
-        }
-        KernelSymbols kernel = symbols.get();
-        java.util.List<String> lines = new java.util.ArrayList<>();
-        for (long frame : stacks.frames(event.stackId())) {
-            String symbol = kernel.describe(frame);
-            if (lines.isEmpty() && isTracingFrame(symbol)) {
-                continue;
-            }
-            lines.add("    " + symbol);
-        }
-        return lines;
-    }
-
-    private static final java.util.List<String> TRACING_FRAMES = java.util.List.of("bpf_prog_", "bpf_trace_run",
-            "__traceiter_", "__bpf_trace_", "bpf_trampoline_", "kprobe_ftrace_handler", "fprobe_", "ftrace_",
-            "arch_ftrace_", "kprobe_", "kretprobe_", "rethook_", "__kretprobe_");
-
-    private static boolean isTracingFrame(String symbol) {
-        return TRACING_FRAMES.stream().anyMatch(symbol::startsWith) || symbol.startsWith("0x");
+    /** The kernel stack recorded with the event, a line per frame ("    ip_rcv+0x1c"). */
+    public List<String> stackLines(SkbEvent event) {
+        return event.stack().stream().map(frame -> "    " + frame).toList();
     }
 
     /** "[SECONDS.MICROS] [FUNCTION            ]": the line without the packet (--tiny-show). */
-    public Tracer appendTiny(StringBuilder line, SkbEvent event) {
+    public void appendTiny(StringBuilder line, SkbEvent event) {
         appendTime(line, event.timestamp());
-        Tracer tracer = tracer(event);
+        Tracer tracer = event.tracer();
         line.append('[').append(tracer.name());
         for (int pad = tracer.name().length(); pad < FUNCTION_WIDTH; pad++) {
             line.append(' ');
         }
         line.append(']');
-        return tracer;
     }
 
+    /** "[SECONDS.MICROS] " */
     public void appendTime(StringBuilder line, long timestamp) {
         line.append('[');
-        if (date) {
-            long epoch = bootEpochNanos + timestamp;
-            LocalDateTime time = LocalDateTime.ofInstant(Instant.ofEpochSecond(epoch / 1_000_000_000L),
-                    ZoneId.systemDefault());
-            line.append(DATE.format(time));
-            appendMicros(line, epoch);
-        } else {
-            line.append(timestamp / 1_000_000_000L);
-            appendMicros(line, timestamp);
-        }
+        time.append(line, timestamp);
         line.append("] ");
-    }
-
-    private static void appendMicros(StringBuilder line, long nanos) {
-        long micros = (nanos % 1_000_000_000L) / 1000;
-        line.append('.');
-        for (long scale = 100_000; scale > 1 && micros < scale; scale /= 10) {
-            line.append('0');
-        }
-        line.append(micros);
     }
 
     /** "*ipv4 in chain: PRE_ROUTING*", "*iptables table:filter, chain:FORWARD*", ... */
@@ -217,19 +126,23 @@ public final class EventFormatter {
         }
     }
 
-    private void appendAnnotations(StringBuilder line, SkbEvent event, Tracer tracer) {
-        if (event.hasDropReason() || tracer.analyzer() == Analyzer.DROP) {
-            line.append(" *reason: ");
-            line.append(event.hasDropReason() ? dropReasons.name(event.result()) : "unknown");
-            if (event.argument() != 0) {
-                line.append(", ").append(symbols.get().describe(event.argument()));
+    private void appendAnnotations(StringBuilder line, SkbEvent event) {
+        switch (event.outcome()) {
+            case Outcome.Dropped drop -> {
+                line.append(" *reason: ").append(drop.reason());
+                if (drop.location() != null) {
+                    line.append(", ").append(drop.location().text());
+                }
+                line.append('*');
             }
-            line.append('*');
-        } else if (event.hasResetReason()) {
-            line.append(" *reset reason: ").append(dropReasons.resetReason(event.result())).append('*');
-        } else if (event.sentIcmpError()) {
-            line.append(" *ICMP error sent: ").append(icmpError(event)).append('*');
-        } else if (event.hasReturnValue() && (returnValues || tracer.analyzer() == Analyzer.RET)) {
+            case Outcome.ResetSent reset -> line.append(" *reset reason: ").append(reset.reason()).append('*');
+            case Outcome.IcmpErrorSent icmp -> line.append(" *ICMP error sent: ").append(icmp.name()).append('*');
+            case Outcome.Cloned cloned -> { }
+            case Outcome.Consumed consumed -> { }
+            case null -> { }
+        }
+        if (event.hasReturnValue() && !(event.outcome() instanceof Outcome.Dropped)
+                && (returnValues || event.tracer().analyzer() == nettrace.tracer.Analyzer.RET)) {
             line.append(" *return: ").append(event.result()).append('*');
         }
         if (event.hasNetfilter()) {

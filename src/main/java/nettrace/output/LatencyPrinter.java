@@ -29,7 +29,7 @@ public final class LatencyPrinter implements LifeSink {
         SkbEvent last = life.lastPoint(latency.includeFree());
         line.setLength(0);
         formatter.appendTime(line, first.timestamp());
-        String range = formatter.tracer(first).name() + " -> " + formatter.tracer(last).name();
+        String range = first.tracer().name() + " -> " + last.tracer().name();
         line.append('[').append(range).append(" ".repeat(Math.max(0, RANGE_WIDTH - range.length()))).append("] ");
         PacketFormat.append(line, first.packet());
         line.append(" latency: ");

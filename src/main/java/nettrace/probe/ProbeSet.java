@@ -11,6 +11,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
+import nettrace.bpf.Sizes;
+import nettrace.bpf.Stats;
 import nettrace.config.Config;
 import nettrace.libbpf.BpfException;
 import nettrace.libbpf.BpfLink;
@@ -30,8 +32,6 @@ import nettrace.tracer.Mechanism;
  */
 public final class ProbeSet implements AutoCloseable {
     public static final String OBJECT_RESOURCE = "/bpf/nettrace.bpf.o";
-    private static final int STAT_EVENTS_LOST = 0;
-    private static final int STAT_LIVES_FULL = 1;
 
     /** A tracer that could not be attached, with the kernel's or libbpf's words for why. */
     public record Failure(AttachPlan.Planned tracer, String reason, String verifierLog) {
@@ -45,10 +45,8 @@ public final class ProbeSet implements AutoCloseable {
     private final List<AttachPlan.Planned> attached = new ArrayList<>();
     private RingBuffer events;
 
-    private static final int STAT_RATE_LIMITED = 2;
+    /** Stacks the map holds at once: each is read (and forgotten) as its event is decoded. */
     private static final int STACKS = 8192;
-    private static final int RTT_BUCKETS = 32;
-    private static final int STACK_DEPTH = 127;
 
     private final Config config;
 
@@ -70,7 +68,7 @@ public final class ProbeSet implements AutoCloseable {
             BpfObject object = BpfObject.open("nettrace", elf, config.btfPath());
             ProbeSet probes = new ProbeSet(object, config);
             try {
-                object.readOnlyData().setInitialValue(ConfigLayout.encode(config, BpfMap.possibleCpus()));
+                object.readOnlyData().setInitialValue(ConfigEncoding.encode(config, BpfMap.possibleCpus()));
                 boolean stacks = tracers.stream().anyMatch(p -> TracerIdentity.wantsStack(p, config));
                 object.map("stacks").setMaxEntries(stacks ? STACKS : 1);
                 object.map("hits").setMaxEntries(Math.max(1, plan.planned().size()));
@@ -243,7 +241,7 @@ public final class ProbeSet implements AutoCloseable {
     private void attachClone(String template, AttachPlan.Planned planned, long identity) {
         int btfObject = planned.btfModule().map(moduleBtfs::fd).orElse(0);
         LoadedProgram clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), btfObject,
-                TracerIdentity.PLACEHOLDER, identity);
+                Sizes.tracerPlaceholder(), identity);
         clones.add(clone);
         links.add(clone.attach());
     }
@@ -302,17 +300,17 @@ public final class ProbeSet implements AutoCloseable {
 
     /** Events the BPF side could not put in the ring buffer because it was full. */
     public long lostEvents() {
-        return stats().sumPerCpu(STAT_EVENTS_LOST);
+        return stats().sumPerCpu(Stats.STAT_EVENTS_LOST);
     }
 
     /** skbs that could not be followed because the lifecycle map was full. */
     public long livesNotFollowed() {
-        return stats().sumPerCpu(STAT_LIVES_FULL);
+        return stats().sumPerCpu(Stats.STAT_LIVES_FULL);
     }
 
     /** Events held back by --rate-limit. */
     public long rateLimited() {
-        return stats().sumPerCpu(STAT_RATE_LIMITED);
+        return stats().sumPerCpu(Stats.STAT_RATE_LIMITED);
     }
 
     /** Hits of each tracer so far (--func-stats), indexed by tracer id. */
@@ -322,21 +320,21 @@ public final class ProbeSet implements AutoCloseable {
 
     /** Samples so far per log2 bucket of microseconds (--rtt). */
     public long[] rttHistogram() {
-        return object.map("rtt_histogram").sumsPerCpu(RTT_BUCKETS);
+        return object.map("rtt_histogram").sumsPerCpu(Sizes.RTT_BUCKETS);
     }
 
     /** The frames of a recorded stack, innermost first; the stack is forgotten once read. */
     public long[] stack(int stackId) {
         BpfMap stacks = object.map("stacks");
         byte[] key = BpfMap.key(stackId);
-        Optional<byte[]> value = stacks.lookup(key, STACK_DEPTH * 8);
+        Optional<byte[]> value = stacks.lookup(key, Sizes.STACK_DEPTH * 8);
         if (value.isEmpty()) {
             return new long[0];
         }
         stacks.delete(key);
         java.nio.ByteBuffer frames = java.nio.ByteBuffer.wrap(value.get()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int depth = 0;
-        while (depth < STACK_DEPTH && frames.getLong(depth * 8) != 0) {
+        while (depth < Sizes.STACK_DEPTH && frames.getLong(depth * 8) != 0) {
             depth++;
         }
         long[] result = new long[depth];

@@ -1,5 +1,6 @@
 package nettrace.probe;
 
+import nettrace.bpf.TracerFlags;
 import nettrace.config.Config;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
@@ -9,14 +10,6 @@ import nettrace.tracer.AttachPlan;
  * or the kprobe cookie): the tracer's id in the low half, enum tracer_flag in the high half.
  */
 public final class TracerIdentity {
-    /** TRACER_PLACEHOLDER in bpf/nettrace.h */
-    public static final long PLACEHOLDER = 0x7eadbeefcafe1234L;
-
-    static final int MATCHER = 1;
-    static final int FREE = 1 << 1;
-    static final int CLONE = 1 << 2;
-    static final int STACK = 1 << 3;
-    static final int DROP = 1 << 4;
 
     private TracerIdentity() {
     }
@@ -26,19 +19,19 @@ public final class TracerIdentity {
         String name = planned.tracer().name();
         int flags = 0;
         if (wantsStack(planned, config)) {
-            flags |= STACK;
+            flags |= TracerFlags.TRACER_STACK;
         }
         if (selection.isMatcher(name)) {
-            flags |= MATCHER;
+            flags |= TracerFlags.TRACER_MATCHER;
         }
         if (planned.tracer().analyzer().endsLife() || selection.free().contains(name)) {
-            flags |= FREE;
+            flags |= TracerFlags.TRACER_FREE;
         }
         if (planned.tracer().analyzer() == Analyzer.DROP) {
-            flags |= DROP;
+            flags |= TracerFlags.TRACER_DROP;
         }
         if (planned.tracer().analyzer() == Analyzer.CLONE && !selection.noClone()) {
-            flags |= CLONE;
+            flags |= TracerFlags.TRACER_CLONE;
         }
         return (long) flags << 32 | planned.id();
     }

@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import nettrace.event.EventDecoder;
-import nettrace.event.EventLayout;
+import nettrace.bpf.EventFlags;
+import nettrace.bpf.EventLayout;
+import nettrace.bpf.EventSizes;
+import nettrace.bpf.PacketLayout;
+import nettrace.event.EventContext;
 import nettrace.event.EventSink;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
@@ -33,27 +37,28 @@ public final class ConsumerWarmUp {
     /** Time between made-up events: the printed microseconds take all their forms. */
     private static final long EVENT_GAP_NANOS = 1_337;
     /** Room for a record with names: the records are read as --detail's or as plain ones. */
-    public static final int STRIDE = EventLayout.SIZE_WITH_NAMES;
+    public static final int STRIDE = EventSizes.NT_EVENT_BASE_SIZE;
 
     private final Thread thread;
     private volatile boolean enough;
     private volatile int roundsRun;
 
-    private ConsumerWarmUp(AttachPlan plan, boolean detail, Supplier<EventSink> sinkFactory,
+    private ConsumerWarmUp(AttachPlan plan, boolean detail, Supplier<EventContext> contexts,
+            Supplier<EventSink> sinkFactory,
             Consumer<RuntimeException> failed) {
         thread = Thread.ofPlatform().name("nettrace-warm-up").daemon().unstarted(() -> {
             try {
                 EventSink sink = sinkFactory.get();
                 RingBuffer.withScratchView(size(plan, LIVES), records -> {
                     int count = fill(records, plan, LIVES);
-                    boolean[] int32Returns = AttachPlan.int32Returns(plan.planned());
+                    EventContext context = contexts.get();
                     // the kernel's clock, as the BPF side reads it, just before a second ends: the
                     // printed times take their sizes and leading zeros
                     long timestamp = System.nanoTime() / 1_000_000_000L * 1_000_000_000L + 999_990_000L;
                     for (int round = 0; round < ROUNDS && !enough; round++) {
                         // a new decoder each round, as the run's starts with no packet decoded
-                        timestamp = replay(records, count, detail ? EventLayout.SIZE_WITH_NAMES : EventLayout.SIZE,
-                                new EventDecoder(detail, int32Returns), sink, timestamp);
+                        timestamp = replay(records, count, detail ? EventSizes.NT_EVENT_BASE_SIZE
+                                : EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context), sink, timestamp);
                         roundsRun = round + 1;
                     }
                 });
@@ -70,9 +75,9 @@ public final class ConsumerWarmUp {
      *
      * @param failed told (once) if the warm-up failed; the run goes on without it
      */
-    public static ConsumerWarmUp start(AttachPlan plan, boolean detail,
+    public static ConsumerWarmUp start(AttachPlan plan, boolean detail, Supplier<EventContext> contexts,
             Supplier<EventSink> sinkFactory, Consumer<RuntimeException> failed) {
-        ConsumerWarmUp warmUp = new ConsumerWarmUp(plan, detail, sinkFactory, failed);
+        ConsumerWarmUp warmUp = new ConsumerWarmUp(plan, detail, contexts, sinkFactory, failed);
         warmUp.thread.start();
         return warmUp;
     }
@@ -111,6 +116,10 @@ public final class ConsumerWarmUp {
         for (int i = 0; i < count; i++) {
             int at = i * STRIDE;
             records.putLong(at + EventLayout.TS, timestamp);
+            if (length >= EventSizes.NT_EVENT_BASE_SIZE) {
+                records.putShort(at + EventLayout.FLAGS,
+                        (short) (records.getShort(at + EventLayout.FLAGS) | EventFlags.EVENT_NAMES));
+            }
             timestamp += EVENT_GAP_NANOS;
             sink.accept(decoder.decode(records, at, length));
             if ((i & 4095) == 4095) {
@@ -140,12 +149,12 @@ public final class ConsumerWarmUp {
             int hops = freed && life % 8 == 7 ? path.size() - 1 : path.size();
             for (int hop = 0; hop < hops; hop++) {
                 AttachPlan.Planned tracer = plan.byId(path.get(hop));
-                int flags = hop == 0 ? SkbEvent.LIFE_NEW : 0;
+                int flags = hop == 0 ? EventFlags.EVENT_LIFE_NEW : 0;
                 if (freed && hop == path.size() - 1) {
-                    flags |= SkbEvent.LIFE_END;
+                    flags |= EventFlags.EVENT_LIFE_END;
                 }
                 if (returns(tracer)) {
-                    flags |= SkbEvent.HAS_RETURN;
+                    flags |= EventFlags.EVENT_RET;
                 }
                 ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + life * 256L);
                 ring.putLong(at + EventLayout.HEAD, 0xffff888200000000L + life * 2048L);
@@ -189,17 +198,17 @@ public final class ConsumerWarmUp {
     }
 
     private static void packet(ByteBuffer ring, int at, int life, boolean tcp) {
-        ring.put(at + EventLayout.PKT_SADDR, new byte[] {(byte) 198, 18, 0, 1});
-        ring.put(at + EventLayout.PKT_DADDR, new byte[] {(byte) 198, 18, 0, 2});
-        ring.putShort(at + EventLayout.PKT_L3_PROTO, (short) Packet.ETH_P_IP);
-        ring.put(at + EventLayout.PKT_L4_PROTO, (byte) (tcp ? Packet.IPPROTO_TCP : Packet.IPPROTO_UDP));
-        ring.putShort(at + EventLayout.PKT_SPORT, (short) (40000 + life % 1000));
-        ring.putShort(at + EventLayout.PKT_DPORT, (short) (tcp ? 5201 : 9000));
-        ring.putShort(at + EventLayout.PKT_IP_LEN, (short) (tcp ? 1500 : 92));
+        ring.put(at + PacketLayout.SADDR, new byte[] {(byte) 198, 18, 0, 1});
+        ring.put(at + PacketLayout.DADDR, new byte[] {(byte) 198, 18, 0, 2});
+        ring.putShort(at + PacketLayout.L3_PROTO, (short) Packet.ETH_P_IP);
+        ring.put(at + PacketLayout.L4_PROTO, (byte) (tcp ? Packet.IPPROTO_TCP : Packet.IPPROTO_UDP));
+        ring.putShort(at + PacketLayout.SPORT, (short) (40000 + life % 1000));
+        ring.putShort(at + PacketLayout.DPORT, (short) (tcp ? 5201 : 9000));
+        ring.putShort(at + PacketLayout.IP_LEN, (short) (tcp ? 1500 : 92));
         if (tcp) {
-            ring.putInt(at + EventLayout.PKT_SEQ, life * 1448);
-            ring.putInt(at + EventLayout.PKT_ACK, 1);
-            ring.put(at + EventLayout.PKT_TCP_FLAGS, (byte) Packet.TCP_ACK);
+            ring.putInt(at + PacketLayout.SEQ, life * 1448);
+            ring.putInt(at + PacketLayout.ACK, 1);
+            ring.put(at + PacketLayout.TCP_FLAGS, (byte) Packet.TCP_ACK);
         }
     }
 }

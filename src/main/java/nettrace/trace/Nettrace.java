@@ -6,39 +6,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import nettrace.NettraceException;
+import nettrace.Version;
 import nettrace.config.Config;
-import nettrace.config.Mode;
-import nettrace.lifecycle.LifecycleTracker;
-import nettrace.output.DiagnosisPrinter;
-import nettrace.output.LatencyPrinter;
-import nettrace.output.LatencySummary;
-import nettrace.output.LatencyView;
-import nettrace.output.LifePrinter;
-import nettrace.output.PeriodicReport;
-import nettrace.diag.Diagnosis;
-import nettrace.diag.DiagnosisSink;
-import nettrace.diag.DropAdvice;
-import nettrace.diag.Handshakes;
-import nettrace.kernel.NetworkNamespaces;
+import nettrace.config.View;
+import nettrace.event.EventDecoder;
 import nettrace.event.EventSink;
-import nettrace.event.StackSource;
+import nettrace.event.TimeText;
 import nettrace.kernel.Btf;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
+import nettrace.kernel.NetworkNamespaces;
 import nettrace.libbpf.LibbpfLog;
-import nettrace.output.BasicOutput;
-import nettrace.output.Console;
-import nettrace.output.EventFormatter;
-import nettrace.output.JsonOutput;
 import nettrace.libbpf.NativeProcess;
+import nettrace.output.Console;
 import nettrace.probe.ProbeSet;
+import nettrace.record.RecordHeader;
+import nettrace.record.Recorder;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
 import nettrace.tracer.AttachPlanner;
@@ -57,6 +47,8 @@ public final class Nettrace {
     private static final int STDOUT_PIPE_BYTES = 1 << 20;
     /** The tracers that end skb lives: always wanted beside --trace-func's functions. */
     private static final String LIFE_GROUP = "life";
+    /** Mode.tracerMode() of the modes that use the kfree_skb tracers alone. */
+    private static final String DROP_TRACERS = "drop";
 
     private Nettrace() {
     }
@@ -72,33 +64,28 @@ public final class Nettrace {
 
     /** Runs until stop fires (or a count, duration or command ends it); returns the exit code. */
     public static int run(Config config, Console console, RunControl stop) {
-        if (config.output().file().isPresent()) {
-            java.nio.file.Path path = config.output().file().get();
-            try (java.io.OutputStream file = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(path))) {
-                return trace(config, console.to(file), stop);
-            } catch (java.io.IOException e) {
-                throw new NettraceException("--output-file: cannot write " + path + ": " + e.getMessage());
-            }
-        }
-        return trace(config, console, stop);
-    }
-
-    private static int trace(Config config, Console console, RunControl stop) {
         if (config.tracers().listTree()) {
             return listTree(TracerTree.load(), config, console);
         }
+        try (Destination destination = Destination.open(config, console)) {
+            return trace(config, destination, stop);
+        }
+    }
+
+    /** prepare (plan) -> attach -> loop. */
+    private static int trace(Config config, Destination destination, RunControl stop) {
+        Console console = destination.console();
         PhaseTimer timer = new PhaseTimer();
         Prepared prepared = prepare(config, console, timer);
-        AttachPlan plan = prepared.plan();
         Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
-        ConsumerWarmUp warmUp = warmUp(config, prepared, console);
-        try (ProbeSet probes = ProbeSet.attach(config, plan, prepared.kprobe(), verbose)) {
+        ConsumerWarmUp warmUp = warmUp(config, prepared);
+        try (ProbeSet probes = ProbeSet.attach(config, prepared.plan(), prepared.kprobe(), verbose)) {
             timer.mark("load and attach");
             if (warmUp != null) {
                 warmUp.end();
                 timer.mark("consumer warm-up (" + warmUp.progress() + ")");
             }
-            if (config.output().file().isEmpty()) {
+            if (!destination.toFile()) {
                 NativeProcess.enlargeStdoutPipe(STDOUT_PIPE_BYTES);
             }
             NativeProcess.releaseFreedNativeMemory();
@@ -113,16 +100,70 @@ public final class Nettrace {
             if (probes.attached().isEmpty()) {
                 throw new NettraceException("no tracer could be attached: " + probes.failures().getFirst().reason());
             }
-            return new TraceLoop(config, probes, sink(config, prepared, probes, console, stop), console,
-                    stop).run();
+            return loop(config, prepared, probes, destination, stop);
         }
+    }
+
+    private static int loop(Config config, Prepared prepared, ProbeSet probes, Destination destination,
+            RunControl stop) {
+        EventSink sink = Views.of(setting(config, prepared, destination.console(), destination.pcapng(), stop,
+                counters(prepared.plan(), probes)));
+        Recorder recorder = destination.recording().map(file -> new Recorder(file, header(config, prepared), sink))
+                .orElse(null);
+        EventDecoder decoder = new EventDecoder(context(prepared, probes.int32Returns(), probes::stack));
+        return new TraceLoop(config, probes, recorder != null ? recorder : sink, decoder, destination.console(), stop)
+                .recordingTo(recorder).run();
+    }
+
+    private static Views.Setting setting(Config config, Prepared prepared, Console console, OutputStream pcapng,
+            RunControl stop, Views.PeriodicCounters counters) {
+        return new Views.Setting(config, console, pcapng, stop, new TimeText(config.output().date(),
+                prepared.bootEpochNanos()), netfilterDetailMissing(prepared.plan()), prepared.kernelRelease(),
+                Version.application(), counters);
+    }
+
+    private static Views.PeriodicCounters counters(AttachPlan plan, ProbeSet probes) {
+        return new Views.PeriodicCounters() {
+            @Override
+            public long[] rttHistogram() {
+                return probes.rttHistogram();
+            }
+
+            @Override
+            public long[] hitsPerTracer() {
+                return probes.hitsPerTracer(plan.planned().size());
+            }
+
+            @Override
+            public String tracerName(int id) {
+                return plan.byId(id).tracer().name();
+            }
+        };
+    }
+
+    private static DecodeContext context(Prepared prepared, boolean[] int32Returns, IntFunction<long[]> stacks) {
+        return new DecodeContext(prepared.plan(), int32Returns, prepared.dropReasons(), prepared.symbols(), stacks,
+                new NetworkNamespaces());
+    }
+
+    /** What a record says of the run that made it, before its events. */
+    private static RecordHeader header(Config config, Prepared prepared) {
+        AttachPlan plan = prepared.plan();
+        return new RecordHeader(RecordHeader.FORMAT, Version.application(), prepared.kernelRelease(),
+                prepared.bootEpochNanos(), config.mode().option(), "filter " + config.filter() + ", "
+                        + config.tracers() + ", " + config.output(),
+                plan.planned().stream().map(p -> p.tracer().name() + " (" + p.tracer().group() + "): "
+                        + p.mechanism().label() + " " + p.target()).toList(),
+                plan.unavailable().stream().map(u -> u.tracer().name() + ": " + u.reason()).toList(),
+                netfilterDetailMissing(plan));
     }
 
     /**
      * What tracing needs from the start-up: the plan and the few names taken from the kernel's BTF.
      * The BTF itself (tens of megabytes of objects) is not kept: it stays in prepare's frame.
      */
-    private record Prepared(AttachPlan plan, boolean kprobe, KernelSymbols symbols, DropReasons dropReasons) {
+    private record Prepared(AttachPlan plan, boolean kprobe, KernelSymbols symbols, DropReasons dropReasons,
+            String kernelRelease, long bootEpochNanos) {
     }
 
     /** Reads the kernel's BTF and symbols and plans the attachment. */
@@ -161,7 +202,8 @@ public final class Nettrace {
             throw new NettraceException("none of the selected tracers can be attached on this kernel: "
                     + plan.unavailable().getFirst().reason());
         }
-        return new Prepared(plan, features.kprobe(), symbols, DropReasons.fromBtf(btf));
+        return new Prepared(plan, features.kprobe(), symbols, DropReasons.fromBtf(btf), kernelRelease(),
+                TimeText.bootEpochNanos());
     }
 
     /** --pid or --netns naming nothing that exists now: tracing goes on (it may appear), with a warning. */
@@ -194,7 +236,7 @@ public final class Nettrace {
     /** The tracers of this run: -t's choice in the mode's part of the tree, or the mode's own. */
     private static List<Tracer> select(TracerTree tree, Config config) {
         Config.TracerSelection tracers = config.tracers();
-        if (config.mode() == Mode.DROP) {
+        if (config.mode().tracerMode().equals(DROP_TRACERS)) {
             return tree.all().stream().filter(tracer -> tracer.analyzer() == Analyzer.DROP).toList();
         }
         List<String> names = tracers.trace().isEmpty() && tracers.functions().isPresent()
@@ -202,102 +244,25 @@ public final class Nettrace {
         return tree.select(names, tracers.exclude(), config.mode().tracerMode());
     }
 
-    /** The consumer of this mode's events. */
-    private static EventSink sink(Config config, Prepared prepared, ProbeSet probes, Console console,
-            RunControl stop) {
-        AttachPlan plan = prepared.plan();
-        return switch (config.mode()) {
-            case RTT -> PeriodicReport.rtt(console, formatter(config, prepared, probes::stack), probes::rttHistogram);
-            case FUNC_STATS -> PeriodicReport.functionStats(console, formatter(config, prepared, probes::stack),
-                    () -> probes.hitsPerTracer(plan.planned().size()), id -> plan.byId(id).tracer().name());
-            default -> eventSink(config, prepared, probes::stack, console, stop);
-        };
-    }
-
-    /** The modes that print events or lives as they come, from the records alone. */
-    private static boolean printsEvents(Mode mode) {
-        return mode != Mode.RTT && mode != Mode.FUNC_STATS;
-    }
-
-    private static EventSink eventSink(Config config, Prepared prepared, StackSource stacks, Console console,
-            RunControl stop) {
-        EventFormatter formatter = formatter(config, prepared, stacks);
-        LatencyView latency = LatencyView.of(config);
-        if (config.output().json()) {
-            return jsonSink(config, prepared, console, stop, new JsonOutput(console, formatter));
-        }
-        return switch (config.mode()) {
-            case LIFECYCLE -> new LifecycleTracker(new LifePrinter(console, formatter, config.output().tiny(),
-                    latency), config.count());
-            case LATENCY -> new LifecycleTracker(config.modes().latencySummary()
-                    ? new LatencySummary(console, latency) : new LatencyPrinter(console, formatter, latency),
-                    config.count());
-            case DIAG -> diagnosing(config, prepared, console, stop, new DiagnosisPrinter(console, formatter,
-                    latency));
-            default -> new BasicOutput(console, formatter);
-        };
-    }
-
-    private static EventFormatter formatter(Config config, Prepared prepared, StackSource stacks) {
-        KernelSymbols symbols = prepared.symbols();
-        return new EventFormatter(prepared.plan(), prepared.dropReasons(), () -> symbols, config.output().detail(),
-                config.output().date(), config.wantsReturnValues(), stacks);
-    }
-
     /**
-     * Starts warming the consumer up (see ConsumerWarmUp) with this run's kind of sink, printing
-     * to nowhere; null for the modes that print no events.
+     * Starts warming the consumer up (see ConsumerWarmUp) with this run's kind of view, writing
+     * to nowhere; null for the modes whose views print no events as they come.
      */
-    private static ConsumerWarmUp warmUp(Config config, Prepared prepared, Console console) {
-        if (!printsEvents(config.mode())) {
+    private static ConsumerWarmUp warmUp(Config config, Prepared prepared) {
+        View view = config.mode().view();
+        if (view == View.RTT_REPORT || view == View.FUNCTION_STATS) {
             return null;
         }
-        Console nowhere = new Console(OutputStream.nullOutputStream(),
-                new PrintStream(OutputStream.nullOutputStream()));
+        Console nowhere = new Console(OutputStream.nullOutputStream(), new PrintStream(OutputStream.nullOutputStream()));
         return ConsumerWarmUp.start(prepared.plan(), config.output().detail(),
-                () -> eventSink(config, prepared, id -> new long[0], nowhere, new RunControl()),
+                () -> context(prepared, AttachPlan.int32Returns(prepared.plan().planned()), id -> new long[0]),
+                () -> Views.of(setting(config, prepared, nowhere, OutputStream.nullOutputStream(), new RunControl(),
+                        null)),
                 failure -> {
                     if (config.verbosity().debug()) {
-                        console.message("nettrace: consumer warm-up failed: " + failure);
+                        nowhere.message("nettrace: consumer warm-up failed: " + failure);
                     }
                 });
-    }
-
-    /** --output json: the modes that print events or lives (the CLI allows it for those only). */
-    private static EventSink jsonSink(Config config, Prepared prepared, Console console, RunControl stop,
-            JsonOutput json) {
-        return switch (config.mode()) {
-            case LIFECYCLE -> new LifecycleTracker(json, config.count());
-            case DIAG -> diagnosing(config, prepared, console, stop, json);
-            default -> json;
-        };
-    }
-
-    /** --diag: lives diagnosed and printed; TCP handshakes watched as the events come. */
-    private static EventSink diagnosing(Config config, Prepared prepared, Console console, RunControl stop,
-            DiagnosisSink.Printer printer) {
-        AttachPlan plan = prepared.plan();
-        Optional<String> netfilterMissing = netfilterDetailMissing(plan);
-        netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
-                + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
-                + " reasons"));
-        Handshakes handshakes = new Handshakes();
-        Diagnosis diagnosis = new Diagnosis(plan, prepared.dropReasons(), prepared::symbols, DropAdvice.load(),
-                netfilterMissing, config.diag().hooks(), new NetworkNamespaces(), handshakes);
-        return handshakes.inFrontOf(new LifecycleTracker(new DiagnosisSink(diagnosis, printer, config.diag().quiet(),
-                config.diag().keep(), firstError(config, console, stop)), config.count()));
-    }
-
-    /**
-     * What the first error does without --diag-keep: it ends the trace, unless a command sets the
-     * span; then the command goes on to its end, and the diagnosis stops showing packets.
-     */
-    private static Consumer<String> firstError(Config config, Console console, RunControl stop) {
-        if (config.command().isEmpty()) {
-            return stop::stop;
-        }
-        return reason -> console.message("nettrace: " + reason + "; no further packet is shown, the command goes"
-                + " on until it exits (use --diag-keep to see them all)");
     }
 
     /** Why the netfilter analyzers cannot run in this plan, if they cannot. */
@@ -345,6 +310,14 @@ public final class Nettrace {
         }
         console.flush();
         return 0;
+    }
+
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (java.io.IOException e) {
+            return System.getProperty("os.version");
+        }
     }
 
     private static void installLibbpfLog(Config config, Console console) {

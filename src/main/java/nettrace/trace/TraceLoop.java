@@ -7,7 +7,8 @@ import nettrace.event.EventDecoder;
 import nettrace.event.EventSink;
 import nettrace.libbpf.RingBuffer;
 import nettrace.output.Console;
-import nettrace.output.JsonOutput;
+import nettrace.output.Summary;
+import nettrace.record.Recorder;
 import nettrace.probe.ProbeSet;
 
 /**
@@ -21,16 +22,26 @@ final class TraceLoop {
     private final Config config;
     private final ProbeSet probes;
     private final EventSink sink;
+    private final EventDecoder decoder;
     private final Console console;
     private final RunControl stop;
+    private Recorder recorder;
     private long events;
 
-    TraceLoop(Config config, ProbeSet probes, EventSink sink, Console console, RunControl stop) {
+    TraceLoop(Config config, ProbeSet probes, EventSink sink, EventDecoder decoder, Console console,
+            RunControl stop) {
         this.config = config;
         this.probes = probes;
         this.sink = sink;
+        this.decoder = decoder;
         this.console = console;
         this.stop = stop;
+    }
+
+    /** The run's recorder (--record), told the summary at the end; null when nothing is recorded. */
+    TraceLoop recordingTo(Recorder recorder) {
+        this.recorder = recorder;
+        return this;
     }
 
     private static final long LOSS_CHECK_NANOS = 1_000_000_000L;
@@ -38,7 +49,6 @@ final class TraceLoop {
     private long reportedLost;
 
     int run() {
-        EventDecoder decoder = new EventDecoder(config.output().detail(), probes.int32Returns());
         long limit = config.count();
         RingBuffer.RecordHandler handler = (data, offset, length) -> {
             if (limit > 0 && sink.completed() >= limit) {
@@ -48,11 +58,7 @@ final class TraceLoop {
             sink.accept(decoder.decode(data, offset, length));
         };
         RingBuffer ring = probes.events();
-        if (config.output().json()) {
-            console.message("begin trace...");
-        } else {
-            console.lineNow("begin trace...");
-        }
+        Banner.begin(config, console);
         stop.markBegun();
         Process command = startCommand();
         long deadline = config.duration().map(d -> Math.addExact(System.nanoTime(), d.toNanos()))
@@ -85,12 +91,11 @@ final class TraceLoop {
         if (limited > 0) {
             console.message("nettrace: " + limited + " events held back by --rate-limit");
         }
-        if (config.output().json()) {
-            JsonOutput.summary(console, events, lost, probes.livesNotFollowed(), stop.reason());
-        } else {
-            console.line("end trace...");
-            console.flush();
+        Summary summary = new Summary(events, lost, probes.livesNotFollowed(), stop.reason());
+        if (recorder != null) {
+            recorder.end(summary);
         }
+        Banner.end(config, console, summary);
         if (config.verbosity().verbose() || lost > 0) {
             console.message("nettrace: " + events + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
                     + "; stopped: " + stop.reason());
@@ -114,7 +119,7 @@ final class TraceLoop {
         }
         try {
             ProcessBuilder builder = new ProcessBuilder(config.command()).inheritIO();
-            boolean recordsOnStdout = config.output().json() && config.output().file().isEmpty();
+            boolean recordsOnStdout = config.output().machineReadableStdout();
             if (recordsOnStdout) {
                 builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
             }

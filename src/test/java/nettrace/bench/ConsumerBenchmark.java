@@ -8,7 +8,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import nettrace.event.EventDecoder;
-import nettrace.event.EventLayout;
+import nettrace.event.EventJsonWriter;
+import nettrace.event.TimeText;
+import nettrace.kernel.NetworkNamespaces;
+import nettrace.trace.DecodeContext;
+import nettrace.bpf.EventSizes;
 import nettrace.event.EventSink;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
@@ -49,15 +53,17 @@ public final class ConsumerBenchmark {
         double seconds = arguments.length > 1 ? Double.parseDouble(arguments[1]) : 10;
         AttachPlan plan = plan();
         Console console = new Console(new FileOutputStream("/dev/null"), new PrintStream(System.err));
-        EventFormatter formatter = new EventFormatter(plan, new DropReasons(Map.of(), Map.of()),
-                () -> KernelSymbols.parse(""), false, false, false);
+        EventFormatter formatter = new EventFormatter(new TimeText(false, TimeText.bootEpochNanos()), false, false);
         EventSink sink = switch (mode) {
             case "lifecycle" -> new LifecycleTracker(new LifePrinter(console, formatter, false,
                     new LatencyView(false, false, 0)), 0);
-            case "json" -> new LifecycleTracker(new JsonOutput(console, formatter), 0);
+            case "json" -> new LifecycleTracker(new JsonOutput(console, new EventJsonWriter(new TimeText(false,
+                    TimeText.bootEpochNanos()), false)), 0);
             default -> new BasicOutput(console, formatter);
         };
-        EventDecoder decoder = new EventDecoder(false);
+        EventDecoder decoder = new EventDecoder(new DecodeContext(plan, AttachPlan.int32Returns(plan.planned()),
+                new DropReasons(Map.of(), Map.of()), KernelSymbols.parse(""), id -> new long[0],
+                new NetworkNamespaces()));
 
         long[] events = {0};
         long start = System.nanoTime();
@@ -66,7 +72,7 @@ public final class ConsumerBenchmark {
             int records = ConsumerWarmUp.fill(ring, plan, SKBS);
             long timestamp = start; // the kernel's clock too: numbers of the size nettrace prints
             while (System.nanoTime() < deadline) {
-                timestamp = ConsumerWarmUp.replay(ring, records, EventLayout.SIZE, decoder, sink, timestamp);
+                timestamp = ConsumerWarmUp.replay(ring, records, EventSizes.NT_EVENT_PLAIN_SIZE, decoder, sink, timestamp);
                 events[0] += records;
             }
         });

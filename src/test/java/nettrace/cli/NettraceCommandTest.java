@@ -135,7 +135,7 @@ class NettraceCommandTest {
         "--netns -5             | --netns: not a namespace inode",
         "--pid -1               | --pid: not a process id",
         "-S 80-90               | --sport: expected a port number",
-        "--output yaml          | --output: 'yaml' is not a format (text or json)",
+        "--output yaml          | --output: 'yaml' is not a format (text, json or pcapng)",
         "--rtt --output json    | --output json belongs to",
         "--output-file /no/such/dir/x | --output-file: cannot write /no/such/dir/x",
         "--trace-exclude nosuch | unknown tracer or group 'nosuch'",

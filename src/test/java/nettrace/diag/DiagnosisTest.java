@@ -1,31 +1,22 @@
 package nettrace.diag;
 
-import static nettrace.testing.Events.event;
+import static nettrace.testing.Events.at;
 import static nettrace.testing.Events.rule;
 import static nettrace.testing.Events.tracer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
+import nettrace.event.Location;
+import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.DropReasons;
-import nettrace.kernel.KernelSymbols;
-import nettrace.kernel.NetworkNamespaces;
-import nettrace.testing.Events;
 import nettrace.tracer.Analyzer;
-import nettrace.tracer.AttachPlan;
 import nettrace.tracer.Rule;
 import nettrace.tracer.Tracer;
 import org.junit.jupiter.api.Test;
 
+/** One event's finding: rules on return values, a drop's reason, location and advice, a reset's reason. */
 class DiagnosisTest {
-    private static final KernelSymbols SYMBOLS = KernelSymbols.parse("""
-            ffffffff81f2af50 T nf_hook_slow
-            ffffffff82000000 T ping_rcv
-            ffffffff82000400 T __udp4_lib_rcv
-            """);
-    private static final DropReasons REASONS = new DropReasons(Map.of(3L, "SKB_DROP_REASON_NO_SOCKET",
-            12L, "SKB_DROP_REASON_NETFILTER_DROP"), Map.of(), Map.of(2L, "SK_RST_REASON_NO_SOCKET"));
     private static final Tracer XMIT = tracer("__dev_queue_xmit", "link-out", Analyzer.RET,
             rule("ret != 0", Rule.Level.ERROR, "failed to queue packet to qdisc", null));
     private static final Tracer XDP = tracer("netif_receive_generic_xdp", "link-in", Analyzer.RET,
@@ -39,69 +30,79 @@ class DiagnosisTest {
             rule("any", Rule.Level.ERROR, "packet is dropped by kernel", null));
     private static final Tracer RESET = tracer("tcp_v4_send_reset", "tcp-in", Analyzer.RESET,
             rule("any", Rule.Level.ERROR, "connection reset initiated by transport layer", null));
-    private static final AttachPlan PLAN = Events.plan(XMIT, XDP, LISTENER, BACKLOG, DROP, RESET);
 
-    private final Diagnosis diagnosis = new Diagnosis(PLAN, REASONS, () -> SYMBOLS, DropAdvice.load(),
-            Optional.of("kprobes are off"), true, new NetworkNamespaces(), new Handshakes());
+    private final Diagnosis diagnosis = new Diagnosis(DropAdvice.load(), Optional.of("kprobes are off"), true,
+            new Handshakes());
 
-    private Optional<Finding> evaluate(Tracer tracer, SkbEvent event) {
-        return diagnosis.evaluate(tracer, event);
+    private Optional<Finding> evaluate(SkbEvent event) {
+        return diagnosis.evaluate(event);
+    }
+
+    private static SkbEvent returning(Tracer tracer, long value) {
+        return at(tracer).returned(value).build();
+    }
+
+    private static SkbEvent dropped(String reason, String function, long offset) {
+        return at(DROP).outcome(new Outcome.Dropped(reason, new Location(function, offset, 0))).build();
     }
 
     @Test
     void returnValueRulesFireOnlyWhenTheirConditionHolds() {
-        assertThat(evaluate(XMIT, event(0, 1, SkbEvent.HAS_RETURN, 0, 0))).isEmpty();
-        assertThat(evaluate(XMIT, event(0, 1, SkbEvent.HAS_RETURN, -105, 0))).get()
-                .extracting(Finding::level, Finding::message)
+        assertThat(evaluate(returning(XMIT, 0))).isEmpty();
+        assertThat(evaluate(returning(XMIT, -105))).get().extracting(Finding::level, Finding::message)
                 .containsExactly(Rule.Level.ERROR, "failed to queue packet to qdisc");
-        assertThat(evaluate(XDP, event(1, 1, SkbEvent.HAS_RETURN, 3, 0))).get()
-                .extracting(Finding::level).isEqualTo(Rule.Level.INFO);
-        assertThat(evaluate(XDP, event(1, 1, SkbEvent.HAS_RETURN, 1, 0))).get()
-                .extracting(Finding::advice).isEqualTo(Optional.of("check your XDP program"));
-        assertThat(evaluate(LISTENER, event(2, 1, SkbEvent.HAS_RETURN, 0, 0))).get()
-                .extracting(Finding::level).isEqualTo(Rule.Level.WARN);
+        assertThat(evaluate(returning(XDP, 3))).get().extracting(Finding::level).isEqualTo(Rule.Level.INFO);
+        assertThat(evaluate(returning(XDP, 1))).get().extracting(Finding::advice)
+                .isEqualTo(Optional.of("check your XDP program"));
+        assertThat(evaluate(returning(LISTENER, 0))).get().extracting(Finding::level).isEqualTo(Rule.Level.WARN);
     }
 
     @Test
     void lessThanMeansLessThan() {
-        assertThat(evaluate(BACKLOG, event(3, 1, SkbEvent.HAS_RETURN, -1, 0))).isPresent();
-        assertThat(evaluate(BACKLOG, event(3, 1, SkbEvent.HAS_RETURN, 1, 0))).isEmpty();
+        assertThat(evaluate(returning(BACKLOG, -1))).isPresent();
+        assertThat(evaluate(returning(BACKLOG, 1))).isEmpty();
     }
 
     @Test
     void aReturnValueRuleNeverFiresWithoutAReturnValue() {
-        assertThat(evaluate(XMIT, event(0, 1, 0, -105, 0))).isEmpty();
+        assertThat(evaluate(at(XMIT).build())).isEmpty();
     }
 
     @Test
-    void aDropCarriesItsLocationReasonAndAdvice() {
-        Finding finding = evaluate(DROP, event(4, 1, SkbEvent.HAS_REASON, 12, 0xffffffff81f2afe6L)).orElseThrow();
+    void aDropCarriesItsLocationReasonNamespaceAndAdviceForThatNamespace() {
+        Finding finding = evaluate(dropped("NETFILTER_DROP", "nf_hook_slow", 0x96)).orElseThrow();
         assertThat(finding.level()).isEqualTo(Rule.Level.ERROR);
         assertThat(finding.message()).isEqualTo("packet is dropped by kernel");
         assertThat(finding.details()).containsExactly(
-                new Finding.Detail("location", java.util.List.of("nf_hook_slow+0x96")),
-                new Finding.Detail("drop reason", java.util.List.of("NETFILTER_DROP")),
-                new Finding.Detail("netfilter", java.util.List.of(
-                        "table, chain and hook functions unknown: kprobes are off")),
-                new Finding.Detail("network namespace", java.util.List.of("inode 1")));
-        assertThat(finding.advice()).get().asString().contains("netfilter rule");
+                new Finding.Detail("location", List.of("nf_hook_slow+0x96")),
+                new Finding.Detail("drop reason", List.of("NETFILTER_DROP")),
+                new Finding.Detail("netfilter", List.of("table, chain and hook functions unknown: kprobes are off")),
+                new Finding.Detail("network namespace", List.of("ns-a")));
+        assertThat(finding.advice()).get().asString().contains("`ip netns exec ns-a nft list ruleset`");
     }
 
     @Test
     void aDropTheKernelMeansToMakeIsOnlyInformation() {
-        Finding ping = evaluate(DROP, event(4, 1, SkbEvent.HAS_REASON, 3, 0xffffffff82000010L)).orElseThrow();
+        Finding ping = evaluate(dropped("NO_SOCKET", "ping_rcv", 0x10)).orElseThrow();
         assertThat(ping.level()).isEqualTo(Rule.Level.INFO);
         assertThat(ping.message()).contains("raw socket");
-        Finding udp = evaluate(DROP, event(4, 1, SkbEvent.HAS_REASON, 3, 0xffffffff82000410L)).orElseThrow();
+        Finding udp = evaluate(dropped("NO_SOCKET", "__udp4_lib_rcv", 0x10)).orElseThrow();
         assertThat(udp.level()).isEqualTo(Rule.Level.ERROR);
         assertThat(udp.advice()).get().asString().contains("nothing listens");
     }
 
     @Test
+    void aFunctionCloneIsAdvisedLikeTheFunction() {
+        Finding hopLimit = evaluate(dropped("IP_INHDR", "ip6_forward.isra.0", 0xaa9)).orElseThrow();
+        assertThat(hopLimit.advice()).get().asString().contains("hop limit").doesNotContain("IPv4");
+    }
+
+    @Test
     void aResetNamesTheKernelsReason() {
-        assertThat(evaluate(RESET, event(5, 1, SkbEvent.RESET_REASON, 2, 0))).get().extracting(Finding::message)
+        assertThat(evaluate(at(RESET).outcome(new Outcome.ResetSent("NO_SOCKET")).build())).get()
+                .extracting(Finding::message)
                 .isEqualTo("connection reset initiated by transport layer (reason: NO_SOCKET)");
-        assertThat(evaluate(RESET, event(5, 1, 0, 0, 0))).get().extracting(Finding::message)
+        assertThat(evaluate(at(RESET).build())).get().extracting(Finding::message)
                 .isEqualTo("connection reset initiated by transport layer");
     }
 

@@ -5,45 +5,133 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import nettrace.bpf.CaptureLayout;
+import nettrace.bpf.EventFlags;
+import nettrace.bpf.EventLayout;
+import nettrace.bpf.EventSizes;
+import nettrace.bpf.Links;
+import nettrace.bpf.NetfilterLayout;
+import nettrace.bpf.NetfilterSources;
+import nettrace.bpf.PacketLayout;
+import nettrace.bpf.RecordLayout;
+import nettrace.kernel.NetworkNamespaces.Namespace;
+import nettrace.testing.Events;
+import nettrace.tracer.Analyzer;
+import nettrace.tracer.Tracer;
 import org.junit.jupiter.api.Test;
 
+/** Records in the BPF layout become whole events: names resolved through the context, once. */
 class EventDecoderTest {
+    private static final Tracer PLAIN = Events.tracer("net_dev_queue", "link-out", Analyzer.DEFAULT);
+    private static final Tracer DROP = Events.tracer("kfree_skb", "life", Analyzer.DROP);
+    private static final Tracer NFT = Events.tracer("nft_do_chain", "netfilter-base", Analyzer.IPTABLE);
+
+    /** A context with made-up names, remembering what it was asked. */
+    private static final class Context implements EventContext {
+        final List<Tracer> tracers = List.of(PLAIN, DROP, NFT);
+        final boolean[] int32 = {false, true, false};
+        final Map<Long, String> learnt = new HashMap<>();
+        int namespaceLookups;
+
+        @Override
+        public Tracer tracer(int id) {
+            return tracers.get(id);
+        }
+
+        @Override
+        public boolean int32Return(int id) {
+            return int32[id];
+        }
+
+        @Override
+        public String dropReason(long reason) {
+            return reason == 12 ? "NETFILTER_DROP" : "reason " + reason;
+        }
+
+        @Override
+        public String resetReason(long reason) {
+            return "NO_SOCKET";
+        }
+
+        @Override
+        public Location location(long address) {
+            return new Location(address == 0xffffffff81f2afe6L ? "nf_hook_slow" : "", 0x96, address);
+        }
+
+        @Override
+        public List<String> stack(int stackId) {
+            return List.of("ip_rcv+0x1c", "stack " + stackId);
+        }
+
+        @Override
+        public Namespace namespace(long inode) {
+            namespaceLookups++;
+            return new Namespace(inode, "ns " + inode, "");
+        }
+
+        @Override
+        public String interfaceName(long netns, int ifindex, String sent) {
+            if (!sent.isEmpty()) {
+                learnt.put(netns << 32 | ifindex, sent);
+                return sent;
+            }
+            return learnt.getOrDefault(netns << 32 | ifindex, "");
+        }
+    }
+
+    private final Context context = new Context();
+    private final EventDecoder decoder = new EventDecoder(context);
+
+    private static ByteBuffer record(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     @Test
     void decodesARecordWrittenInTheBpfLayout() {
         int base = 24;
-        ByteBuffer data = ByteBuffer.allocate(base + EventLayout.SIZE_WITH_NAMES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = record(base + EventSizes.NT_EVENT_BASE_SIZE);
         data.putLong(base + EventLayout.TS, 123_456_789_000L);
         data.putLong(base + EventLayout.SKB, 0xffff888012345600L);
         data.putLong(base + EventLayout.RET, -1);
-        data.putInt(base + EventLayout.TRACER, 7);
-        data.putShort(base + EventLayout.FLAGS, (short) SkbEvent.HAS_RETURN);
+        data.putInt(base + EventLayout.TRACER, 0);
+        data.putShort(base + EventLayout.FLAGS, (short) (EventFlags.EVENT_RET | EventFlags.EVENT_NAMES));
         data.putShort(base + EventLayout.CPU, (short) 1);
         data.putInt(base + EventLayout.PID, 4242);
         data.putInt(base + EventLayout.NETNS, 0xF0000001);
+        data.putInt(base + EventLayout.IFINDEX, 3);
+        data.putInt(base + EventLayout.STACK_ID, -1);
+        data.putLong(base + EventLayout.HEAD, 0xffff888099990000L);
+        data.putLong(base + EventLayout.FINGERPRINT, 77);
         data.put(base + EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
         data.put(base + EventLayout.IFNAME, "veth0\0".getBytes(StandardCharsets.US_ASCII));
         int pkt = base + EventLayout.PKT;
-        data.put(pkt + EventLayout.PKT_SADDR, new byte[] {10, 0, 0, 1});
-        data.put(pkt + EventLayout.PKT_DADDR, new byte[] {10, 0, 0, 2});
-        data.putShort(pkt + EventLayout.PKT_L3_PROTO, (short) Packet.ETH_P_IP);
-        data.put(pkt + EventLayout.PKT_L4_PROTO, (byte) Packet.IPPROTO_TCP);
-        data.put(pkt + EventLayout.PKT_TCP_FLAGS, (byte) Packet.TCP_SYN);
-        data.putShort(pkt + EventLayout.PKT_SPORT, (short) 40000);
-        data.putShort(pkt + EventLayout.PKT_DPORT, (short) 80);
-        data.putInt(pkt + EventLayout.PKT_SEQ, 0xfffffffe);
+        data.put(pkt + PacketLayout.SADDR, new byte[] {10, 0, 0, 1});
+        data.put(pkt + PacketLayout.DADDR, new byte[] {10, 0, 0, 2});
+        data.putShort(pkt + PacketLayout.L3_PROTO, (short) Packet.ETH_P_IP);
+        data.put(pkt + PacketLayout.L4_PROTO, (byte) Packet.IPPROTO_TCP);
+        data.put(pkt + PacketLayout.TCP_FLAGS, (byte) Packet.TCP_SYN);
+        data.putShort(pkt + PacketLayout.SPORT, (short) 40000);
+        data.putShort(pkt + PacketLayout.DPORT, (short) 80);
+        data.putInt(pkt + PacketLayout.SEQ, 0xfffffffe);
 
-        SkbEvent event = new EventDecoder(true).decode(data, base, EventLayout.SIZE_WITH_NAMES);
+        SkbEvent event = decoder.decode(data, base, EventSizes.NT_EVENT_BASE_SIZE);
 
         assertThat(event.timestamp()).isEqualTo(123_456_789_000L);
         assertThat(event.skb()).isEqualTo(0xffff888012345600L);
         assertThat(event.result()).isEqualTo(-1);
         assertThat(event.hasReturnValue()).isTrue();
-        assertThat(event.tracer()).isEqualTo(7);
+        assertThat(event.tracer()).isSameAs(PLAIN);
         assertThat(event.cpu()).isEqualTo(1);
         assertThat(event.pid()).isEqualTo(4242);
-        assertThat(Integer.toUnsignedLong(event.netns())).isEqualTo(0xF0000001L);
+        assertThat(event.netns()).isEqualTo(new Namespace(0xF0000001L, "ns 4026531841", ""));
         assertThat(event.command()).isEqualTo("ping");
         assertThat(event.interfaceName()).isEqualTo("veth0");
+        assertThat(event.head()).isEqualTo(0xffff888099990000L);
+        assertThat(event.fingerprint()).isEqualTo(77);
+        assertThat(event.stack()).isEmpty();
         Packet packet = event.packet();
         assertThat(packet.sourcePort()).isEqualTo(40000);
         assertThat(packet.destinationPort()).isEqualTo(80);
@@ -53,65 +141,102 @@ class EventDecoderTest {
     }
 
     @Test
-    void decodesTheNetfilterExtensionWhenFlaggedAndPresent() {
-        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE_WITH_EXTENSION).order(ByteOrder.LITTLE_ENDIAN);
-        data.putShort(EventLayout.FLAGS, (short) SkbEvent.NETFILTER);
-        int nf = EventLayout.EXT;
-        data.put(nf + EventLayout.NF_SOURCE, (byte) 3);
-        data.put(nf + EventLayout.NF_HOOK, (byte) 2);
-        data.put(nf + EventLayout.NF_PF, (byte) Netfilter.NFPROTO_IPV4);
-        data.put(nf + EventLayout.NF_TABLE, "filter\0".getBytes(StandardCharsets.US_ASCII));
-        data.put(nf + EventLayout.NF_CHAIN, "FORWARD\0".getBytes(StandardCharsets.US_ASCII));
-        data.put(nf + EventLayout.NF_HOOK_COUNT, (byte) 2);
-        data.putLong(nf + EventLayout.NF_HOOKS, 0xffffffffc0a01000L);
-        data.putLong(nf + EventLayout.NF_HOOKS + 8, 0xffffffffc0a02000L);
+    void aDropIsNamedAndPlacedAndItsDeviceIsRememberedForLaterEventsWithoutNames() {
+        ByteBuffer data = record(EventSizes.NT_EVENT_BASE_SIZE);
+        data.putInt(EventLayout.TRACER, 1);
+        data.putShort(EventLayout.FLAGS, (short) (EventFlags.EVENT_REASON | EventFlags.EVENT_NAMES));
+        data.putLong(EventLayout.RET, 12);
+        data.putLong(EventLayout.ARG, 0xffffffff81f2afe6L);
+        data.putInt(EventLayout.NETNS, 5);
+        data.putInt(EventLayout.IFINDEX, 2);
+        data.putInt(EventLayout.STACK_ID, 9);
+        data.put(EventLayout.IFNAME, "in0\0".getBytes(StandardCharsets.US_ASCII));
+        SkbEvent drop = decoder.decode(data, 0, EventSizes.NT_EVENT_BASE_SIZE);
+        assertThat(drop.drop()).isEqualTo(new Outcome.Dropped("NETFILTER_DROP",
+                new Location("nf_hook_slow", 0x96, 0xffffffff81f2afe6L)));
+        assertThat(drop.stack()).containsExactly("ip_rcv+0x1c", "stack 9");
 
-        Netfilter netfilter = new EventDecoder(false).decode(data, 0, EventLayout.SIZE_WITH_EXTENSION).netfilter();
+        ByteBuffer plain = record(EventSizes.NT_EVENT_PLAIN_SIZE);
+        plain.putInt(EventLayout.NETNS, 5);
+        plain.putInt(EventLayout.IFINDEX, 2);
+        plain.putInt(EventLayout.STACK_ID, -1);
+        assertThat(decoder.decode(plain, 0, EventSizes.NT_EVENT_PLAIN_SIZE).interfaceName()).isEqualTo("in0");
+    }
+
+    @Test
+    void decodesTheNetfilterExtensionWhenFlaggedAndPresent() {
+        ByteBuffer data = record(EventSizes.NT_EVENT_EXT_SIZE);
+        data.putInt(EventLayout.TRACER, 2);
+        data.putShort(EventLayout.FLAGS, (short) EventFlags.EVENT_NETFILTER);
+        int nf = EventLayout.EXT;
+        data.put(nf + NetfilterLayout.SOURCE, (byte) NetfilterSources.NF_SOURCE_NFTABLES);
+        data.put(nf + NetfilterLayout.HOOK, (byte) 2);
+        data.put(nf + NetfilterLayout.PF, (byte) Netfilter.NFPROTO_IPV4);
+        data.put(nf + NetfilterLayout.TABLE, "filter\0".getBytes(StandardCharsets.US_ASCII));
+        data.put(nf + NetfilterLayout.CHAIN, "FORWARD\0".getBytes(StandardCharsets.US_ASCII));
+        data.put(nf + NetfilterLayout.HOOK_COUNT, (byte) 2);
+        data.putLong(nf + NetfilterLayout.HOOKS, 0xffffffff81f2afe6L);
+        data.putLong(nf + NetfilterLayout.HOOKS + 8, 0xffffffffc0a02000L);
+
+        Netfilter netfilter = decoder.decode(data, 0, EventSizes.NT_EVENT_EXT_SIZE).netfilter();
 
         assertThat(netfilter.source()).isEqualTo(Netfilter.Source.NFTABLES);
         assertThat(netfilter.hookName()).isEqualTo("FORWARD");
         assertThat(netfilter.familyName()).isEqualTo("ipv4");
         assertThat(netfilter.table()).isEqualTo("filter");
         assertThat(netfilter.chain()).isEqualTo("FORWARD");
-        assertThat(netfilter.hooks()).containsExactly(0xffffffffc0a01000L, 0xffffffffc0a02000L);
-        assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE).hasNetfilter())
-                .as("a record cut at the base size has no extension").isFalse();
+        assertThat(netfilter.hooks()).containsExactly("nf_hook_slow", "0xffffffffc0a02000");
+        assertThat(decoder.decode(data, 0, EventSizes.NT_EVENT_PLAIN_SIZE).hasNetfilter())
+                .as("a record cut at the plain size has no extension").isFalse();
     }
 
     @Test
-    void namesAreNotDecodedUnlessAskedForNorFromARecordWithoutThem() {
-        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE_WITH_NAMES).order(ByteOrder.LITTLE_ENDIAN);
+    void theCapturedBytesAreTheRecordsTail() {
+        ByteBuffer data = record(EventSizes.NT_EVENT_CAPTURE_SIZE + 5);
+        data.putShort(EventLayout.FLAGS, (short) EventFlags.EVENT_CAPTURE);
+        data.putShort(RecordLayout.CAPTURE + CaptureLayout.LENGTH, (short) 5);
+        data.putShort(RecordLayout.CAPTURE + CaptureLayout.LINK, (short) Links.LINK_RAW);
+        data.putInt(RecordLayout.CAPTURE + CaptureLayout.PACKET_LENGTH, 84);
+        data.put(RecordLayout.CAPTURE + CaptureLayout.DATA, new byte[] {0x45, 0, 0, 84, 1});
+        Capture capture = decoder.decode(data, 0, EventSizes.NT_EVENT_CAPTURE_SIZE + 5).capture();
+        assertThat(capture.link()).isEqualTo(Links.LINK_RAW);
+        assertThat(capture.packetLength()).isEqualTo(84);
+        assertThat(capture.bytes()).containsExactly(0x45, 0, 0, 84, 1);
+    }
+
+    @Test
+    void namesAreDecodedOnlyFromARecordThatSaysItHasThem() {
+        ByteBuffer data = record(EventSizes.NT_EVENT_BASE_SIZE);
         data.put(EventLayout.COMM, "ping\0".getBytes(StandardCharsets.US_ASCII));
-        assertThat(new EventDecoder(false).decode(data, 0, EventLayout.SIZE_WITH_NAMES).command()).isEmpty();
-        assertThat(new EventDecoder(true).decode(data, 0, EventLayout.SIZE).command()).isEmpty();
-        assertThat(new EventDecoder(true).decode(data, 0, EventLayout.SIZE_WITH_NAMES).command()).isEqualTo("ping");
+        assertThat(decoder.decode(data, 0, EventSizes.NT_EVENT_BASE_SIZE).command()).isEmpty();
+        data.putShort(EventLayout.FLAGS, (short) EventFlags.EVENT_NAMES);
+        assertThat(decoder.decode(data, 0, EventSizes.NT_EVENT_PLAIN_SIZE).command()).isEmpty();
+        assertThat(decoder.decode(data, 0, EventSizes.NT_EVENT_BASE_SIZE).command()).isEqualTo("ping");
     }
 
     @Test
     void thirtyTwoBitReturnValuesAreSignExtendedForTheirTracersOnly() {
-        ByteBuffer data = ByteBuffer.allocate(EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = record(EventSizes.NT_EVENT_PLAIN_SIZE);
         data.putLong(EventLayout.RET, 0xffffffffL);
         data.putInt(EventLayout.TRACER, 1);
-        assertThat(new EventDecoder(false, new boolean[] {false, true}).decode(data, 0, EventLayout.SIZE).result())
-                .isEqualTo(-1);
-        assertThat(new EventDecoder(false, new boolean[] {true, false}).decode(data, 0, EventLayout.SIZE).result())
-                .isEqualTo(0xffffffffL);
+        assertThat(decoder.decode(data, 0, EventSizes.NT_EVENT_PLAIN_SIZE).result()).isEqualTo(-1);
+        data.putInt(EventLayout.TRACER, 0);
+        assertThat(decoder.decode(data, 0, EventSizes.NT_EVENT_PLAIN_SIZE).result()).isEqualTo(0xffffffffL);
     }
 
     @Test
     void consecutiveRecordsOfTheSamePacketShareOnePacketAndADifferentOneIsDecodedAfresh() {
-        ByteBuffer data = ByteBuffer.allocate(3 * EventLayout.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        int size = EventSizes.NT_EVENT_PLAIN_SIZE;
+        ByteBuffer data = record(3 * size);
         for (int record = 0; record < 3; record++) {
-            int pkt = record * EventLayout.SIZE + EventLayout.PKT;
-            data.putShort(pkt + EventLayout.PKT_L3_PROTO, (short) Packet.ETH_P_IP);
-            data.put(pkt + EventLayout.PKT_L4_PROTO, (byte) Packet.IPPROTO_UDP);
-            data.putShort(pkt + EventLayout.PKT_DPORT, (short) (record < 2 ? 53 : 54));
+            int pkt = record * size + EventLayout.PKT;
+            data.putShort(pkt + PacketLayout.L3_PROTO, (short) Packet.ETH_P_IP);
+            data.put(pkt + PacketLayout.L4_PROTO, (byte) Packet.IPPROTO_UDP);
+            data.putShort(pkt + PacketLayout.DPORT, (short) (record < 2 ? 53 : 54));
         }
-        EventDecoder decoder = new EventDecoder(false);
-
-        Packet first = decoder.decode(data, 0, EventLayout.SIZE).packet();
-        Packet second = decoder.decode(data, EventLayout.SIZE, EventLayout.SIZE).packet();
-        Packet third = decoder.decode(data, 2 * EventLayout.SIZE, EventLayout.SIZE).packet();
+        Packet first = decoder.decode(data, 0, size).packet();
+        Packet second = decoder.decode(data, size, size).packet();
+        Packet third = decoder.decode(data, 2 * size, size).packet();
 
         assertThat(second).isSameAs(first);
         assertThat(third).isNotSameAs(first);

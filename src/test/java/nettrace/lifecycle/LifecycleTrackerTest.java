@@ -5,27 +5,42 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import nettrace.event.Packet;
+import nettrace.bpf.EventFlags;
 import nettrace.event.SkbEvent;
+import nettrace.testing.Events;
+import nettrace.tracer.Analyzer;
+import nettrace.tracer.Tracer;
 import org.junit.jupiter.api.Test;
 
 class LifecycleTrackerTest {
     private static final Packet PACKET = new Packet(Packet.ETH_P_IP, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 84, 0, 8, 0, 1,
             1, 0, 0);
+    /** Tracers known by number: tracer 3 is named "3". */
+    private static final Tracer[] TRACERS = java.util.stream.IntStream.range(0, 10)
+            .mapToObj(n -> Events.tracer(Integer.toString(n), "g", Analyzer.DEFAULT)).toArray(Tracer[]::new);
+    private static final int LIFE_NEW = EventFlags.EVENT_LIFE_NEW;
+    private static final int LIFE_END = EventFlags.EVENT_LIFE_END;
     private final List<SkbLife> printed = new ArrayList<>();
     private long now = 1_000_000_000L;
     private final LifecycleTracker tracker = new LifecycleTracker(printed::add, 0, () -> now);
 
     private static SkbEvent event(long skb, long timestamp, int tracer, int flags) {
-        return event(skb, timestamp, tracer, flags, 0);
+        return Events.at(TRACERS[tracer]).skb(skb).time(timestamp).flags(flags).packet(PACKET).build();
     }
 
-    private static SkbEvent event(long skb, long timestamp, int tracer, int flags, long argument) {
-        return new SkbEvent(timestamp, skb, argument, 0, tracer, flags, 0, 1, 1, 1, "", "", PACKET, -1, null, null, skb << 4, 7, null);
+    /** tracer's event of skb returning its clone. */
+    private static SkbEvent cloning(long skb, long timestamp, int tracer, long clone) {
+        return Events.at(TRACERS[tracer]).skb(skb).time(timestamp).packet(PACKET)
+                .outcome(new nettrace.event.Outcome.Cloned(clone)).build();
     }
 
     /** An event of skb whose packet is in the data buffer head, with fingerprint 7 (all packets here). */
     private static SkbEvent inBuffer(long skb, long head, long timestamp, int flags) {
-        return new SkbEvent(timestamp, skb, 0, 0, 1, flags, 0, 1, 1, 1, "", "", PACKET, -1, null, null, head, 7, null);
+        return Events.at(TRACERS[1]).skb(skb).time(timestamp).flags(flags).packet(PACKET).buffer(head, 7).build();
+    }
+
+    private static int tracerNumber(SkbEvent event) {
+        return Integer.parseInt(event.tracer().name());
     }
 
     private void later(long nanos) {
@@ -35,17 +50,17 @@ class LifecycleTrackerTest {
 
     @Test
     void aLifeIsPrintedInTimestampOrderOnceFreedAndTheGracePassed() {
-        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
         tracker.accept(event(0xa, 300, 3, 0));
         tracker.accept(event(0xa, 200, 2, 0));
-        tracker.accept(event(0xa, 400, 4, SkbEvent.LIFE_END));
+        tracker.accept(event(0xa, 400, 4, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS / 2);
         assertThat(printed).isEmpty();
         tracker.accept(event(0xa, 350, 5, 0)); // late from another CPU, still in the grace period
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).hasSize(1);
         SkbLife life = printed.getFirst();
-        assertThat(life.events()).extracting(SkbEvent::tracer).containsExactly(1, 2, 3, 5, 4);
+        assertThat(life.events()).extracting(LifecycleTrackerTest::tracerNumber).containsExactly(1, 2, 3, 5, 4);
         assertThat(life.ending()).isEqualTo(SkbLife.Ending.FREED);
         assertThat(tracker.completed()).isEqualTo(1);
         assertThat(tracker.held()).isZero();
@@ -53,8 +68,8 @@ class LifecycleTrackerTest {
 
     @Test
     void aLateEventRestartsTheGraceFromWhenItArrived() {
-        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
-        tracker.accept(event(0xa, 200, 2, SkbEvent.LIFE_END));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
+        tracker.accept(event(0xa, 200, 2, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS - 1);
         tracker.accept(event(0xa, 150, 3, 0));
         later(2);
@@ -65,10 +80,10 @@ class LifecycleTrackerTest {
 
     @Test
     void aReusedAddressStartsANewLife() {
-        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
-        tracker.accept(event(0xa, 200, 2, SkbEvent.LIFE_END));
-        tracker.accept(event(0xa, 300, 1, SkbEvent.LIFE_NEW));
-        tracker.accept(event(0xa, 400, 2, SkbEvent.LIFE_END));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
+        tracker.accept(event(0xa, 200, 2, LIFE_END));
+        tracker.accept(event(0xa, 300, 1, LIFE_NEW));
+        tracker.accept(event(0xa, 400, 2, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).hasSize(2);
         assertThat(printed).allSatisfy(life -> assertThat(life.events()).hasSize(2));
@@ -76,13 +91,13 @@ class LifecycleTrackerTest {
 
     @Test
     void clonesJoinTheirParentsLifeWhichEndsWhenAllAreFreed() {
-        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
-        tracker.accept(event(0xa, 150, 7, SkbEvent.HAS_RETURN | SkbEvent.CLONE, 0xb));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
+        tracker.accept(cloning(0xa, 150, 7, 0xb));
         tracker.accept(event(0xb, 200, 2, 0));
-        tracker.accept(event(0xa, 250, 9, SkbEvent.LIFE_END));
+        tracker.accept(event(0xa, 250, 9, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).as("the clone is still alive").isEmpty();
-        tracker.accept(event(0xb, 300, 9, SkbEvent.LIFE_END));
+        tracker.accept(event(0xb, 300, 9, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).hasSize(1);
         assertThat(printed.getFirst().addresses()).containsExactly(0xaL, 0xbL);
@@ -91,7 +106,7 @@ class LifecycleTrackerTest {
 
     @Test
     void livesWithoutFurtherEventsExpireInsteadOfStayingForever() {
-        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
         later(LifecycleTracker.EXPIRY_NANOS / 2);
         assertThat(printed).isEmpty();
         later(LifecycleTracker.EXPIRY_NANOS);
@@ -102,8 +117,8 @@ class LifecycleTrackerTest {
 
     @Test
     void finishShowsWhatIsLeftAsUnfinished() {
-        tracker.accept(event(0xa, 100, 1, SkbEvent.LIFE_NEW));
-        tracker.accept(event(0xb, 50, 1, SkbEvent.LIFE_NEW));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
+        tracker.accept(event(0xb, 50, 1, LIFE_NEW));
         tracker.finish();
         assertThat(printed).extracting(SkbLife::firstTimestamp).containsExactly(50L, 100L);
         assertThat(printed).allMatch(life -> life.ending() == SkbLife.Ending.UNFINISHED);
@@ -113,7 +128,7 @@ class LifecycleTrackerTest {
     void theCountLimitsLivesHandedOn() {
         LifecycleTracker limited = new LifecycleTracker(printed::add, 2, () -> now);
         for (long skb = 1; skb <= 5; skb++) {
-            limited.accept(event(skb, skb * 10, 1, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+            limited.accept(event(skb, skb * 10, 1, LIFE_NEW | LIFE_END));
         }
         now += LifecycleTracker.GRACE_NANOS;
         limited.idle(now);
@@ -125,7 +140,7 @@ class LifecycleTrackerTest {
     @Test
     void holdsABoundedNumberOfLives() {
         for (long skb = 1; skb <= LifecycleTracker.MAX_LIVES + 10; skb++) {
-            tracker.accept(event(skb, skb, 1, SkbEvent.LIFE_NEW));
+            tracker.accept(event(skb, skb, 1, LIFE_NEW));
         }
         assertThat(tracker.held()).isEqualTo(LifecycleTracker.MAX_LIVES);
         assertThat(printed).hasSize(10).allMatch(life -> life.ending() == SkbLife.Ending.SHOWN_EARLY);
@@ -136,7 +151,7 @@ class LifecycleTrackerTest {
         int eventsPerLife = 64;
         int lives = LifecycleTracker.MAX_HELD_EVENTS / eventsPerLife + 5;
         for (long skb = 1; skb <= lives; skb++) {
-            tracker.accept(event(skb, skb, 1, SkbEvent.LIFE_NEW));
+            tracker.accept(event(skb, skb, 1, LIFE_NEW));
             for (int hit = 1; hit < eventsPerLife; hit++) {
                 tracker.accept(event(skb, skb, 2, 0));
             }
@@ -149,13 +164,13 @@ class LifecycleTrackerTest {
 
     @Test
     void aCopyMadeWhereNothingTracedJoinsTheLifeOfThePacketItCopies() {
-        tracker.accept(inBuffer(0xa, 0x5000, 100, SkbEvent.LIFE_NEW));
-        tracker.accept(inBuffer(0xb, 0x5000, 200, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
-        tracker.accept(inBuffer(0xc, 0x5000, 300, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
-        tracker.accept(inBuffer(0xb, 0x5000, 400, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xa, 0x5000, 100, LIFE_NEW));
+        tracker.accept(inBuffer(0xb, 0x5000, 200, LIFE_NEW | LIFE_END));
+        tracker.accept(inBuffer(0xc, 0x5000, 300, LIFE_NEW | LIFE_END));
+        tracker.accept(inBuffer(0xb, 0x5000, 400, LIFE_NEW | LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).as("the original is still queued").isEmpty();
-        tracker.accept(inBuffer(0xa, 0x5000, 500, SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xa, 0x5000, 500, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).singleElement().satisfies(life -> {
             assertThat(life.addresses()).containsExactly(0xaL, 0xbL, 0xcL);
@@ -166,10 +181,10 @@ class LifecycleTrackerTest {
 
     @Test
     void aCopyFreedBeforeItsOriginalIsFirstSeenStillJoinsIt() {
-        tracker.accept(inBuffer(0xb, 0x5000, 100, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xb, 0x5000, 100, LIFE_NEW | LIFE_END));
         later(LifecycleTracker.GRACE_NANOS / 2);
-        tracker.accept(inBuffer(0xa, 0x5000, 150, SkbEvent.LIFE_NEW));
-        tracker.accept(inBuffer(0xa, 0x5000, 250, SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xa, 0x5000, 150, LIFE_NEW));
+        tracker.accept(inBuffer(0xa, 0x5000, 250, LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).singleElement().satisfies(life -> assertThat(life.addresses())
                 .containsExactly(0xbL, 0xaL));
@@ -177,16 +192,16 @@ class LifecycleTrackerTest {
 
     @Test
     void anotherPacketInAnotherBufferIsAnotherLife() {
-        tracker.accept(inBuffer(0xa, 0x5000, 100, SkbEvent.LIFE_NEW));
-        tracker.accept(inBuffer(0xb, 0x6000, 200, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xa, 0x5000, 100, LIFE_NEW));
+        tracker.accept(inBuffer(0xb, 0x6000, 200, LIFE_NEW | LIFE_END));
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).singleElement().satisfies(life -> assertThat(life.addresses()).containsExactly(0xbL));
     }
 
     @Test
     void anAddressBackInANewPacketBeforeItsFreeWasSeenEndsTheOldLifeAsReused() {
-        tracker.accept(inBuffer(0xa, 0x5000, 100, SkbEvent.LIFE_NEW));
-        tracker.accept(inBuffer(0xa, 0x6000, 200, SkbEvent.LIFE_NEW));
+        tracker.accept(inBuffer(0xa, 0x5000, 100, LIFE_NEW));
+        tracker.accept(inBuffer(0xa, 0x6000, 200, LIFE_NEW));
         assertThat(printed).singleElement().satisfies(life -> {
             assertThat(life.ending()).isEqualTo(SkbLife.Ending.REUSED);
             assertThat(life.ending().endSeen()).isFalse();

@@ -1,6 +1,6 @@
 package nettrace.output;
 
-import static nettrace.testing.Events.event;
+import static nettrace.testing.Events.at;
 import static nettrace.testing.Events.rule;
 import static nettrace.testing.Events.tracer;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,17 +9,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import nettrace.diag.DiagnosedLife;
 import nettrace.diag.Finding;
 import nettrace.diag.Verdict;
+import nettrace.bpf.EventFlags;
+import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.DropReasons;
-import nettrace.kernel.KernelSymbols;
-import nettrace.testing.Events;
+import nettrace.event.TimeText;
 import nettrace.tracer.Analyzer;
-import nettrace.tracer.AttachPlan;
 import nettrace.tracer.Rule;
 import nettrace.tracer.Tracer;
 import org.junit.jupiter.api.Test;
@@ -27,13 +25,11 @@ import org.junit.jupiter.api.Test;
 class DiagnosisPrinterTest {
     private static final Tracer HOOK = tracer("nf_hook_slow", "netfilter", Analyzer.NF);
     private static final Tracer DROP = tracer("kfree_skb", "life", Analyzer.DROP);
-    private static final AttachPlan PLAN = Events.plan(HOOK, DROP);
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-    private final DiagnosisPrinter printer = new DiagnosisPrinter(console, new EventFormatter(PLAN,
-            new DropReasons(Map.of(), Map.of()), () -> KernelSymbols.parse(""), false, false, true),
-            new LatencyView(false, false, 0));
+    private final DiagnosisPrinter printer = new DiagnosisPrinter(console, new EventFormatter(new TimeText(false, 0),
+            false, true), new LatencyView(false, false, 0), false);
 
     private DiagnosedLife life(List<DiagnosedLife.Entry> entries) {
         return life(entries, Verdict.ERROR, "dropped");
@@ -60,8 +56,9 @@ class DiagnosisPrinterTest {
         Finding kernel = new Finding(Rule.Level.ERROR, "packet is dropped by kernel", Optional.empty(), List.of(
                 new Finding.Detail("location", List.of("nf_hook_slow+0x96")),
                 new Finding.Detail("drop reason", List.of("NETFILTER_DROP"))));
-        SkbEvent hook = event(0, 1_000_001_000L, SkbEvent.HAS_RETURN | SkbEvent.LIFE_NEW, -1, 0);
-        SkbEvent drop = event(1, 1_000_002_000L, SkbEvent.LIFE_END, 0, 0);
+        SkbEvent hook = at(HOOK).time(1_000_001_000L).flags(EventFlags.EVENT_LIFE_NEW).returned(-1).build();
+        SkbEvent drop = at(DROP).time(1_000_002_000L).flags(EventFlags.EVENT_LIFE_END)
+                .outcome(new Outcome.Dropped(Outcome.UNKNOWN, null)).build();
         printer.print(life(List.of(new DiagnosedLife.Entry(hook, "nf_hook_slow", "netfilter", List.of(netfilter)),
                 new DiagnosedLife.Entry(drop, "kfree_skb", "life", List.of(kernel)))), true);
         assertThat(printed()).isEqualTo("""
@@ -96,7 +93,8 @@ class DiagnosisPrinterTest {
     @Test
     void aCleanLifeIsAGoodPacket() {
         Finding freed = new Finding(Rule.Level.INFO, "packet is freed (normally)", Optional.empty(), List.of());
-        SkbEvent consume = event(1, 5_000_000L, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END, 0, 0);
+        SkbEvent consume = at(DROP).time(5_000_000L).flags(EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_LIFE_END)
+                .build();
         printer.print(life(List.of(new DiagnosedLife.Entry(consume, "kfree_skb", "life", List.of(freed))),
                 Verdict.GOOD, "consumed normally"), false);
         assertThat(printed()).endsWith("*packet is freed (normally)*\nthis is a good packet!\n\n")
@@ -105,7 +103,7 @@ class DiagnosisPrinterTest {
 
     @Test
     void aLifeWhoseEndWasNotSeenIsNeverCalledGood() {
-        SkbEvent seen = event(1, 5_000_000L, SkbEvent.LIFE_NEW, 0, 0);
+        SkbEvent seen = at(DROP).time(5_000_000L).flags(EventFlags.EVENT_LIFE_NEW).build();
         printer.print(life(List.of(new DiagnosedLife.Entry(seen, "kfree_skb", "life", List.of())),
                 Verdict.UNKNOWN, "no end seen: tracing stopped before this skb was freed"), false);
         assertThat(printed()).endsWith("(no end seen: tracing stopped before this skb was freed)\n"
@@ -118,7 +116,8 @@ class DiagnosisPrinterTest {
         Finding nat = new Finding(Rule.Level.INFO, "DNAT 10.0.0.2:8080 -> 10.0.1.2:80 at kfree_skb", Optional.empty(),
                 List.of());
         Finding drop = new Finding(Rule.Level.ERROR, "packet is dropped by kernel", Optional.empty(), List.of());
-        SkbEvent event = event(1, 5_000_000L, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END, 0, 0);
+        SkbEvent event = at(DROP).time(5_000_000L).flags(EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_LIFE_END)
+                .build();
         printer.print(life(List.of(new DiagnosedLife.Entry(event, "kfree_skb", "life", List.of(drop, nat)))), false);
         assertThat(printed()).contains("*packet is dropped by kernel* *DNAT 10.0.0.2:8080 -> 10.0.1.2:80 at kfree_skb*")
                 .contains("[1] ERROR happens in kfree_skb(life):").doesNotContain("[2]");

@@ -9,34 +9,33 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
+import nettrace.bpf.EventFlags;
+import nettrace.event.EventJsonWriter;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
-import nettrace.kernel.DropReasons;
-import nettrace.kernel.KernelSymbols;
+import nettrace.event.TimeText;
 import nettrace.lifecycle.LifecycleTracker;
 import nettrace.testing.Events;
 import nettrace.tracer.Analyzer;
-import nettrace.tracer.AttachPlan;
+import nettrace.tracer.Tracer;
 import org.junit.jupiter.api.Test;
 
 class JsonOutputTest {
-    private static final AttachPlan PLAN = Events.plan(tracer("net_dev_queue", "link", Analyzer.DEFAULT),
-            tracer("consume_skb", "life", Analyzer.FREE));
+    private static final Tracer QUEUE = tracer("net_dev_queue", "link", Analyzer.DEFAULT);
+    private static final Tracer CONSUME = tracer("consume_skb", "life", Analyzer.FREE);
     private static final Packet UDP = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_UDP, 0xc612000100000000L, 0,
             0xc612000200000000L, 0, 40000, 9000, 0, 0, 0, 92, 0, 0, 0, 0, 0, 0, 0);
     private static final Packet TCP = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_TCP, 0x0a00000100000000L, 0,
             0x0a00000200000000L, 0, 40001, 80, 7, 8, Packet.TCP_SYN, 60, 0, 0, 0, 0, 0, 0, 0);
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final EventFormatter formatter = new EventFormatter(PLAN, new DropReasons(Map.of(), Map.of()),
-            () -> KernelSymbols.parse(""), false, false, false);
     private final LifecycleTracker tracker = new LifecycleTracker(new JsonOutput(new Console(
-            new PrintStream(out, true, StandardCharsets.UTF_8), System.err), formatter), 0);
+            new PrintStream(out, true, StandardCharsets.UTF_8), System.err),
+            new EventJsonWriter(new TimeText(false, 0), false)), 0);
 
-    private static SkbEvent event(long skb, int tracer, long timestamp, int flags, Packet packet) {
-        return new SkbEvent(timestamp, skb, 0, 0, tracer, flags, 1, 42, 1, 3, "", "", packet, -1, null, null, skb << 4,
-                packet.hashCode(), null);
+    private static SkbEvent event(long skb, Tracer tracer, long timestamp, int flags, Packet packet) {
+        return Events.at(tracer).skb(skb).time(timestamp).flags(flags).packet(packet)
+                .buffer(skb << 4, packet.hashCode()).build();
     }
 
     private List<JsonNode> lines() throws Exception {
@@ -51,11 +50,11 @@ class JsonOutputTest {
 
     @Test
     void eachLifeIsALineWithItsEventsAndTheirOwnPacketsAndTimes() throws Exception {
-        SkbEvent first = event(0xffff888100000100L, 0, 1_500_000_123_000L, SkbEvent.LIFE_NEW, UDP);
+        SkbEvent first = event(0xffff888100000100L, QUEUE, 1_500_000_123_000L, EventFlags.EVENT_LIFE_NEW, UDP);
         tracker.accept(first);
-        tracker.accept(event(0xffff888100000100L, 1, 1_500_000_124_000L, SkbEvent.LIFE_END, UDP));
-        tracker.accept(event(0xffff888100000200L, 0, 1_500_000_125_000L, SkbEvent.LIFE_NEW, TCP));
-        tracker.accept(event(0xffff888100000200L, 1, 1_500_000_126_000L, SkbEvent.LIFE_END, TCP));
+        tracker.accept(event(0xffff888100000100L, CONSUME, 1_500_000_124_000L, EventFlags.EVENT_LIFE_END, UDP));
+        tracker.accept(event(0xffff888100000200L, QUEUE, 1_500_000_125_000L, EventFlags.EVENT_LIFE_NEW, TCP));
+        tracker.accept(event(0xffff888100000200L, CONSUME, 1_500_000_126_000L, EventFlags.EVENT_LIFE_END, TCP));
 
         List<JsonNode> lives = lines();
         assertThat(lives).hasSize(2);

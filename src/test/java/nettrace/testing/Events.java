@@ -2,8 +2,10 @@ package nettrace.testing;
 
 import java.util.List;
 import java.util.Optional;
+import nettrace.event.Outcome;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
+import nettrace.kernel.NetworkNamespaces.Namespace;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
 import nettrace.tracer.Mechanism;
@@ -14,6 +16,8 @@ import nettrace.tracer.Tracer;
 public final class Events {
     public static final Packet PING = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_ICMP, 0x0a00000100000000L, 0,
             0x0a00000200000000L, 0, 0, 0, 0, 0, 0, 84, 0, 8, 0, 7, 1, 0, 0);
+    public static final Namespace NETNS = new Namespace(4026532000L, "ns-a", "ip netns exec ns-a ");
+    public static final long SKB = 0xffff888000001000L;
 
     private Events() {
     }
@@ -33,12 +37,91 @@ public final class Events {
         return new AttachPlan(planned, List.of());
     }
 
-    public static SkbEvent event(int tracer, long timestamp, int flags, long result, long argument) {
-        return new SkbEvent(timestamp, 0xffff888000001000L, argument, result, tracer, flags, 0, 1, 1, 1, "", "",
-                PING, -1, null, null, 0x1000, 7, null);
-    }
-
     public static Rule rule(String when, Rule.Level level, String message, String advice) {
         return new Rule(Rule.Condition.parse(when), level, message, Optional.ofNullable(advice));
+    }
+
+    /** A ping's event at tracer, of skb SKB, with default facts; change what a test needs with the builder. */
+    public static Builder at(Tracer tracer) {
+        return new Builder(tracer);
+    }
+
+    /** An event, built field by field. */
+    public static final class Builder {
+        private final Tracer tracer;
+        private long timestamp = 1_000_000L;
+        private long skb = SKB;
+        private int flags;
+        private Namespace netns = NETNS;
+        private String interfaceName = "";
+        private Packet packet = PING;
+        private Packet inner;
+        private long head = SKB << 4;
+        private long fingerprint = 7;
+        private long result;
+        private Outcome outcome;
+
+        private Builder(Tracer tracer) {
+            this.tracer = tracer;
+        }
+
+        public Builder time(long nanos) {
+            this.timestamp = nanos;
+            return this;
+        }
+
+        public Builder skb(long address) {
+            this.skb = address;
+            this.head = address << 4;
+            return this;
+        }
+
+        public Builder flags(int flags) {
+            this.flags = flags;
+            return this;
+        }
+
+        public Builder netns(Namespace namespace) {
+            this.netns = namespace;
+            return this;
+        }
+
+        public Builder device(String name) {
+            this.interfaceName = name;
+            return this;
+        }
+
+        public Builder packet(Packet packet) {
+            this.packet = packet;
+            return this;
+        }
+
+        public Builder inner(Packet inner) {
+            this.inner = inner;
+            return this;
+        }
+
+        public Builder buffer(long head, long fingerprint) {
+            this.head = head;
+            this.fingerprint = fingerprint;
+            return this;
+        }
+
+        public Builder returned(long value) {
+            this.result = value;
+            this.flags |= nettrace.bpf.EventFlags.EVENT_RET;
+            return this;
+        }
+
+        public Builder outcome(Outcome outcome) {
+            this.outcome = outcome;
+            return this;
+        }
+
+        public SkbEvent build() {
+            return new SkbEvent(timestamp, skb, tracer, flags, 0, 1, netns, interfaceName.isEmpty() ? 0 : 2,
+                    interfaceName, "", packet, inner, head, fingerprint, result, outcome, null, null, List.of(),
+                    null);
+        }
     }
 }

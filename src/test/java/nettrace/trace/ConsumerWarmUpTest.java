@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import nettrace.event.EventDecoder;
-import nettrace.event.EventLayout;
+import nettrace.bpf.EventSizes;
 import nettrace.event.EventSink;
 import nettrace.event.SkbEvent;
+import nettrace.kernel.DropReasons;
+import nettrace.kernel.KernelSymbols;
+import nettrace.kernel.NetworkNamespaces;
 import nettrace.libbpf.RingBuffer;
 import nettrace.lifecycle.LifeSink;
 import nettrace.lifecycle.LifecycleTracker;
@@ -40,15 +44,19 @@ class ConsumerWarmUpTest {
         RingBuffer.withScratchView(ConsumerWarmUp.size(PLAN, livesPerRound), records -> {
             int count = ConsumerWarmUp.fill(records, PLAN, livesPerRound);
             assertThat(count).isEqualTo(16 * 4 - 2);
-            long timestamp = ConsumerWarmUp.replay(records, count, EventLayout.SIZE, new EventDecoder(false), tracker,
+            long timestamp = ConsumerWarmUp.replay(records, count, EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context(PLAN)),
+                    tracker,
                     1000);
-            ConsumerWarmUp.replay(records, count, EventLayout.SIZE, new EventDecoder(false), tracker, timestamp);
+            ConsumerWarmUp.replay(records, count, EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context(PLAN)), tracker,
+                    timestamp);
         });
         tracker.finish();
 
         assertThat(lives).hasSize(32);
         assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.FREED).hasSize(28)
-                .allSatisfy(life -> assertThat(life.events()).extracting(SkbEvent::tracer).containsExactly(4, 1, 3, 5));
+                .allSatisfy(life -> assertThat(life.events()).extracting(event -> PLAN.planned().indexOf(PLAN.planned()
+                        .stream().filter(p -> p.tracer() == event.tracer()).findFirst().orElseThrow()))
+                        .containsExactly(4, 1, 3, 5));
         assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.REUSED).hasSize(2);
         assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.UNFINISHED).hasSize(2);
         SkbEvent first = lives.getFirst().events().getFirst();
@@ -60,7 +68,7 @@ class ConsumerWarmUpTest {
     @Test
     void aFailedWarmUpIsReportedAndDoesNotThrow() {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        ConsumerWarmUp.start(PLAN, false, () -> {
+        ConsumerWarmUp.start(PLAN, false, () -> context(PLAN), () -> {
             throw new IllegalStateException("no sink");
         }, failure::set).end();
         assertThat(failure.get()).hasMessage("no sink");
@@ -70,13 +78,19 @@ class ConsumerWarmUpTest {
     void aWarmUpRunsToItsEndUnlessEndedEarly() {
         List<SkbLife> lives = new ArrayList<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        ConsumerWarmUp.start(PLAN, true, () -> new LifecycleTracker(new Collecting(lives), 0), failure::set).join();
+        ConsumerWarmUp.start(PLAN, true, () -> context(PLAN), () -> new LifecycleTracker(new Collecting(lives), 0), failure::set).join();
         assertThat(failure.get()).isNull();
         assertThat(lives).hasSizeGreaterThan(ConsumerWarmUp.LIVES);
 
         List<SkbLife> fewer = new ArrayList<>();
-        ConsumerWarmUp.start(PLAN, false, () -> new LifecycleTracker(new Collecting(fewer), 0), failure::set).end();
+        ConsumerWarmUp.start(PLAN, false, () -> context(PLAN), () -> new LifecycleTracker(new Collecting(fewer), 0), failure::set).end();
         assertThat(fewer).hasSizeLessThan(lives.size());
+    }
+
+    /** What decoding needs, with no kernel behind it: names as unknown as made-up records' are. */
+    static DecodeContext context(AttachPlan plan) {
+        return new DecodeContext(plan, AttachPlan.int32Returns(plan.planned()), new DropReasons(Map.of(), Map.of()),
+                KernelSymbols.parse(""), id -> new long[0], new NetworkNamespaces());
     }
 
     private record Collecting(List<SkbLife> lives) implements LifeSink {

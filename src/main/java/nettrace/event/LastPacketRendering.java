@@ -1,22 +1,21 @@
-package nettrace.output;
+package nettrace.event;
 
 import java.util.function.Function;
-import nettrace.event.Packet;
 
 /**
  * A packet's rendering (text, encoded JSON), made again only when the packet differs from the
  * last one asked for: a life's hits, and a flow's packets, mostly repeat it.
  */
-final class LastPacketRendering<T> {
+public final class LastPacketRendering<T> {
     private final Function<Packet, T> render;
     private Packet packet;
     private T rendering;
 
-    LastPacketRendering(Function<Packet, T> render) {
+    public LastPacketRendering(Function<Packet, T> render) {
         this.render = render;
     }
 
-    T of(Packet next) {
+    public T of(Packet next) {
         if (next != packet && !next.equals(packet)) {
             rendering = render.apply(next);
             packet = next;

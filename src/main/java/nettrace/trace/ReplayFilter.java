@@ -1,0 +1,126 @@
+package nettrace.trace;
+
+import java.util.HashSet;
+import java.util.Set;
+import nettrace.config.IpAddress;
+import nettrace.config.PacketFilter;
+import nettrace.event.EventSink;
+import nettrace.event.Packet;
+import nettrace.event.SkbEvent;
+
+/**
+ * A replay's own filters, as the BPF side applies a live run's: every event on its own in the
+ * modes that do not follow skbs; in those that do, a life is kept from its first event on when
+ * that event matches (a followed packet may be NATed out of the filter later), with its clones.
+ */
+final class ReplayFilter implements EventSink {
+    private final PacketFilter filter;
+    private final boolean followsSkb;
+    private final EventSink next;
+    private final Set<Long> followed = new HashSet<>();
+
+    private ReplayFilter(PacketFilter filter, boolean followsSkb, EventSink next) {
+        this.filter = filter;
+        this.followsSkb = followsSkb;
+        this.next = next;
+    }
+
+    static EventSink of(PacketFilter filter, boolean followsSkb, EventSink next) {
+        return filter.isEmpty() ? next : new ReplayFilter(filter, followsSkb, next);
+    }
+
+    @Override
+    public void accept(SkbEvent event) {
+        if (!followsSkb) {
+            if (matches(event)) {
+                next.accept(event);
+            }
+            return;
+        }
+        boolean known = followed.contains(event.skb()) && !event.startsLife();
+        if (!known && !matches(event)) {
+            followed.remove(event.skb());
+            return;
+        }
+        followed.add(event.skb());
+        if (event.madeClone()) {
+            followed.add(event.cloneAddress());
+        }
+        if (event.endsLife()) {
+            followed.remove(event.skb());
+        }
+        next.accept(event);
+    }
+
+    private boolean matches(SkbEvent event) {
+        if (filter.netns() != 0 && event.netnsInode() != filter.netns()) {
+            return false;
+        }
+        if (filter.pid() != 0 && event.pid() != filter.pid()) {
+            return false;
+        }
+        return matches(event.packet()) || (event.hasInner() && matches(event.inner()));
+    }
+
+    /** packet_matches of bpf/nettrace.bpf.c, on a decoded packet. */
+    private boolean matches(Packet packet) {
+        int etherType = filter.etherType();
+        if (etherType != 0 && packet.l3Protocol() != etherType) {
+            return false;
+        }
+        int l4 = filter.ipProtocol();
+        if (l4 != 0 && packet.l4Protocol() != l4) {
+            return false;
+        }
+        if (filter.source().isPresent() && !same(filter.source().get(), packet, true)) {
+            return false;
+        }
+        if (filter.destination().isPresent() && !same(filter.destination().get(), packet, false)) {
+            return false;
+        }
+        if (filter.either().isPresent() && !same(filter.either().get(), packet, true)
+                && !same(filter.either().get(), packet, false)) {
+            return false;
+        }
+        boolean ports = filter.sourcePort() != 0 || filter.destinationPort() != 0 || filter.eitherPort() != 0;
+        if (ports && !packet.hasPorts()) {
+            return false;
+        }
+        if (filter.sourcePort() != 0 && packet.sourcePort() != filter.sourcePort()
+                || filter.destinationPort() != 0 && packet.destinationPort() != filter.destinationPort()
+                || filter.eitherPort() != 0 && packet.sourcePort() != filter.eitherPort()
+                        && packet.destinationPort() != filter.eitherPort()) {
+            return false;
+        }
+        if (filter.maxLength() != 0 && (!(packet.isIpv4() || packet.isIpv6())
+                || packet.ipLength() < filter.minLength() || packet.ipLength() > filter.maxLength())) {
+            return false;
+        }
+        return filter.tcpFlags() == 0
+                || packet.l4Protocol() == Packet.IPPROTO_TCP && (packet.tcpFlags() & filter.tcpFlags()) != 0;
+    }
+
+    private static boolean same(IpAddress address, Packet packet, boolean source) {
+        if (address.isIpv4() != packet.isIpv4() || !(packet.isIpv4() || packet.isIpv6())) {
+            return false;
+        }
+        long[] wanted = nettrace.event.Addresses.parseIp(address.toString());
+        return wanted[0] == (source ? packet.sourceHigh() : packet.destinationHigh())
+                && wanted[1] == (source ? packet.sourceLow() : packet.destinationLow());
+    }
+
+    @Override
+    public void idle(long nowNanos) {
+        next.idle(nowNanos);
+    }
+
+    @Override
+    public void finish() {
+        next.finish();
+    }
+
+    @Override
+    public long completed() {
+        return next.completed();
+    }
+}
