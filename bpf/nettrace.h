@@ -63,6 +63,31 @@ struct nt_config {
 	__u32 rate_limit;     /* events per second and CPU, 0 = no limit */
 	__u32 min_srtt_us;    /* MODE_RTT: only samples at least this slow */
 	__u32 min_rtt_us;     /* MODE_RTT: only sockets whose minimum RTT is at least this */
+	__u16 expression_length[2]; /* --filter: instructions per enum filter_link, both 0 = none */
+};
+
+/*
+ * --filter: a tcpdump expression as libpcap compiles it, in classic BPF (struct sock_filter),
+ * once for frames with an Ethernet header and once for packets that start at the IP header.
+ * A raw-IP length of 0 beside an Ethernet one means the expression needs the link layer.
+ */
+#define FILTER_MAX_INSNS 4096
+
+enum filter_link {
+	FILTER_ETHERNET = 0,
+	FILTER_RAW      = 1,
+	FILTER_LINKS    = 2,
+};
+
+struct nt_filter_insn {
+	__u16 code;
+	__u8  jt;
+	__u8  jf;
+	__u32 k;
+};
+
+struct nt_expression_program {
+	struct nt_filter_insn insns[FILTER_MAX_INSNS];
 };
 
 struct nt_packet {

@@ -68,6 +68,10 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--tcp-flags", paramLabel = "SAPRF", description = "only TCP packets with any of these flags")
     String tcpFlags;
 
+    @Option(names = {"-f", "--filter"}, paramLabel = "EXPR",
+            description = "a tcpdump filter expression (pcap-filter(7)), checked in the kernel with the other filters")
+    String expression;
+
     @Option(names = "--basic", description = "print every hit as it comes, without following skbs")
     boolean basic;
 
@@ -295,6 +299,8 @@ public final class NettraceCommand implements Callable<Integer> {
                 .option(filterSrtt != null || filterMinRtt != null, "--filter-srtt/--filter-minrtt", Mode.RTT)
                 .option(packetFilterGiven, "--pkt-len/--tcp-flags", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG,
                         Mode.DROP, Mode.LATENCY, Mode.FUNC_STATS)
+                .option(expression != null, "--filter", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG, Mode.DROP,
+                        Mode.LATENCY, Mode.FUNC_STATS)
                 .option(tracerChoiceGiven, "-t/--trace-exclude/--trace-func", Mode.LIFECYCLE, Mode.BASIC,
                         Mode.DIAG, Mode.SOCK, Mode.LATENCY, Mode.FUNC_STATS)
                 .option(!traceStack.isEmpty(), "--trace-stack", Mode.LIFECYCLE, Mode.BASIC, Mode.DIAG)
@@ -358,7 +364,7 @@ public final class NettraceCommand implements Callable<Integer> {
             throw NettraceException.badInput("--tcp-flags conflicts with -p " + proto.get().name());
         }
         return new PacketFilter(source, destination, either, sport, dport, anyPort, proto, namespace, process,
-                length[0], length[1], flags);
+                length[0], length[1], flags, Optional.ofNullable(expression).map(FilterExpressions::compile));
     }
 
     private static Duration seconds(String text) {

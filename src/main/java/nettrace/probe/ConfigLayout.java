@@ -15,7 +15,7 @@ public final class ConfigLayout {
     private ConfigLayout() {
     }
 
-    public static final int SIZE = 88;
+    public static final int SIZE = 92;
     public static final int SADDR = 0;
     public static final int DADDR = 16;
     public static final int ADDR = 32;
@@ -38,6 +38,8 @@ public final class ConfigLayout {
     public static final int RATE_LIMIT = 76;
     public static final int MIN_SRTT_US = 80;
     public static final int MIN_RTT_US = 84;
+    /** two u16: --filter's instructions for Ethernet frames, then for raw IP packets */
+    public static final int EXPRESSION_LENGTH = 88;
 
     /** enum mode */
     static final int MODE_BASIC = 0;
@@ -62,6 +64,10 @@ public final class ConfigLayout {
         bytes.putInt(NETNS, (int) filter.netns());
         bytes.putInt(PID, filter.pid());
         bytes.put(TCP_FLAGS, (byte) filter.tcpFlags());
+        filter.expression().ifPresent(expression -> {
+            bytes.putShort(EXPRESSION_LENGTH, (short) expression.ethernetInstructions());
+            bytes.putShort(EXPRESSION_LENGTH + 2, (short) expression.rawIpInstructions());
+        });
         bytes.put(MODE, (byte) switch (config.mode()) {
             case LIFECYCLE, DIAG, LATENCY -> MODE_LIFECYCLE;
             case FUNC_STATS -> MODE_STATS;

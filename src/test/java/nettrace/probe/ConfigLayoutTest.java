@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import nettrace.config.Config;
+import nettrace.config.FilterExpression;
 import nettrace.config.IpAddress;
 import nettrace.config.Mode;
 import nettrace.config.PacketFilter;
@@ -44,8 +45,17 @@ class ConfigLayoutTest {
                 .containsEntry("rtt_events", (long) ConfigLayout.RTT_EVENTS)
                 .containsEntry("rate_limit", (long) ConfigLayout.RATE_LIMIT)
                 .containsEntry("min_srtt_us", (long) ConfigLayout.MIN_SRTT_US)
-                .containsEntry("min_rtt_us", (long) ConfigLayout.MIN_RTT_US);
+                .containsEntry("min_rtt_us", (long) ConfigLayout.MIN_RTT_US)
+                .containsEntry("expression_length", (long) ConfigLayout.EXPRESSION_LENGTH);
         assertThat(OBJECT.size(OBJECT.find("nt_config", Btf.Kind.STRUCT).orElseThrow())).isEqualTo(ConfigLayout.SIZE);
+    }
+
+    @Test
+    void theExpressionMapHoldsAsManyInstructionsAsJavaAllows() {
+        assertThat(OBJECT.size(OBJECT.find("nt_expression_program", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(FilterExpression.MAX_INSTRUCTIONS * FilterExpression.INSTRUCTION_BYTES);
+        assertThat(OBJECT.size(OBJECT.find("nt_filter_insn", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(FilterExpression.INSTRUCTION_BYTES);
     }
 
     @Test
@@ -56,7 +66,8 @@ class ConfigLayoutTest {
     @Test
     void encodesAFilterInNetworkTermsTheBpfSideCompares() {
         PacketFilter filter = new PacketFilter(Optional.of(IpAddress.parse("10.0.0.1", "-s")), Optional.empty(),
-                Optional.empty(), 0, 80, 0, Optional.of(Protocol.parse("tcp")), 0, 0, 0, 0, 0);
+                Optional.empty(), 0, 80, 0, Optional.of(Protocol.parse("tcp")), 0, 0, 0, 0, 0,
+                Optional.empty());
         ByteBuffer bytes = ByteBuffer.wrap(ConfigLayout.encode(Config.of(Mode.LIFECYCLE, filter), 2))
                 .order(ByteOrder.LITTLE_ENDIAN);
         assertThat(bytes.get(ConfigLayout.SADDR)).isEqualTo((byte) 10);
