@@ -647,6 +647,9 @@ static __always_inline bool event_matches(const struct nt_event *e)
 	return packet_matches(&e->pkt) || ((e->flags & EVENT_INNER) && packet_matches(&e->inner));
 }
 
+#include "expression.h"
+#include "verdicts.h"
+
 /*
  * Fills the scratch event for a hit on skb and decides whether it is reported.  Returns
  * NULL when it is not: filtered out, or (lifecycle) not followed and not a matcher.
@@ -664,6 +667,7 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	u32 zero = 0;
 	struct nt_event *e;
 	struct net_device *dev;
+	struct verdict_lookup verdict = {};
 	bool followed = false;
 
 	if (EMPTY_PROGRAMS || !skb)
@@ -672,6 +676,12 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		if (following_any)
 			known = bpf_map_lookup_elem(&lives, &key);
 		if (!known && !(tracer_flags & TRACER_MATCHER))
+			return NULL;
+	}
+	/* a packet rejected at an earlier hit costs this lookup only (see verdicts.h) */
+	if (!known) {
+		remembered_verdict(&verdict, skb, direct, tracer_flags & TRACER_FREE);
+		if (verdict.state == VERDICT_REJECT)
 			return NULL;
 	}
 	e = bpf_map_lookup_elem(&scratch, &zero);
@@ -691,7 +701,7 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		return NULL;
 	}
 	/* the packet is checked first: it is already parsed, the context costs more reads */
-	if (!followed && !event_matches(e))
+	if (!followed && !packet_verdict(&verdict, e, skb, direct))
 		return NULL;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	dev = named_dev ?: skb_device(skb, direct);

@@ -17,6 +17,7 @@ enum nt_sizes {
 	RTT_BUCKETS = 32,         /* log2 buckets of microseconds */
 	STACK_DEPTH = 127,        /* frames of a recorded kernel stack */
 	SNAPLEN_MAX = 1024,       /* packet bytes an event may carry (--snaplen) */
+	FILTER_MAX_INSNS = 4096,  /* classic BPF instructions of a --filter expression */
 	/* the tracer identity's placeholder in each template, replaced in each clone (ProbeSet) */
 	TRACER_PLACEHOLDER_HIGH = 0x7eadbeef,
 	TRACER_PLACEHOLDER_LOW = 0xcafe1234,
@@ -82,7 +83,30 @@ struct nt_config {
 	__u32 min_srtt_us;    /* MODE_RTT: only samples at least this slow */
 	__u32 min_rtt_us;     /* MODE_RTT: only sockets whose minimum RTT is at least this */
 	__u16 snaplen;        /* packet bytes to capture per event, 0 = none (--output pcapng) */
+	__u16 expression_length[2]; /* --filter: instructions per enum nt_filter_link, both 0 = none */
 	__u16 config_pad;
+};
+
+/*
+ * --filter: a tcpdump expression as libpcap compiles it, in classic BPF (struct sock_filter),
+ * once for frames with an Ethernet header and once for packets that start at the IP header.
+ * A raw-IP length of 0 beside an Ethernet one means the expression needs the link layer.
+ */
+enum nt_filter_link {
+	FILTER_ETHERNET = 0,
+	FILTER_RAW      = 1,
+	FILTER_LINKS    = 2,
+};
+
+struct nt_filter_insn {
+	__u16 code;
+	__u8  jt;
+	__u8  jf;
+	__u32 k;
+};
+
+struct nt_expression_program {
+	struct nt_filter_insn insns[FILTER_MAX_INSNS];
 };
 
 struct nt_packet {
@@ -215,6 +239,7 @@ struct nt_contract {
 	enum nt_event_size event_size;
 	enum nt_stat stat;
 	enum nt_link link;
+	enum nt_filter_link filter_link;
 };
 
 #endif

@@ -47,6 +47,7 @@ typedef struct {
 struct net_device {
 	char name[16];
 	int ifindex;
+	unsigned short type;
 	possible_net_t nd_net;
 };
 
@@ -101,6 +102,7 @@ struct sk_buff {
 	struct net_device *dev;
 	struct sock *sk;
 	unsigned int len;
+	unsigned int data_len;
 	__be16 protocol;
 	__u16 transport_header;
 	__u16 network_header;

@@ -26,6 +26,7 @@ public final class ConfigLayout {
     public static final int MIN_SRTT_US = 80;
     public static final int MIN_RTT_US = 84;
     public static final int SNAPLEN = 88;
+    public static final int EXPRESSION_LENGTH = 90;
 
     private ConfigLayout() {
     }

@@ -13,7 +13,7 @@ public final class EventSizes {
     public static final int NT_EVENT_INNER_SIZE = 384;
     /** With captured packet bytes: this plus their number. */
     public static final int NT_EVENT_CAPTURE_SIZE = 392;
-    public static final int NT_CONFIG_SIZE = 92;
+    public static final int NT_CONFIG_SIZE = 96;
 
     private EventSizes() {
     }

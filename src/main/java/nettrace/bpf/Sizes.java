@@ -8,6 +8,7 @@ public final class Sizes {
     public static final int RTT_BUCKETS = 32;
     public static final int STACK_DEPTH = 127;
     public static final int SNAPLEN_MAX = 1024;
+    public static final int FILTER_MAX_INSNS = 4096;
     public static final long TRACER_PLACEHOLDER_HIGH = 0x7eadbeefL;
     public static final long TRACER_PLACEHOLDER_LOW = 0xcafe1234L;
 

@@ -50,10 +50,17 @@ final class FilterOptions {
     @Option(names = "--tcp-flags", paramLabel = "SAPRF", description = "only TCP packets with any of these flags")
     String tcpFlags;
 
+    @Option(names = {"-f", "--filter"}, paramLabel = "EXPR",
+            description = "a tcpdump filter expression (pcap-filter(7)), checked in the kernel with the other filters")
+    String expression;
+
     /** The mode-bound options given here. */
     void given(Set<ModeOption> given) {
         if (packetLength != null || tcpFlags != null) {
             given.add(ModeOption.PACKET_FILTER);
+        }
+        if (expression != null) {
+            given.add(ModeOption.EXPRESSION);
         }
     }
 
@@ -101,6 +108,6 @@ final class FilterOptions {
             throw NettraceException.badInput("--tcp-flags conflicts with -p " + proto.get().name());
         }
         return new PacketFilter(source, destination, either, sport, dport, anyPort, proto, namespace, process,
-                length[0], length[1], flags);
+                length[0], length[1], flags, Optional.ofNullable(expression).map(FilterExpressions::compile));
     }
 }

@@ -1,6 +1,7 @@
 package nettrace.config;
 
 import static nettrace.config.ModeOption.COUNT;
+import static nettrace.config.ModeOption.EXPRESSION;
 import static nettrace.config.ModeOption.FOLLOWING;
 import static nettrace.config.ModeOption.HOOKS;
 import static nettrace.config.ModeOption.LATENCY_FREE;
@@ -34,18 +35,19 @@ import nettrace.bpf.Modes;
 public enum Mode {
     /** Follow each matching skb from first sight to its free; print one block per skb. */
     LIFECYCLE("lifecycle", Modes.MODE_LIFECYCLE, "skb", View.LIVES, EnumSet.of(TEXT, JSON, PCAPNG),
-            EnumSet.of(TINY_SHOW, LATENCY_SHOW, LATENCY_FREE, MIN_LATENCY, FOLLOWING, PACKET_FILTER, TRACER_CHOICE,
-                    TRACE_STACK, RETURN_VALUES, COUNT, SNAPLEN)),
+            EnumSet.of(TINY_SHOW, LATENCY_SHOW, LATENCY_FREE, MIN_LATENCY, FOLLOWING, PACKET_FILTER, EXPRESSION,
+                    TRACER_CHOICE, TRACE_STACK, RETURN_VALUES, COUNT, SNAPLEN)),
     /** Print every hit as it comes. */
     BASIC("--basic", Modes.MODE_BASIC, "skb", View.EVENTS, EnumSet.of(TEXT, JSON, PCAPNG),
-            EnumSet.of(RATE_LIMIT, PACKET_FILTER, TRACER_CHOICE, TRACE_STACK, RETURN_VALUES, COUNT, SNAPLEN)),
+            EnumSet.of(RATE_LIMIT, PACKET_FILTER, EXPRESSION, TRACER_CHOICE, TRACE_STACK, RETURN_VALUES, COUNT,
+                    SNAPLEN)),
     /** Lifecycle plus diagnosis rules and an analysis of each problem packet. */
     DIAG("--diag", Modes.MODE_LIFECYCLE, "skb", View.DIAGNOSES, EnumSet.of(TEXT, JSON, PCAPNG),
             EnumSet.of(HOOKS, TINY_SHOW, LATENCY_SHOW, LATENCY_FREE, MIN_LATENCY, FOLLOWING, PACKET_FILTER,
-                    TRACER_CHOICE, TRACE_STACK, RETURN_VALUES, COUNT, SNAPLEN)),
+                    EXPRESSION, TRACER_CHOICE, TRACE_STACK, RETURN_VALUES, COUNT, SNAPLEN)),
     /** Every kfree_skb with its tuple, reason and location (the original's droptrace). */
     DROP("--drop", Modes.MODE_BASIC, "drop", View.EVENTS, EnumSet.of(TEXT, JSON, PCAPNG),
-            EnumSet.of(RATE_LIMIT, PACKET_FILTER, COUNT, SNAPLEN)),
+            EnumSet.of(RATE_LIMIT, PACKET_FILTER, EXPRESSION, COUNT, SNAPLEN)),
     /** struct sock events: TCP state changes, retransmits, resets. */
     SOCK("--sock", Modes.MODE_BASIC, "sock", View.EVENTS, EnumSet.of(TEXT, JSON),
             EnumSet.of(TRACER_CHOICE, COUNT)),
@@ -53,10 +55,11 @@ public enum Mode {
     RTT("--rtt", Modes.MODE_RTT, "rtt", View.RTT_REPORT, EnumSet.of(TEXT), EnumSet.of(RTT_FILTER, COUNT)),
     /** One line per skb: its first and last point and the time between. */
     LATENCY("--latency", Modes.MODE_LIFECYCLE, "skb", View.LATENCIES, EnumSet.of(TEXT),
-            EnumSet.of(LATENCY_FREE, MIN_LATENCY, FOLLOWING, PACKET_FILTER, TRACER_CHOICE, RETURN_VALUES, COUNT)),
+            EnumSet.of(LATENCY_FREE, MIN_LATENCY, FOLLOWING, PACKET_FILTER, EXPRESSION, TRACER_CHOICE, RETURN_VALUES,
+                    COUNT)),
     /** Hits per tracer, each second. */
     FUNC_STATS("--func-stats", Modes.MODE_STATS, "skb", View.FUNCTION_STATS, EnumSet.of(TEXT),
-            EnumSet.of(PACKET_FILTER, TRACER_CHOICE));
+            EnumSet.of(PACKET_FILTER, EXPRESSION, TRACER_CHOICE));
 
     private final String option;
     private final int bpfMode;

@@ -11,6 +11,7 @@ public enum ModeOption {
     RATE_LIMIT("--rate-limit"),
     RTT_FILTER("--filter-srtt/--filter-minrtt"),
     PACKET_FILTER("--pkt-len/--tcp-flags"),
+    EXPRESSION("--filter"),
     TRACER_CHOICE("-t/--trace-exclude/--trace-func"),
     TRACE_STACK("--trace-stack"),
     RETURN_VALUES("--ret"),

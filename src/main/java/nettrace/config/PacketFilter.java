@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * What a packet must look like to be reported; checked in BPF. Zero means "any" for every
- * numeric field.
+ * numeric field; the expression (--filter) is ANDed with the rest.
  */
 public record PacketFilter(
         Optional<IpAddress> source,
@@ -18,16 +18,17 @@ public record PacketFilter(
         int pid,
         int minLength,
         int maxLength,
-        int tcpFlags) {
+        int tcpFlags,
+        Optional<FilterExpression> expression) {
 
     public static final PacketFilter NONE = new PacketFilter(Optional.empty(), Optional.empty(), Optional.empty(),
-            0, 0, 0, Optional.empty(), 0, 0, 0, 0, 0);
+            0, 0, 0, Optional.empty(), 0, 0, 0, 0, 0, Optional.empty());
 
     /** True when the filter selects packets by their headers (not only by namespace or process). */
     public boolean selectsPackets() {
         return source.isPresent() || destination.isPresent() || either.isPresent() || sourcePort != 0
                 || destinationPort != 0 || eitherPort != 0 || protocol.isPresent() || maxLength != 0
-                || tcpFlags != 0;
+                || tcpFlags != 0 || expression.isPresent();
     }
 
     public boolean isEmpty() {

@@ -70,7 +70,8 @@ public final class Demo {
 
     private static Config config() {
         PacketFilter filter = new PacketFilter(Optional.of(IpAddress.parse(DemoTopology.CLIENT_ADDRESS, "demo")),
-                Optional.empty(), Optional.empty(), 0, 0, 0, Optional.of(Protocol.parse("icmp")), 0, 0, 0, 0, 0);
+                Optional.empty(), Optional.empty(), 0, 0, 0, Optional.of(Protocol.parse("icmp")), 0, 0, 0, 0, 0,
+                Optional.empty());
         return new Config(Mode.DIAG, filter, Config.TracerSelection.DEFAULTS, Config.OutputOptions.DEFAULTS,
                 Config.DiagOptions.DEFAULTS, Config.ModeOptions.DEFAULTS, 0, Optional.of(LONGEST), List.of(), Optional.empty(),
                 Config.Verbosity.QUIET);

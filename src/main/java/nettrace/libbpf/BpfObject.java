@@ -62,6 +62,10 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    MemorySegment handle() {
+        return object;
+    }
+
     public List<BpfProgram> programs() {
         return List.copyOf(programs);
     }

@@ -9,6 +9,11 @@ import java.util.List;
 public final class BpfProgram {
     private static final int INSTRUCTION_SIZE = 8;
     private static final byte LOAD_IMMEDIATE_64 = 0x18;
+    private static final byte CALL = (byte) 0x85;
+    private static final int PSEUDO_CALL = 1;
+    private static final int PSEUDO_FUNC = 4;
+    /** struct bpf_func_info: instruction offset, BTF type id */
+    private static final int FUNCTION_INFO_SIZE = 8;
     private static final int VERIFIER_LOG_SIZE = 16 << 20;
 
     private final BpfObject owner;
@@ -111,6 +116,7 @@ public final class BpfProgram {
             }
             MemorySegment options = arena.allocate(Libbpf.PROG_LOAD_OPTS);
             options.set(Native.LONG, 0, Libbpf.PROG_LOAD_OPTS.byteSize());
+            describeFunctions(arena, instructions, count, options);
             options.set(Native.INT, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "expected_attach_type"), attachType);
             options.set(Native.INT, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "attach_btf_id"), attachBtfId);
             options.set(Native.INT, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "attach_btf_obj_fd"), attachBtfObjectFd);
@@ -132,6 +138,75 @@ public final class BpfProgram {
             throw new BpfException("bpf_prog_load", -fd, cloneName,
                     log.getString(0, java.nio.charset.StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * A program with subprograms (a bpf_loop callback) loads only with BTF for each function: the
+     * object's BTF, and the type of each function in the order the template's verified program
+     * lists them, placed at the subprogram starts the instructions' calls point to.
+     */
+    private void describeFunctions(Arena arena, MemorySegment instructions, long count, MemorySegment options) {
+        List<Long> starts = subprogramStarts(instructions, count);
+        if (starts.size() == 1) {
+            return;
+        }
+        int[] types = templateFunctionTypes(arena);
+        if (types.length == 1) {
+            return; // the verifier found the subprograms unreachable with this run's constants
+        }
+        if (types.length != starts.size()) {
+            throw new IllegalStateException(name + ": " + starts.size() + " functions in the instructions, "
+                    + types.length + " in the verified template");
+        }
+        MemorySegment functions = arena.allocate((long) FUNCTION_INFO_SIZE * types.length, 4);
+        for (int i = 0; i < types.length; i++) {
+            functions.set(ValueLayout.JAVA_INT, (long) i * FUNCTION_INFO_SIZE, starts.get(i).intValue());
+            functions.set(ValueLayout.JAVA_INT, (long) i * FUNCTION_INFO_SIZE + 4, types[i]);
+        }
+        options.set(Native.INT, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "prog_btf_fd"),
+                Native.callInt(Libbpf.OBJECT_BTF_FD, owner.handle()));
+        options.set(Native.PTR, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "func_info"), functions);
+        options.set(Native.INT, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "func_info_cnt"), types.length);
+        options.set(Native.INT, Libbpf.offset(Libbpf.PROG_LOAD_OPTS, "func_info_rec_size"), FUNCTION_INFO_SIZE);
+    }
+
+    /** 0, then where each subprogram starts: the targets of BPF-to-BPF calls and callback addresses. */
+    private static List<Long> subprogramStarts(MemorySegment instructions, long count) {
+        java.util.TreeSet<Long> starts = new java.util.TreeSet<>(List.of(0L));
+        for (long i = 0; i < count; i++) {
+            long at = i * INSTRUCTION_SIZE;
+            byte code = instructions.get(ValueLayout.JAVA_BYTE, at);
+            int source = (instructions.get(ValueLayout.JAVA_BYTE, at + 1) >> 4) & 0xf;
+            int immediate = instructions.get(ValueLayout.JAVA_INT_UNALIGNED, at + 4);
+            if ((code == CALL && source == PSEUDO_CALL) || (code == LOAD_IMMEDIATE_64 && source == PSEUDO_FUNC)) {
+                starts.add(i + immediate + 1);
+            }
+            if (code == LOAD_IMMEDIATE_64) {
+                i++;
+            }
+        }
+        return List.copyOf(starts);
+    }
+
+    /** The BTF type of each function of the loaded template, main program first (bpf_prog_info). */
+    private int[] templateFunctionTypes(Arena arena) {
+        MemorySegment info = arena.allocate(Libbpf.PROG_INFO);
+        MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+        length.set(ValueLayout.JAVA_INT, 0, (int) Libbpf.PROG_INFO.byteSize());
+        check("bpf_obj_get_info_by_fd", Native.callInt(Libbpf.OBJ_GET_INFO_BY_FD, fd(), info, length));
+        int functions = info.get(ValueLayout.JAVA_INT, Libbpf.offset(Libbpf.PROG_INFO, "nr_func_info"));
+        MemorySegment records = arena.allocate((long) FUNCTION_INFO_SIZE * Math.max(1, functions), 8);
+        info.fill((byte) 0);
+        info.set(ValueLayout.JAVA_INT, Libbpf.offset(Libbpf.PROG_INFO, "nr_func_info"), functions);
+        info.set(ValueLayout.JAVA_INT, Libbpf.offset(Libbpf.PROG_INFO, "func_info_rec_size"), FUNCTION_INFO_SIZE);
+        info.set(ValueLayout.JAVA_LONG, Libbpf.offset(Libbpf.PROG_INFO, "func_info"), records.address());
+        length.set(ValueLayout.JAVA_INT, 0, (int) Libbpf.PROG_INFO.byteSize());
+        check("bpf_obj_get_info_by_fd", Native.callInt(Libbpf.OBJ_GET_INFO_BY_FD, fd(), info, length));
+        int[] types = new int[functions];
+        for (int i = 0; i < functions; i++) {
+            types[i] = records.get(ValueLayout.JAVA_INT, (long) i * FUNCTION_INFO_SIZE + 4);
+        }
+        return types;
     }
 
     private static int patchImmediates(MemorySegment instructions, long count, long placeholder, long value) {

@@ -24,6 +24,7 @@ final class Libbpf {
     static final MethodHandle OBJECT_CLOSE = Native.libbpf("bpf_object__close", FunctionDescriptor.ofVoid(PTR));
     static final MethodHandle OBJECT_NEXT_PROGRAM = Native.libbpf("bpf_object__next_program",
             FunctionDescriptor.of(PTR, PTR, PTR));
+    static final MethodHandle OBJECT_BTF_FD = Native.libbpf("bpf_object__btf_fd", FunctionDescriptor.of(INT, PTR));
     static final MethodHandle OBJECT_NEXT_MAP = Native.libbpf("bpf_object__next_map",
             FunctionDescriptor.of(PTR, PTR, PTR));
 
@@ -152,6 +153,15 @@ final class Libbpf {
             LONG.withName("cnt"),
             BOOL.withName("retprobe"),
             MemoryLayout.paddingLayout(7));
+
+    /** struct bpf_prog_info (uapi), up to the fields read: the program's BTF functions. */
+    static final StructLayout PROG_INFO = MemoryLayout.structLayout(
+            MemoryLayout.paddingLayout(128),
+            INT.withName("btf_id"),
+            INT.withName("func_info_rec_size"),
+            LONG.withName("func_info"),
+            INT.withName("nr_func_info"),
+            INT.withName("nr_line_info"));
 
     /** struct bpf_btf_info (uapi), only the fields read. */
     static final StructLayout BTF_INFO = MemoryLayout.structLayout(

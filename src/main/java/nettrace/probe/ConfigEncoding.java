@@ -36,6 +36,10 @@ public final class ConfigEncoding {
         bytes.putInt(NETNS, (int) filter.netns());
         bytes.putInt(PID, filter.pid());
         bytes.put(TCP_FLAGS, (byte) filter.tcpFlags());
+        filter.expression().ifPresent(expression -> {
+            bytes.putShort(EXPRESSION_LENGTH, (short) expression.ethernetInstructions());
+            bytes.putShort(EXPRESSION_LENGTH + 2, (short) expression.rawIpInstructions());
+        });
         bytes.put(MODE, (byte) config.mode().bpfMode());
         bytes.put(DETAIL, (byte) (config.output().detail() ? 1 : 0));
         Config.ModeOptions modes = config.modes();

@@ -3,6 +3,7 @@ package nettrace.probe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +15,7 @@ import nettrace.NettraceException;
 import nettrace.bpf.Sizes;
 import nettrace.bpf.Stats;
 import nettrace.config.Config;
+import nettrace.config.FilterExpression;
 import nettrace.libbpf.BpfException;
 import nettrace.libbpf.BpfLink;
 import nettrace.libbpf.BpfMap;
@@ -86,6 +88,7 @@ public final class ProbeSet implements AutoCloseable {
                     continue;
                 }
                 probes.failures.addAll(rejected);
+                config.filter().expression().ifPresent(expression -> probes.writeExpression(expression, verbose));
                 probes.events = RingBuffer.open(object.map("events"));
                 probes.attachAll(tracers, kprobes, verbose);
                 return probes;
@@ -94,6 +97,18 @@ public final class ProbeSet implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /** --filter's programs into the map the BPF side runs them from (enum filter_link: Ethernet, raw IP). */
+    private void writeExpression(FilterExpression expression, Consumer<String> verbose) {
+        BpfMap programs = object.map("expression_programs");
+        programs.update(BpfMap.key(0), Arrays.copyOf(expression.ethernet(), programs.valueSize()));
+        expression.rawIp().ifPresent(raw -> programs.update(BpfMap.key(1), Arrays.copyOf(raw, programs.valueSize())));
+        verbose.accept("--filter: " + expression.ethernetInstructions() + " classic BPF instructions for Ethernet frames, "
+                + (expression.needsLinkLayer()
+                        ? "none for packets without a link-layer header: the expression needs the link layer, so it"
+                                + " is false on skbs that have none (e.g. on the output path before the MAC header)"
+                        : expression.rawIpInstructions() + " for packets that start at the IP header"));
     }
 
     /** The tracers left once template is known to be rejected: moved to kprobes, or failed. */

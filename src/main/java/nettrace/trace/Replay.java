@@ -36,6 +36,10 @@ public final class Replay {
                     new TimeText(config.output().date(), header.bootEpochNanos()), header.netfilterDetailMissing(),
                     header.kernel(), Version.application(), null));
             EventSink sink = ReplayFilter.of(config.filter(), config.mode().followsSkb(), views);
+            if (config.filter().expression().isPresent()) {
+                console.message("nettrace: replay: --filter reads the packets' bytes, which a record holds only"
+                        + " when taken with --output pcapng; events without them are left out");
+            }
             long limit = config.count();
             Banner.begin(config, out);
             long events = recording.forEach(event -> {

@@ -2,8 +2,11 @@ package nettrace.trace;
 
 import java.util.HashSet;
 import java.util.Set;
+import nettrace.bpf.Links;
+import nettrace.config.FilterExpression;
 import nettrace.config.IpAddress;
 import nettrace.config.PacketFilter;
+import nettrace.event.Capture;
 import nettrace.event.EventSink;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
@@ -26,7 +29,7 @@ final class ReplayFilter implements EventSink {
     }
 
     static EventSink of(PacketFilter filter, boolean followsSkb, EventSink next) {
-        return filter.isEmpty() ? next : new ReplayFilter(filter, followsSkb, next);
+        return filter.isEmpty() && filter.expression().isEmpty() ? next : new ReplayFilter(filter, followsSkb, next);
     }
 
     @Override
@@ -59,7 +62,27 @@ final class ReplayFilter implements EventSink {
         if (filter.pid() != 0 && event.pid() != filter.pid()) {
             return false;
         }
-        return matches(event.packet()) || (event.hasInner() && matches(event.inner()));
+        return (matches(event.packet()) || (event.hasInner() && matches(event.inner()))) && expressionHolds(event);
+    }
+
+    /**
+     * --filter on the event's captured bytes (a record taken with --output pcapng holds them);
+     * an event without them cannot be judged, and is left out.
+     */
+    private boolean expressionHolds(SkbEvent event) {
+        if (filter.expression().isEmpty()) {
+            return true;
+        }
+        Capture capture = event.capture();
+        if (capture == null) {
+            return false;
+        }
+        FilterExpression expression = filter.expression().get();
+        if (capture.link() == Links.LINK_ETHERNET) {
+            return ClassicBpf.accepts(expression.ethernet(), capture.bytes(), capture.packetLength());
+        }
+        return expression.rawIp().map(program -> ClassicBpf.accepts(program, capture.bytes(), capture.packetLength()))
+                .orElse(false);
     }
 
     /** packet_matches of bpf/nettrace.bpf.c, on a decoded packet. */

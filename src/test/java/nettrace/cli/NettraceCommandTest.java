@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import nettrace.config.Config;
+import nettrace.config.FilterExpression;
 import nettrace.config.Mode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -71,6 +72,37 @@ class NettraceCommandTest {
         assertThat(config.count()).isEqualTo(5);
         assertThat(config.duration()).contains(Duration.ofMillis(1500));
         assertThat(config.command()).containsExactly("ping", "-c", "1", "10.0.0.2");
+    }
+
+    @Test
+    void aFilterExpressionIsCompiledForBothLinkTypes() {
+        FilterExpression expression = parse("--filter", "tcp dst port 80").filter().expression().orElseThrow();
+        assertThat(expression.text()).isEqualTo("tcp dst port 80");
+        assertThat(expression.ethernetInstructions()).isGreaterThan(5);
+        assertThat(expression.rawIpInstructions()).isGreaterThan(5);
+        assertThat(expression.needsLinkLayer()).isFalse();
+        assertThat(parse("-t", "all", "-f", "udp").filter().selectsPackets()).isTrue();
+    }
+
+    @Test
+    void anExpressionOnTheLinkLayerHasNoRawIpProgram() {
+        assertThat(parse("-f", "vlan 10 and udp").filter().expression().orElseThrow().needsLinkLayer()).isTrue();
+        assertThat(parse("-f", "ether host 02:00:00:00:00:01").filter().expression().orElseThrow().needsLinkLayer())
+                .isTrue();
+    }
+
+    @Test
+    void libpcapsUsualSizesFitButLongerProgramsAreRefused() {
+        String ports = java.util.stream.IntStream.rangeClosed(1, 99).mapToObj(port -> "port " + port)
+                .collect(java.util.stream.Collectors.joining(" or "));
+        assertThat(parse("-f", ports).filter().expression().orElseThrow().ethernetInstructions())
+                .isGreaterThanOrEqualTo(256);
+        String hosts = java.util.stream.IntStream.rangeClosed(1, 1200).mapToObj(n -> "host 10.0." + n / 250 + "."
+                + n % 250).collect(java.util.stream.Collectors.joining(" or "));
+        Result result = run("-f", hosts);
+        assertThat(result.code()).isEqualTo(2);
+        assertThat(result.err()).matches("nettrace: --filter: the expression compiles to \\d+ classic BPF "
+                + "instructions; nettrace runs at most 4096\n");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -140,6 +172,10 @@ class NettraceCommandTest {
         "--output-file /no/such/dir/x | --output-file: cannot write /no/such/dir/x",
         "--trace-exclude nosuch | unknown tracer or group 'nosuch'",
         "--basic --latency      | choose one mode",
+        "--filter tcpp          | --filter: can't parse filter expression: syntax error",
+        "--filter port=80       | --filter: can't parse filter expression: syntax error",
+        "--sock --filter icmp   | --filter belongs to",
+        "--rtt --filter tcp     | --filter belongs to",
     })
     void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
         Result result = run(arguments.strip().split("\\s+"));

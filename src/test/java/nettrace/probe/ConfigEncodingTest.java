@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import nettrace.bpf.Modes;
 import nettrace.config.Config;
+import nettrace.config.FilterExpression;
 import nettrace.config.IpAddress;
 import nettrace.config.Mode;
 import nettrace.config.PacketFilter;
@@ -28,6 +29,14 @@ class ConfigEncodingTest {
     private static final Btf OBJECT = BpfObjectFile.btf();
 
     @Test
+    void theExpressionMapHoldsAsManyInstructionsAsJavaAllows() {
+        assertThat(OBJECT.size(OBJECT.find("nt_expression_program", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(FilterExpression.MAX_INSTRUCTIONS * FilterExpression.INSTRUCTION_BYTES);
+        assertThat(OBJECT.size(OBJECT.find("nt_filter_insn", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(FilterExpression.INSTRUCTION_BYTES);
+    }
+
+    @Test
     void theConfigIsTheOnlyReadOnlyVariable() {
         assertThat(OBJECT.sectionVariables(".rodata")).containsExactly(Map.entry("CONFIG", 0));
     }
@@ -35,7 +44,7 @@ class ConfigEncodingTest {
     @Test
     void encodesAFilterInNetworkTermsTheBpfSideCompares() {
         PacketFilter filter = new PacketFilter(Optional.of(IpAddress.parse("10.0.0.1", "-s")), Optional.empty(),
-                Optional.empty(), 0, 80, 0, Optional.of(Protocol.parse("tcp")), 0, 0, 0, 0, 0);
+                Optional.empty(), 0, 80, 0, Optional.of(Protocol.parse("tcp")), 0, 0, 0, 0, 0, Optional.empty());
         ByteBuffer bytes = ByteBuffer.wrap(ConfigEncoding.encode(Config.of(Mode.LIFECYCLE, filter), 2))
                 .order(ByteOrder.LITTLE_ENDIAN);
         assertThat(bytes.get(SADDR)).isEqualTo((byte) 10);

@@ -142,6 +142,9 @@ class RecordReplayKernelTest {
                 .anyMatch(comment -> comment.startsWith("advice: ") && comment.contains("nft list ruleset"))
                 .anyMatch(comment -> comment.startsWith("verdict: error"));
 
+        String filtered = run("replay", record.toString(), "--drop", "-f", "icmp[icmptype] == icmp-echo");
+        assertThat(filtered).contains("ICMP: " + CLIENT + " -> " + SERVER + " ping request");
+
         Path replayed = files.resolve("replayed.pcapng");
         run("replay", record.toString(), "--diag", "--diag-keep", "--output", "pcapng", "--output-file",
                 replayed.toString());
