@@ -30,7 +30,7 @@ class ClassicBpfTest {
         assertThat(ethernet("udp dst port 7901", udp)).isFalse();
         assertThat(ethernet("tcp[tcpflags] & tcp-syn != 0 and not net 10.0.0.0/8", syn)).as("syn").isTrue();
         assertThat(ethernet("tcp[tcpflags] & tcp-syn != 0 and not net 10.0.0.0/8", udp)).isFalse();
-        assertThat(ethernet("ether src 02:00:00:00:00:01 and less 70", syn)).as("ether").isTrue();
+        assertThat(ethernet("ether src 02:00:00:00:00:01 and less 80", syn)).as("ether").isTrue();
         assertThat(ethernet("greater 100", syn)).isFalse();
     }
 
