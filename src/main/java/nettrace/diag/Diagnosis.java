@@ -46,15 +46,20 @@ public final class Diagnosis {
         List<SkbEvent> events = life.events();
         List<List<Finding>> findings = new ArrayList<>(events.size());
         Map<Long, SkbEvent> lastOfSkb = new HashMap<>();
+        int synCopies = 0;
         for (SkbEvent event : events) {
             Tracer tracer = event.tracer();
             List<Finding> found = new ArrayList<>(1);
             evaluate(event, life).ifPresent(found::add);
             SkbEvent previous = lastOfSkb.put(event.skb(), event);
+            boolean syn = Handshakes.isSyn(event.userPacket());
             if (previous != null) {
                 PacketChanges.between(previous, event, tracer.name()).ifPresent(found::add);
-            } else if (Handshakes.isSyn(event.userPacket()) && handshakes.sentAgain(event.userPacket(), diagnosed,
-                    event.skb()) && !handshakes.answered(event.userPacket())) {
+            }
+            // sent again: in a life of its own, or (where clones are traced) as a new clone of TCP's copy
+            boolean again = syn && (previous == null && handshakes.sentAgain(event.userPacket(), diagnosed)
+                    || event.madeClone() && ++synCopies > 1);
+            if (again && !handshakes.answered(event.userPacket())) {
                 found.add(new Finding(Rule.Level.WARN, "SYN retransmitted, unanswered: the listener's accept queue"
                         + " is full, or the reply was lost", Optional.of("on the server, compare Recv-Q with"
                         + " Send-Q in `ss -ltn` and watch ListenOverflows in `nstat -az`; raise the listen backlog"

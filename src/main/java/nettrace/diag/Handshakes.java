@@ -18,7 +18,8 @@ public final class Handshakes {
     static final int REMEMBERED = 8192;
 
     private final Map<Attempt, Boolean> answered = bounded();
-    private final Map<Attempt, Seen> syns = bounded();
+    /** the diagnosed life each SYN was first seen in */
+    private final Map<Attempt, Long> syns = bounded();
 
     /** One connection attempt: the SYN's addresses, ports and initial sequence number. */
     private record Attempt(int l3, long sourceHigh, long sourceLow, long destinationHigh, long destinationLow,
@@ -37,9 +38,6 @@ public final class Handshakes {
         }
     }
 
-    /** Where a SYN was first seen: which diagnosed life, which skb. */
-    private record Seen(long life, long skb) {
-    }
 
     private static <K, V> Map<K, V> bounded() {
         return new LinkedHashMap<>(256, 0.75f, false) {
@@ -99,15 +97,11 @@ public final class Handshakes {
 
     /**
      * Records a SYN seen in a life; true when the same SYN (addresses, ports, sequence number) was
-     * seen before in another skb or another life: the client sent it again.
+     * seen before in another life: the client sent it again.
      */
-    boolean sentAgain(Packet syn, long life, long skb) {
+    boolean sentAgain(Packet syn, long life) {
         Attempt attempt = Attempt.of(syn);
-        Seen first = syns.get(attempt);
-        if (first == null) {
-            syns.put(attempt, new Seen(life, skb));
-            return false;
-        }
-        return first.life() != life || first.skb() != skb;
+        Long first = syns.putIfAbsent(attempt, life);
+        return first != null && first != life;
     }
 }

@@ -31,8 +31,13 @@ public final class DecodeContext implements EventContext {
     private final NetworkNamespaces namespaces;
     private final Map<Long, Location> locations = new HashMap<>();
     private final Map<Long, String> interfaceNames = new HashMap<>();
+    // the last answers, asked again by most events: no boxing, no hashing for them
     private long lastInode = -1;
     private Namespace lastNamespace;
+    private long lastLocationAddress;
+    private Location lastLocation;
+    private long lastInterfaceKey = -1;
+    private String lastInterfaceName = "";
 
     /**
      * @param int32Returns per tracer id: its return value is 32-bit signed
@@ -74,11 +79,16 @@ public final class DecodeContext implements EventContext {
 
     @Override
     public Location location(long address) {
+        if (address == lastLocationAddress && lastLocation != null) {
+            return lastLocation;
+        }
         Location known = locations.get(address);
         if (known == null) {
             known = new Location(symbols.functionAt(address).orElse(""), symbols.offsetInFunction(address), address);
             locations.put(address, known);
         }
+        lastLocationAddress = address;
+        lastLocation = known;
         return known;
     }
 
@@ -108,9 +118,17 @@ public final class DecodeContext implements EventContext {
     public String interfaceName(long netns, int ifindex, String sent) {
         long key = netns << 32 | Integer.toUnsignedLong(ifindex);
         if (sent.isEmpty()) {
-            return interfaceNames.getOrDefault(key, "");
+            if (key != lastInterfaceKey) {
+                lastInterfaceName = interfaceNames.getOrDefault(key, "");
+                lastInterfaceKey = key;
+            }
+            return lastInterfaceName;
         }
-        interfaceNames.put(key, sent);
+        if (key != lastInterfaceKey || !sent.equals(lastInterfaceName)) {
+            interfaceNames.put(key, sent);
+            lastInterfaceKey = key;
+            lastInterfaceName = sent;
+        }
         return sent;
     }
 }

@@ -158,6 +158,19 @@ class LifeDiagnosisTest {
     }
 
     @Test
+    void aSynSentAgainAsANewCloneOfTcpsCopyIsAWarning() {
+        DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, SYN),
+                event(1, QUEUE, 110, 0, new Outcome.Cloned(2), SYN), passes(2, 120, 0, SYN),
+                consumed(2, 130, IN_TCP, SYN),
+                event(1, QUEUE, 1_000_000_110L, 0, new Outcome.Cloned(3), SYN), passes(3, 1_000_000_120L, 0, SYN),
+                consumed(3, 1_000_000_130L, IN_TCP, SYN)).getFirst();
+        assertThat(findings(life, Rule.Level.WARN)).extracting(Finding::message)
+                .containsExactly("SYN retransmitted, unanswered: the listener's accept queue is full, or the reply"
+                        + " was lost");
+        assertThat(life.verdict()).isEqualTo(Verdict.WARN);
+    }
+
+    @Test
     void anAnsweredSynIsGood() {
         List<DiagnosedLife> lives = diagnose(passes(1, 100, EVENT_LIFE_NEW, SYN), consumed(1, 200, IN_TCP, SYN),
                 passes(3, 300, EVENT_LIFE_NEW, SYN_ACK), consumed(3, 400, IN_TCP, SYN_ACK));

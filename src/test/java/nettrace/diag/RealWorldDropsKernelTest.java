@@ -104,8 +104,9 @@ class RealWorldDropsKernelTest {
             assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(topology, router, "dnat"));
             for (JsonNode life : dropped) {
                 assertThat(location(life)).containsAnyOf("nft_do_chain", "nf_hook_slow");
+                // where the change is first seen depends on the tracers this kernel allows
                 assertThat(findings(life, "info")).extracting(finding -> finding.path("message").asText())
-                        .contains("DNAT " + ROUTER_IN + ":8080 -> " + SERVER + ":80 at kfree_skb");
+                        .anyMatch(message -> message.startsWith("DNAT " + ROUTER_IN + ":8080 -> " + SERVER + ":80 at "));
                 assertThat(advice(life)).contains("ip netns exec " + router + " nft list ruleset");
                 if (events(life).stream().anyMatch(event -> event.path("tracer").asText().equals("nft_do_chain"))) {
                     assertThat(dropFinding(life).path("netfilter_verdict").toString())
@@ -358,12 +359,17 @@ class RealWorldDropsKernelTest {
                     + "try: socket.create_connection(('" + SERVER + "', 9100), 2.5)\nexcept OSError: pass"),
                     "-p", "tcp", "-D", "9100", "--tcp-flags", "S");
             long refused = KernelCounters.snmp(topology, server, "TcpExtListenDrops") - before;
+            long arrived = diagnosed.lives().stream().flatMap(life -> events(life).stream())
+                    .filter(event -> event.path("tracer").asText().equals("netif_receive_skb")
+                            && event.path("netns").asLong() == topology.inode(server)).count();
             assertThat(refused).as(diagnosed.toString()).isGreaterThanOrEqualTo(2);
-            assertThat(diagnosed.lives()).as(diagnosed.toString()).hasSize((int) refused)
+            assertThat(arrived).as("every SYN the listener refused was seen arriving\n%s", diagnosed)
+                    .isEqualTo(refused);
+            assertThat(diagnosed.lives()).as(diagnosed.toString())
                     .noneMatch(life -> life.path("verdict").asText().equals("good"));
-            assertThat(diagnosed.withVerdict("warn")).as(diagnosed.toString()).hasSize((int) refused - 1)
-                    .allSatisfy(life -> assertThat(findings(life, "warn").getFirst().path("message").asText())
-                            .startsWith("SYN retransmitted, unanswered"));
+            assertThat(diagnosed.lives().stream().flatMap(life -> findings(life, "warn").stream()))
+                    .as(diagnosed.toString()).extracting(finding -> finding.path("message").asText())
+                    .filteredOn(message -> message.startsWith("SYN retransmitted, unanswered")).hasSize((int) refused - 1);
         } finally {
             topology.tryExec(server, "pkill", "-f", "9100");
             topology.tryExec(client, "pkill", "-f", "9100");
