@@ -3,7 +3,6 @@ package nettrace.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -39,13 +38,7 @@ import picocli.CommandLine.Parameters;
 public final class NettraceCommand implements Callable<Integer> {
 
     @Mixin
-    FilterOptions filters = new FilterOptions();
-
-    @Mixin
-    ModeFlags modes = new ModeFlags();
-
-    @Mixin
-    ViewOptions view = new ViewOptions();
+    ViewOfEvents shown = new ViewOfEvents();
 
     @Option(names = "--trace-stack", paramLabel = "LIST", split = ",",
             description = "print the kernel stack at these tracers")
@@ -116,9 +109,9 @@ public final class NettraceCommand implements Callable<Integer> {
     /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
     public Config toConfig() {
         checkCommandFollowsSeparator();
-        Mode mode = modes.mode();
-        mode.check(givenModeOptions(mode), view.format());
-        PacketFilter filter = filters.filter();
+        Mode mode = shown.modes.mode();
+        mode.check(givenModeOptions(mode), shown.view.format());
+        PacketFilter filter = shown.filters.filter();
         if (btfPath != null && !btfPath.toFile().isFile()) {
             throw NettraceException.badInput("--btf-path: no such file: " + btfPath);
         }
@@ -134,10 +127,10 @@ public final class NettraceCommand implements Callable<Integer> {
         return new Config(mode, filter,
                 new Config.TracerSelection(tracers, clean(traceExclude), functions, force, clean(traceMatcher),
                         clean(traceFree), traceNoClone, clean(traceStack)),
-                view.outputOptions(Optional.ofNullable(record)),
-                modes.diagOptions(),
-                modes.modeOptions(),
-                view.count(),
+                shown.view.outputOptions(Optional.ofNullable(record)),
+                shown.modes.diagOptions(),
+                shown.modes.modeOptions(),
+                shown.view.count(),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity());
     }
@@ -148,15 +141,12 @@ public final class NettraceCommand implements Callable<Integer> {
 
     /** The mode-bound options given, all of them: the mode refuses those it does not take. */
     private Set<ModeOption> givenModeOptions(Mode mode) {
-        Set<ModeOption> given = EnumSet.noneOf(ModeOption.class);
-        filters.given(given);
-        modes.given(given);
-        view.given(given);
+        Set<ModeOption> given = shown.given();
         ModeFlags.add(given, !traceMatcher.isEmpty() || !traceFree.isEmpty() || traceNoClone, ModeOption.FOLLOWING);
         ModeFlags.add(given, !trace.isEmpty() || !traceExclude.isEmpty() || traceFunctions != null,
                 ModeOption.TRACER_CHOICE);
         ModeFlags.add(given, !traceStack.isEmpty(), ModeOption.TRACE_STACK);
-        if (mode == Mode.RTT && given.contains(ModeOption.COUNT) && !modes.rttDetail) {
+        if (mode == Mode.RTT && given.contains(ModeOption.COUNT) && !shown.modes.rttDetail) {
             throw NettraceException.badInput("-c counts --rtt-detail's samples: --rtt alone prints no event");
         }
         return given;

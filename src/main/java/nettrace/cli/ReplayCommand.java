@@ -1,7 +1,6 @@
 package nettrace.cli;
 
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -31,13 +30,7 @@ final class ReplayCommand implements Callable<Integer> {
     Path file;
 
     @Mixin
-    FilterOptions filters = new FilterOptions();
-
-    @Mixin
-    ModeFlags modes = new ModeFlags();
-
-    @Mixin
-    ViewOptions view = new ViewOptions();
+    ViewOfEvents shown = new ViewOfEvents();
 
     @Option(names = {"-v", "--verbose"}, description = "say more about the replay")
     boolean verbose;
@@ -48,20 +41,18 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     Config toConfig() {
-        Mode mode = modes.mode();
-        Set<ModeOption> given = EnumSet.noneOf(ModeOption.class);
-        filters.given(given);
-        modes.given(given);
-        view.given(given);
+        Mode mode = shown.modes.mode();
+        Set<ModeOption> given = shown.given();
         given.remove(ModeOption.SNAPLEN);
-        mode.check(given, view.format());
-        Config.OutputOptions output = view.outputOptions(Optional.empty());
-        if (output.format() == OutputFormat.PCAPNG && view.snaplen == null) {
+        mode.check(given, shown.view.format());
+        Config.OutputOptions output = shown.view.outputOptions(Optional.empty());
+        if (output.format() == OutputFormat.PCAPNG && shown.view.snaplen == null) {
             output = new Config.OutputOptions(output.detail(), output.date(), output.returnValues(), output.tiny(),
                     output.format(), output.file(), nettrace.bpf.Sizes.SNAPLEN_MAX, output.record());
         }
-        return new Config(mode, filters.filter(), Config.TracerSelection.DEFAULTS, output, modes.diagOptions(),
-                modes.modeOptions(), view.count(), Optional.empty(), List.of(), Optional.empty(),
+        return new Config(mode, shown.filters.filter(), Config.TracerSelection.DEFAULTS, output,
+                shown.modes.diagOptions(), shown.modes.modeOptions(), shown.view.count(), Optional.empty(), List.of(),
+                Optional.empty(),
                 verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET);
     }
 }

@@ -3,6 +3,7 @@ package nettrace.diag;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import nettrace.event.EventSink;
+import nettrace.event.ForwardingSink;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
 
@@ -60,26 +61,11 @@ public final class Handshakes {
 
     /** The sink `next` with every event shown to this first, as it comes. */
     public EventSink inFrontOf(EventSink next) {
-        return new EventSink() {
+        return new ForwardingSink(next) {
             @Override
             public void accept(SkbEvent event) {
                 observe(event);
-                next.accept(event);
-            }
-
-            @Override
-            public void idle(long nowNanos) {
-                next.idle(nowNanos);
-            }
-
-            @Override
-            public void finish() {
-                next.finish();
-            }
-
-            @Override
-            public long completed() {
-                return next.completed();
+                this.next.accept(event);
             }
         };
     }

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import nettrace.event.EventJsonWriter;
 import nettrace.event.EventSink;
+import nettrace.event.ForwardingSink;
 import nettrace.event.SkbEvent;
 import nettrace.output.JsonOutput;
 import nettrace.output.Summary;
@@ -14,15 +15,14 @@ import nettrace.output.Summary;
  * --record FILE: every decoded event, the facts and not a view, as a JSON line after a header
  * line, passed on unchanged to the run's own sink. `nettrace replay FILE` makes any view of them.
  */
-public final class Recorder implements EventSink {
-    private final EventSink next;
+public final class Recorder extends ForwardingSink {
     private final OutputStream file;
     private final JsonGenerator json;
     private final EventJsonWriter events = new EventJsonWriter(null, true);
     private long recorded;
 
     public Recorder(OutputStream file, RecordHeader header, EventSink next) {
-        this.next = next;
+        super(next);
         this.file = file;
         this.json = EventJsonWriter.generator(file);
         try {
@@ -88,11 +88,6 @@ public final class Recorder implements EventSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    @Override
-    public long completed() {
-        return next.completed();
     }
 
     public long recorded() {

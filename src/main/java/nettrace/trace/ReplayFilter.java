@@ -8,6 +8,7 @@ import nettrace.config.IpAddress;
 import nettrace.config.PacketFilter;
 import nettrace.event.Capture;
 import nettrace.event.EventSink;
+import nettrace.event.ForwardingSink;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
 
@@ -16,16 +17,15 @@ import nettrace.event.SkbEvent;
  * modes that do not follow skbs; in those that do, a life is kept from its first event on when
  * that event matches (a followed packet may be NATed out of the filter later), with its clones.
  */
-final class ReplayFilter implements EventSink {
+final class ReplayFilter extends ForwardingSink {
     private final PacketFilter filter;
     private final boolean followsSkb;
-    private final EventSink next;
     private final Set<Long> followed = new HashSet<>();
 
     private ReplayFilter(PacketFilter filter, boolean followsSkb, EventSink next) {
+        super(next);
         this.filter = filter;
         this.followsSkb = followsSkb;
-        this.next = next;
     }
 
     static EventSink of(PacketFilter filter, boolean followsSkb, EventSink next) {
@@ -130,20 +130,5 @@ final class ReplayFilter implements EventSink {
         long[] wanted = nettrace.event.Addresses.parseIp(address.toString());
         return wanted[0] == (source ? packet.sourceHigh() : packet.destinationHigh())
                 && wanted[1] == (source ? packet.sourceLow() : packet.destinationLow());
-    }
-
-    @Override
-    public void idle(long nowNanos) {
-        next.idle(nowNanos);
-    }
-
-    @Override
-    public void finish() {
-        next.finish();
-    }
-
-    @Override
-    public long completed() {
-        return next.completed();
     }
 }

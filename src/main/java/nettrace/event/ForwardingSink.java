@@ -1,0 +1,25 @@
+package nettrace.event;
+
+/** A sink that looks at events on their way to another: everything but accept is passed on. */
+public abstract class ForwardingSink implements EventSink {
+    protected final EventSink next;
+
+    protected ForwardingSink(EventSink next) {
+        this.next = next;
+    }
+
+    @Override
+    public void idle(long nowNanos) {
+        next.idle(nowNanos);
+    }
+
+    @Override
+    public void finish() {
+        next.finish();
+    }
+
+    @Override
+    public long completed() {
+        return next.completed();
+    }
+}
