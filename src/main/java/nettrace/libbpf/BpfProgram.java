@@ -151,12 +151,12 @@ public final class BpfProgram {
             return;
         }
         int[] types = templateFunctionTypes(arena);
-        if (types.length == 1) {
-            return; // the verifier found the subprograms unreachable with this run's constants
-        }
         if (types.length != starts.size()) {
-            throw new IllegalStateException(name + ": " + starts.size() + " functions in the instructions, "
-                    + types.length + " in the verified template");
+            // The verifier removed functions this run's constants leave unreachable (the -f
+            // interpreter's callback when no expression is given) and the template no longer says
+            // which of these starts they were. Only a callback's address needs BTF; unreachable,
+            // it is never checked, so the clone loads without.
+            return;
         }
         MemorySegment functions = arena.allocate((long) FUNCTION_INFO_SIZE * types.length, 4);
         for (int i = 0; i < types.length; i++) {

@@ -25,46 +25,32 @@ public final class Recorder extends ForwardingSink {
         super(next);
         this.file = file;
         this.json = EventJsonWriter.generator(file);
-        try {
-            json.writeStartObject();
-            json.writeStringField("type", RecordHeader.TYPE);
-            json.writeNumberField("format", header.format());
-            json.writeStringField("nettrace", header.nettrace());
-            json.writeStringField("kernel", header.kernel());
-            json.writeNumberField("boot_epoch_ns", header.bootEpochNanos());
-            json.writeStringField("mode", header.mode());
-            json.writeStringField("options", header.options());
-            json.writeArrayFieldStart("tracers");
+        line(RecordHeader.TYPE, out -> {
+            out.writeNumberField("format", header.format());
+            out.writeStringField("nettrace", header.nettrace());
+            out.writeStringField("kernel", header.kernel());
+            out.writeNumberField("boot_epoch_ns", header.bootEpochNanos());
+            out.writeStringField("mode", header.mode());
+            out.writeStringField("options", header.options());
+            out.writeArrayFieldStart("tracers");
             for (String tracer : header.tracers()) {
-                json.writeString(tracer);
+                out.writeString(tracer);
             }
-            json.writeEndArray();
-            json.writeArrayFieldStart("unavailable");
+            out.writeEndArray();
+            out.writeArrayFieldStart("unavailable");
             for (String tracer : header.unavailable()) {
-                json.writeString(tracer);
+                out.writeString(tracer);
             }
-            json.writeEndArray();
+            out.writeEndArray();
             if (header.netfilterDetailMissing().isPresent()) {
-                json.writeStringField("netfilter_detail_missing", header.netfilterDetailMissing().get());
+                out.writeStringField("netfilter_detail_missing", header.netfilterDetailMissing().get());
             }
-            json.writeEndObject();
-            json.writeRaw('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     @Override
     public void accept(SkbEvent event) {
-        try {
-            json.writeStartObject();
-            json.writeStringField("type", "event");
-            events.fields(json, event);
-            json.writeEndObject();
-            json.writeRaw('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        line("event", out -> events.fields(out, event));
         recorded++;
         next.accept(event);
     }
@@ -96,15 +82,24 @@ public final class Recorder extends ForwardingSink {
 
     /** The record's last line: how the run ended. */
     public void end(Summary summary) {
+        line("summary", out -> JsonOutput.summaryFields(out, summary));
+        flush();
+    }
+
+    private interface Fields {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    /** One line of the record: an object of this type with these fields. */
+    private void line(String type, Fields fields) {
         try {
             json.writeStartObject();
-            json.writeStringField("type", "summary");
-            JsonOutput.summaryFields(json, summary);
+            json.writeStringField("type", type);
+            fields.write(json);
             json.writeEndObject();
             json.writeRaw('\n');
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        flush();
     }
 }

@@ -2,12 +2,11 @@ package nettrace.diag;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import nettrace.testing.Topology;
+import nettrace.testing.RoutedNetwork;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * --diag against faults made on purpose in a client - router - server topology: each test
@@ -19,27 +18,11 @@ class DiagnosisKernelTest {
     private static final String SERVER = "10.199.60.1";
     private static final String SPOOFED = "10.199.77.7";
 
-    private static Topology topology;
-    private static String client;
-    private static String router;
-    private static String server;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        Topology.Routed routed = topology.routed("d", "10.199.50", "10.199.60");
-        client = routed.client();
-        router = routed.router();
-        server = routed.server();
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final RoutedNetwork net = new RoutedNetwork("d", "10.199.50", "10.199.60");
 
     private static void ping() {
-        topology.tryExec(client, "ping", "-c", "1", "-W", "1", SERVER);
+        net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER);
     }
 
     /** Runs --diag (plus options) around traffic; the first ERROR must end the run by itself. */
@@ -63,41 +46,41 @@ class DiagnosisKernelTest {
 
     @Test
     void anIptablesLegacyForwardDropIsDiagnosed() {
-        topology.exec(router, "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
+        net.exec(net.router(), "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
         try {
             assertNetfilterDrop(diagnoseUntilFirstError(DiagnosisKernelTest::ping, "--diag", "-p", "icmp", "-s",
                     CLIENT));
         } finally {
-            topology.exec(router, "iptables-legacy", "-F", "FORWARD");
+            net.exec(net.router(), "iptables-legacy", "-F", "FORWARD");
         }
     }
 
     @Test
     void anIptablesNftForwardDropIsDiagnosed() {
-        topology.exec(router, "iptables-nft", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
+        net.exec(net.router(), "iptables-nft", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
         try {
             assertNetfilterDrop(diagnoseUntilFirstError(DiagnosisKernelTest::ping, "--diag", "-p", "icmp", "-s",
                     CLIENT));
         } finally {
-            topology.exec(router, "iptables-nft", "-F", "FORWARD");
+            net.exec(net.router(), "iptables-nft", "-F", "FORWARD");
         }
     }
 
     @Test
     void anNftablesRuleDropIsDiagnosed() {
-        topology.exec(router, "nft", "add table inet nettrace_test; add chain inet nettrace_test forward_drop "
+        net.exec(net.router(), "nft", "add table inet nettrace_test; add chain inet nettrace_test forward_drop "
                 + "{ type filter hook forward priority 0; }; add rule inet nettrace_test forward_drop icmp type echo-request drop");
         try {
             assertNetfilterDrop(diagnoseUntilFirstError(DiagnosisKernelTest::ping, "--diag", "-p", "icmp", "-s",
                     CLIENT));
         } finally {
-            topology.exec(router, "nft", "delete", "table", "inet", "nettrace_test");
+            net.exec(net.router(), "nft", "delete", "table", "inet", "nettrace_test");
         }
     }
 
     @Test
     void udpToAClosedPortIsNoSocketWithAdvice() {
-        TracedRun.Output output = diagnoseUntilFirstError(() -> topology.sendUdp(client, SERVER, 7700, 10),
+        TracedRun.Output output = diagnoseUntilFirstError(() -> net.sendUdp(net.client(), SERVER, 7700, 10),
                 "--diag", "-p", "udp", "-D", "7700");
         assertThat(output.stdout()).as(output.toString())
                 .contains("    drop reason:\n        NO_SOCKET")
@@ -108,7 +91,7 @@ class DiagnosisKernelTest {
     @Test
     void aTcpSynToAClosedPortIsDiagnosed() {
         TracedRun.Output output = diagnoseUntilFirstError(
-                () -> topology.tryExec(client, "sh", "-c", "echo x | nc -w1 " + SERVER + " 7701"),
+                () -> net.tryExec(net.client(), "sh", "-c", "echo x | nc -w1 " + SERVER + " 7701"),
                 "--diag", "-p", "tcp", "-D", "7701");
         assertThat(output.stdout()).as(output.toString())
                 .contains("flags:S")
@@ -119,35 +102,33 @@ class DiagnosisKernelTest {
 
     @Test
     void reversePathFilteringIsDiagnosed() {
-        topology.exec(router, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.in0.rp_filter=1");
-        topology.exec(client, "ip", "addr", "add", SPOOFED + "/32", "dev", "eth0");
+        net.exec(net.router(), "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.in0.rp_filter=1");
+        net.exec(net.client(), "ip", "addr", "add", SPOOFED + "/32", "dev", "eth0");
         try {
             TracedRun.Output output = diagnoseUntilFirstError(
-                    () -> topology.tryExec(client, "ping", "-c", "1", "-W", "1", "-I", SPOOFED, SERVER),
+                    () -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", "-I", SPOOFED, SERVER),
                     "--diag", "-s", SPOOFED);
             assertThat(output.stdout()).as(output.toString())
                     .contains("    drop reason:\n        IP_RPFILTER")
                     .contains("reverse-path filtering");
         } finally {
-            topology.exec(client, "ip", "addr", "del", SPOOFED + "/32", "dev", "eth0");
-            topology.exec(router, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.in0.rp_filter=0");
+            net.exec(net.client(), "ip", "addr", "del", SPOOFED + "/32", "dev", "eth0");
+            net.exec(net.router(), "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.in0.rp_filter=0");
         }
     }
 
     @Test
     void aFullReceiveBufferIsDiagnosed() throws Exception {
-        Process reader = topology.start(server, "nc", "-u", "-l", "-p", "7702");
+        Process reader = net.stoppedUdpReader(net.server(), 7702);
         try {
-            Thread.sleep(300);
-            topology.exec(server, "kill", "-STOP", Long.toString(reader.pid()));
-            TracedRun.Output output = diagnoseUntilFirstError(() -> topology.exec(client, "bash", "-c",
+            TracedRun.Output output = diagnoseUntilFirstError(() -> net.exec(net.client(), "bash", "-c",
                     "exec 3>/dev/udp/" + SERVER + "/7702; for i in $(seq 1 600); do printf '%1400s' x >&3; done"),
                     "--diag", "-p", "udp", "-D", "7702");
             assertThat(output.stdout()).as(output.toString())
                     .contains("    drop reason:\n        SOCKET_RCVBUFF")
                     .contains("the reader is too slow");
         } finally {
-            topology.tryExec(server, "kill", "-KILL", Long.toString(reader.pid()));
+            net.tryExec(net.server(), "kill", "-KILL", Long.toString(reader.pid()));
         }
     }
 
@@ -170,7 +151,7 @@ class DiagnosisKernelTest {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--diag-quiet", "--diag-keep", "--addr", SERVER)) {
             ping();
-            topology.sendUdp(client, SERVER, 7703, 10);
+            net.sendUdp(net.client(), SERVER, 7703, 10);
             output = run.stop();
         }
         assertThat(output.stdout()).as(output.toString())
@@ -187,8 +168,8 @@ class DiagnosisKernelTest {
     @Test
     void diagStopsAtTheFirstErrorAndShowsNothingAfter() {
         TracedRun.Output output = diagnoseUntilFirstError(() -> {
-            topology.sendUdp(client, SERVER, 7704, 10);
-            topology.sendUdp(client, SERVER, 7705, 10);
+            net.sendUdp(net.client(), SERVER, 7704, 10);
+            net.sendUdp(net.client(), SERVER, 7705, 10);
         }, "--diag", "-p", "udp", "--addr", SERVER);
         assertThat(output.exitCode()).isZero();
         assertThat(output.stdout().split("ANALYSIS RESULT", -1)).hasSize(2);
@@ -199,8 +180,8 @@ class DiagnosisKernelTest {
     void diagKeepGoesOnAfterErrors() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--diag-keep", "-p", "udp", "--addr", SERVER)) {
-            topology.sendUdp(client, SERVER, 7706, 10);
-            topology.sendUdp(client, SERVER, 7707, 10);
+            net.sendUdp(net.client(), SERVER, 7706, 10);
+            net.sendUdp(net.client(), SERVER, 7707, 10);
             output = run.stop();
         }
         assertThat(output.stdout().split("ANALYSIS RESULT", -1)).as(output.toString()).hasSize(3);

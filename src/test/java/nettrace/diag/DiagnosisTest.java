@@ -10,6 +10,7 @@ import java.util.Optional;
 import nettrace.event.Location;
 import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
+import nettrace.testing.Events;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.Rule;
 import nettrace.tracer.Tracer;
@@ -26,8 +27,7 @@ class DiagnosisTest {
             rule("ret == NULL", Rule.Level.WARN, "tcp port is not listened", "check your target tcp port"));
     private static final Tracer BACKLOG = tracer("below", "x", Analyzer.RET,
             rule("ret < 0", Rule.Level.ERROR, "negative", null));
-    private static final Tracer DROP = tracer("kfree_skb", "life", Analyzer.DROP,
-            rule("any", Rule.Level.ERROR, "packet is dropped by kernel", null));
+    private static final Tracer DROP = Events.KFREE_SKB;
     private static final Tracer RESET = tracer("tcp_v4_send_reset", "tcp-in", Analyzer.RESET,
             rule("any", Rule.Level.ERROR, "connection reset initiated by transport layer", null));
 

@@ -35,10 +35,8 @@ class LifeDiagnosisTest {
             rule("ret == 0", Rule.Level.ERROR, "packet is dropped by iptables/iptables-nft", "check your iptables rule"));
     private static final Tracer RESET = tracer("tcp_send_reset", "tcp-in", Analyzer.RESET,
             rule("any", Rule.Level.ERROR, "connection reset initiated by transport layer", null));
-    private static final Tracer CONSUME = tracer("consume_skb", "life", Analyzer.FREE,
-            rule("any", Rule.Level.INFO, "packet is freed (normally)", null));
-    private static final Tracer DROP = tracer("kfree_skb", "life", Analyzer.DROP,
-            rule("any", Rule.Level.ERROR, "packet is dropped by kernel", null));
+    private static final Tracer CONSUME = Events.CONSUME_SKB;
+    private static final Tracer DROP = Events.KFREE_SKB;
 
     private static final Packet SYN = tcp(0x0a000001L, 40000, 0x0a0000feL, 8080, Packet.TCP_SYN, 1000, 0);
     private static final Packet SYN_NATED = tcp(0x0a000001L, 40000, 0x0a000101L, 80, Packet.TCP_SYN, 1000, 0);

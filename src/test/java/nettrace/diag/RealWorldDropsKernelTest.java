@@ -13,12 +13,13 @@ import java.util.List;
 import nettrace.testing.Diagnoses;
 import nettrace.testing.KernelCounters;
 import nettrace.testing.Shell;
+import nettrace.testing.RoutedNetwork;
 import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nettrace.testing.VethPair;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,24 +36,8 @@ class RealWorldDropsKernelTest {
     private static final String CLIENT6 = "fd00:198:10::1";
     private static final String SERVER6 = "fd00:198:20::1";
 
-    private static Topology topology;
-    private static String client;
-    private static String router;
-    private static String server;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        Topology.Routed routed = topology.routed("rw", "10.198.10", "10.198.20", "fd00:198:10::", "fd00:198:20::");
-        client = routed.client();
-        router = routed.router();
-        server = routed.server();
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final RoutedNetwork net = new RoutedNetwork("rw", "10.198.10", "10.198.20", "fd00:198:10::", "fd00:198:20::");
 
     private static Diagnoses diagnose(Runnable traffic, String... filters) {
         String[] options = new String[filters.length + 4];
@@ -93,21 +78,21 @@ class RealWorldDropsKernelTest {
 
     @Test
     void aPublishedPortWhoseForwardIsDroppedIsDiagnosedThroughTheDnat() {
-        topology.exec(router, "nft", "add table ip rwnat; add chain ip rwnat pre { type nat hook prerouting priority"
+        net.exec(net.router(), "nft", "add table ip rwnat; add chain ip rwnat pre { type nat hook prerouting priority"
                 + " -100; }; add rule ip rwnat pre tcp dport 8080 dnat to " + SERVER + ":80;"
                 + " add table inet rwfilter; add chain inet rwfilter forward { type filter hook forward priority 0; };"
                 + " add rule inet rwfilter forward ip daddr " + SERVER + " tcp dport 80 counter drop comment \"dnat\"");
         try {
-            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "nc", "-w", "2", ROUTER_IN, "8080"),
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "nc", "-w", "2", ROUTER_IN, "8080"),
                     "-p", "tcp", "-D", "8080");
             List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
-            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(topology, router, "dnat"));
+            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(net, net.router(), "dnat"));
             for (JsonNode life : dropped) {
                 assertThat(location(life)).containsAnyOf("nft_do_chain", "nf_hook_slow");
                 // where the change is first seen depends on the tracers this kernel allows
                 assertThat(findings(life, "info")).extracting(finding -> finding.path("message").asText())
                         .anyMatch(message -> message.startsWith("DNAT " + ROUTER_IN + ":8080 -> " + SERVER + ":80 at "));
-                assertThat(advice(life)).contains("ip netns exec " + router + " nft list ruleset");
+                assertThat(advice(life)).contains("ip netns exec " + net.router() + " nft list ruleset");
                 if (events(life).stream().anyMatch(event -> event.path("tracer").asText().equals("nft_do_chain"))) {
                     assertThat(dropFinding(life).path("netfilter_verdict").toString())
                             .contains("table rwfilter, chain forward");
@@ -115,36 +100,36 @@ class RealWorldDropsKernelTest {
             }
             assertThat(diagnosed.withVerdict("good")).as(diagnosed.toString()).isEmpty();
         } finally {
-            topology.exec(router, "nft", "delete table ip rwnat; delete table inet rwfilter");
+            net.exec(net.router(), "nft", "delete table ip rwnat; delete table inet rwfilter");
         }
     }
 
     @Test
     void aForwardedTcpDropIsOneLifeFromTheClientToTheDrop() {
-        topology.exec(router, "iptables-legacy", "-A", "FORWARD", "-p", "tcp", "--dport", "5555", "-j", "DROP");
+        net.exec(net.router(), "iptables-legacy", "-A", "FORWARD", "-p", "tcp", "--dport", "5555", "-j", "DROP");
         try {
-            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "nc", "-w", "2", SERVER, "5555"),
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "nc", "-w", "2", SERVER, "5555"),
                     "-p", "tcp", "-D", "5555");
             List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
             assertEachDropIsOneError(diagnosed, dropped,
-                    KernelCounters.iptablesPackets(topology, router, "iptables-legacy", "FORWARD"));
+                    KernelCounters.iptablesPackets(net, net.router(), "iptables-legacy", "FORWARD"));
             for (JsonNode life : dropped) {
                 assertThat(events(life).getFirst().path("netns").asLong()).as("the life starts at the client: %s",
-                        life).isEqualTo(topology.inode(client));
-                assertThat(drops(life).getFirst().path("netns").asLong()).isEqualTo(topology.inode(router));
+                        life).isEqualTo(net.inode(net.client()));
+                assertThat(drops(life).getFirst().path("netns").asLong()).isEqualTo(net.inode(net.router()));
             }
             assertThat(diagnosed.withVerdict("good")).as(diagnosed.toString()).isEmpty();
         } finally {
-            topology.exec(router, "iptables-legacy", "-F", "FORWARD");
+            net.exec(net.router(), "iptables-legacy", "-F", "FORWARD");
         }
     }
 
     @Test
     void aVxlanUnderlayDropIsTheInnerPacketsDrop() {
-        try (Topology tunnel = new Topology()) {
-            String a = tunnel.namespace("vxa");
-            String b = tunnel.namespace("vxb");
-            tunnel.veth(a, "u0", List.of("10.198.77.1/24"), b, "u0", List.of("10.198.77.2/24"));
+        try (VethPair tunnel = new VethPair("vx", "u0", List.of("10.198.77.1/24"), "u0", List.of("10.198.77.2/24"))
+                .build()) {
+            String a = tunnel.a();
+            String b = tunnel.b();
             for (String[] end : new String[][] {{a, "10.198.77.1", "10.198.77.2", "02:00:00:00:77:0a",
                     "192.168.198.1"}, {b, "10.198.77.2", "10.198.77.1", "02:00:00:00:77:0b", "192.168.198.2"}}) {
                 tunnel.exec(end[0], "ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789",
@@ -176,14 +161,14 @@ class RealWorldDropsKernelTest {
 
     @Test
     void anIpv6HopLimitRunningOutGetsIpv6Advice() {
-        long before = KernelCounters.snmp(topology, router, "Ip6InHdrErrors");
-        Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "ping", "-6", "-c", "1", "-t", "1", "-W", "1",
+        long before = KernelCounters.snmp(net, net.router(), "Ip6InHdrErrors");
+        Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-6", "-c", "1", "-t", "1", "-W", "1",
                 SERVER6), "-p", "icmp6", "-s", CLIENT6);
         List<JsonNode> dropped = diagnosed.droppedFor("IP_INHDR");
-        assertEachDropIsOneError(diagnosed, dropped, KernelCounters.snmp(topology, router, "Ip6InHdrErrors") - before);
+        assertEachDropIsOneError(diagnosed, dropped, KernelCounters.snmp(net, net.router(), "Ip6InHdrErrors") - before);
         for (JsonNode life : dropped) {
             assertThat(location(life)).startsWith("ip6_forward");
-            assertThat(advice(life)).contains("hop limit").contains("ip netns exec " + router + " ip -6 route get "
+            assertThat(advice(life)).contains("hop limit").contains("ip netns exec " + net.router() + " ip -6 route get "
                     + SERVER6).doesNotContain("IPv4");
         }
     }
@@ -192,9 +177,9 @@ class RealWorldDropsKernelTest {
     @ValueSource(strings = {"blackhole", "unreachable", "prohibit"})
     void aRouteThatRefusesNamesItsType(String type) {
         String destination = "10.198.99.1";
-        topology.exec(router, "ip", "route", "add", type, "10.198.99.0/24");
+        net.exec(net.router(), "ip", "route", "add", type, "10.198.99.0/24");
         try {
-            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "ping", "-c", "1", "-W", "1", destination),
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", destination),
                     "-p", "icmp", "-d", destination);
             List<JsonNode> dropped = diagnosed.dropped();
             assertEachDropIsOneError(diagnosed, dropped, 1);
@@ -205,25 +190,25 @@ class RealWorldDropsKernelTest {
             if (type.equals("blackhole") || icmpSeen) {
                 assertThat(route).as(life.toString()).contains(type + " route to " + destination);
             }
-            assertThat(advice(life)).contains("ip netns exec " + router + " ip route get " + destination);
+            assertThat(advice(life)).contains("ip netns exec " + net.router() + " ip route get " + destination);
         } finally {
-            topology.exec(router, "ip", "route", "del", "10.198.99.0/24");
+            net.exec(net.router(), "ip", "route", "del", "10.198.99.0/24");
         }
     }
 
     @Test
     void anUnansweredArpIsOneDropWithItsProbesAndNothingGood() {
         String absent = "10.198.20.99";
-        topology.exec(router, "sysctl", "-qw", "net.ipv4.neigh.out0.mcast_solicit=2",
+        net.exec(net.router(), "sysctl", "-qw", "net.ipv4.neigh.out0.mcast_solicit=2",
                 "net.ipv4.neigh.out0.retrans_time_ms=300");
         Diagnoses diagnosed = diagnose(() -> {
-            topology.tryExec(client, "ping", "-c", "1", "-W", "1", absent);
+            net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", absent);
             sleep(1500);
         }, "-p", "icmp", "-d", absent);
         List<JsonNode> dropped = diagnosed.droppedFor("NEIGH_FAILED");
         assertEachDropIsOneError(diagnosed, dropped, 1);
         assertThat(location(dropped.getFirst())).startsWith("neigh_invalidate");
-        assertThat(advice(dropped.getFirst())).contains("ip netns exec " + router + " ip neigh show dev out0");
+        assertThat(advice(dropped.getFirst())).contains("ip netns exec " + net.router() + " ip neigh show dev out0");
         assertThat(diagnosed.lives()).as("the probes' copies belong to the packet they copy\n%s", diagnosed)
                 .hasSize(1);
     }
@@ -231,16 +216,16 @@ class RealWorldDropsKernelTest {
     @Test
     void anUnansweredNeighbourSolicitationIsOneDropAndNothingGood() {
         String absent = "fd00:198:20::99";
-        topology.exec(router, "sysctl", "-qw", "net.ipv6.neigh.out0.mcast_solicit=2",
+        net.exec(net.router(), "sysctl", "-qw", "net.ipv6.neigh.out0.mcast_solicit=2",
                 "net.ipv6.neigh.out0.retrans_time_ms=300");
         Diagnoses diagnosed = diagnose(() -> {
-            topology.tryExec(client, "ping", "-6", "-c", "1", "-W", "1", absent);
+            net.tryExec(net.client(), "ping", "-6", "-c", "1", "-W", "1", absent);
             sleep(1500);
         }, "-p", "icmp6", "-d", absent);
         List<JsonNode> dropped = diagnosed.dropped();
         assertEachDropIsOneError(diagnosed, dropped, 1);
         assertThat(location(dropped.getFirst())).startsWith("neigh_invalidate");
-        assertThat(advice(dropped.getFirst())).contains("neighbour").contains("ip netns exec " + router);
+        assertThat(advice(dropped.getFirst())).contains("neighbour").contains("ip netns exec " + net.router());
         assertThat(diagnosed.lives()).as(diagnosed.toString()).hasSize(1);
     }
 
@@ -283,30 +268,30 @@ class RealWorldDropsKernelTest {
         static final String SECOND = "10.198.88.2";
 
         static Bridge build(Topology topology) {
-            Bridge built = new Bridge(topology.namespace("brg"), topology.namespace("bh1"), topology.namespace("bh2"));
-            topology.exec(built.bridge, "ip", "link", "add", "br0", "type", "bridge");
-            topology.exec(built.bridge, "ip", "link", "set", "br0", "up");
-            topology.veth(built.bridge, "p1", List.of(), built.first, "eth0", List.of(FIRST + "/24"));
-            topology.veth(built.bridge, "p2", List.of(), built.second, "eth0", List.of(SECOND + "/24"));
+            Bridge built = new Bridge(net.namespace("brg"), net.namespace("bh1"), net.namespace("bh2"));
+            net.exec(built.bridge, "ip", "link", "add", "br0", "type", "bridge");
+            net.exec(built.bridge, "ip", "link", "set", "br0", "up");
+            net.veth(built.bridge, "p1", List.of(), built.first, "eth0", List.of(FIRST + "/24"));
+            net.veth(built.bridge, "p2", List.of(), built.second, "eth0", List.of(SECOND + "/24"));
             for (String port : List.of("p1", "p2")) {
-                topology.exec(built.bridge, "ip", "link", "set", port, "master", "br0");
+                net.exec(built.bridge, "ip", "link", "set", port, "master", "br0");
             }
-            topology.exec(built.first, "ping", "-c", "1", "-W", "5", SECOND);
+            net.exec(built.first, "ping", "-c", "1", "-W", "5", SECOND);
             return built;
         }
     }
 
     @Test
     void aConntrackInvalidPacketDroppedByTheRuleIsDiagnosed() {
-        topology.exec(router, "nft", "add table inet rwct; add chain inet rwct forward { type filter hook forward"
+        net.exec(net.router(), "nft", "add table inet rwct; add chain inet rwct forward { type filter hook forward"
                 + " priority 0; }; add rule inet rwct forward ct state invalid counter drop comment \"invalid\"");
         try {
-            Diagnoses diagnosed = diagnose(() -> topology.exec(client, "python3", "-c", SYN_FIN_SENDER, CLIENT, SERVER,
+            Diagnoses diagnosed = diagnose(() -> net.exec(net.client(), "python3", "-c", SYN_FIN_SENDER, CLIENT, SERVER,
                     "7800"), "-p", "tcp", "-D", "7800");
             List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
-            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(topology, router, "invalid"));
+            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(net, net.router(), "invalid"));
         } finally {
-            topology.exec(router, "nft", "delete", "table", "inet", "rwct");
+            net.exec(net.router(), "nft", "delete", "table", "inet", "rwct");
         }
     }
 
@@ -329,39 +314,39 @@ class RealWorldDropsKernelTest {
     void aTcIngressDropIsDiagnosed() {
         Path program = Path.of("target/test-classes/bpf/tc_drop.bpf.o").toAbsolutePath();
         assumeTrue(Files.exists(program), "the test tc program is built by mvn");
-        topology.exec(router, "tc", "qdisc", "add", "dev", "in0", "clsact");
+        net.exec(net.router(), "tc", "qdisc", "add", "dev", "in0", "clsact");
         try {
-            topology.exec(router, "tc", "filter", "add", "dev", "in0", "ingress", "bpf", "da", "obj",
+            net.exec(net.router(), "tc", "filter", "add", "dev", "in0", "ingress", "bpf", "da", "obj",
                     program.toString(), "sec", "tc");
-            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "ping", "-c", "1", "-W", "1", SERVER),
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER),
                     "-p", "icmp", "-s", CLIENT);
             List<JsonNode> dropped = diagnosed.droppedFor("TC_INGRESS");
             assertEachDropIsOneError(diagnosed, dropped, 1);
-            assertThat(advice(dropped.getFirst())).contains("ip netns exec " + router
+            assertThat(advice(dropped.getFirst())).contains("ip netns exec " + net.router()
                     + " tc filter show dev in0 ingress");
         } finally {
-            topology.exec(router, "tc", "qdisc", "del", "dev", "in0", "clsact");
+            net.exec(net.router(), "tc", "qdisc", "del", "dev", "in0", "clsact");
         }
     }
 
     @Test
     void synsRefusedByAFullAcceptQueueAreNeverCalledGood() throws Exception {
-        Process listener = topology.start(server, "python3", "-c", "import socket, time\n"
+        Process listener = net.start(net.server(), "python3", "-c", "import socket, time\n"
                 + "s = socket.socket(); s.bind(('0.0.0.0', 9100)); s.listen(0); time.sleep(120)");
         try {
             Thread.sleep(500);
             // listen(0) holds one connection not yet accepted: this one fills the queue
-            topology.start(client, "python3", "-c", "import socket, time\n"
+            net.start(net.client(), "python3", "-c", "import socket, time\n"
                     + "s = socket.create_connection(('" + SERVER + "', 9100), 3); time.sleep(60)");
             Thread.sleep(1500);
-            long before = KernelCounters.snmp(topology, server, "TcpExtListenDrops");
-            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "python3", "-c", "import socket\n"
+            long before = KernelCounters.snmp(net, net.server(), "TcpExtListenDrops");
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "python3", "-c", "import socket\n"
                     + "try: socket.create_connection(('" + SERVER + "', 9100), 2.5)\nexcept OSError: pass"),
                     "-p", "tcp", "-D", "9100", "--tcp-flags", "S");
-            long refused = KernelCounters.snmp(topology, server, "TcpExtListenDrops") - before;
+            long refused = KernelCounters.snmp(net, net.server(), "TcpExtListenDrops") - before;
             long arrived = diagnosed.lives().stream().flatMap(life -> events(life).stream())
                     .filter(event -> event.path("tracer").asText().equals("netif_receive_skb")
-                            && event.path("netns").asLong() == topology.inode(server)).count();
+                            && event.path("netns").asLong() == net.inode(net.server())).count();
             assertThat(refused).as(diagnosed.toString()).isGreaterThanOrEqualTo(2);
             assertThat(arrived).as("every SYN the listener refused was seen arriving\n%s", diagnosed)
                     .isEqualTo(refused);
@@ -371,29 +356,27 @@ class RealWorldDropsKernelTest {
                     .as(diagnosed.toString()).extracting(finding -> finding.path("message").asText())
                     .filteredOn(message -> message.startsWith("SYN retransmitted, unanswered")).hasSize((int) refused - 1);
         } finally {
-            topology.tryExec(server, "pkill", "-f", "9100");
-            topology.tryExec(client, "pkill", "-f", "9100");
+            net.tryExec(net.server(), "pkill", "-f", "9100");
+            net.tryExec(net.client(), "pkill", "-f", "9100");
             listener.destroyForcibly();
         }
     }
 
     @Test
     void datagramsOverflowingAReceiveBufferAreEachAnErrorAndTheQueuedOnesAreNotGood() throws Exception {
-        Process reader = topology.start(server, "nc", "-u", "-l", "-p", "7712");
+        Process reader = net.stoppedUdpReader(net.server(), 7712);
         try {
-            Thread.sleep(300);
-            topology.exec(server, "kill", "-STOP", Long.toString(reader.pid()));
-            long before = KernelCounters.snmp(topology, server, "UdpRcvbufErrors");
-            Diagnoses diagnosed = diagnose(() -> topology.exec(client, "bash", "-c", "exec 3>/dev/udp/" + SERVER
+            long before = KernelCounters.snmp(net, net.server(), "UdpRcvbufErrors");
+            Diagnoses diagnosed = diagnose(() -> net.exec(net.client(), "bash", "-c", "exec 3>/dev/udp/" + SERVER
                     + "/7712; for i in $(seq 1 400); do printf '%1400s' x >&3; done"), "-p", "udp", "-D", "7712");
             List<JsonNode> dropped = diagnosed.droppedFor("SOCKET_RCVBUFF");
             assertEachDropIsOneError(diagnosed, dropped,
-                    KernelCounters.snmp(topology, server, "UdpRcvbufErrors") - before);
+                    KernelCounters.snmp(net, net.server(), "UdpRcvbufErrors") - before);
             assertThat(diagnosed.withVerdict("good")).as("queued, never read: their end was not seen\n%s", diagnosed)
                     .isEmpty();
             assertThat(diagnosed.withVerdict("unknown")).isNotEmpty();
         } finally {
-            topology.tryExec(server, "kill", "-KILL", Long.toString(reader.pid()));
+            net.tryExec(net.server(), "kill", "-KILL", Long.toString(reader.pid()));
         }
     }
 

@@ -8,12 +8,12 @@ import java.util.List;
 import nettrace.kernel.Btf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
-import nettrace.testing.Topology;
+import nettrace.testing.RoutedNetwork;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What only a kernel with fentry and kprobes shows: function tracers, return values, netfilter
@@ -26,33 +26,16 @@ class FullKernelTest {
     private static final String CLIENT = "10.199.80.1";
     private static final String SERVER = "10.199.90.1";
 
-    private static Topology topology;
-    private static String client;
-    private static String router;
-    private static String server;
+    @RegisterExtension
+    static final RoutedNetwork net = new RoutedNetwork("f", "10.199.80", "10.199.90");
 
-    @BeforeAll
-    static void needsAFullKernelAndBuildsTopology() {
+    static boolean fullKernel() {
         KernelFeatures features = KernelFeatures.probe(Btf.read(Path.of("/sys/kernel/btf/vmlinux")), KernelSymbols.read());
-        assumeTrue(features.fentry() && features.kprobe(),
-                "needs a kernel with fentry and kprobes (vm/test runs this on Debian's kernels): "
-                        + String.join("; ", features.describe()));
-        topology = new Topology();
-        Topology.Routed routed = topology.routed("f", "10.199.80", "10.199.90");
-        client = routed.client();
-        router = routed.router();
-        server = routed.server();
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        if (topology != null) {
-            topology.close();
-        }
+        return features.fentry() && features.kprobe();
     }
 
     private static void ping() {
-        topology.tryExec(client, "ping", "-c", "1", "-W", "2", SERVER);
+        net.tryExec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
     }
 
     private static TracedRun.Output diagnose(String... options) {
@@ -105,7 +88,7 @@ class FullKernelTest {
 
     @Test
     void anIptablesLegacyForwardDropNamesItsTableAndChain() {
-        topology.exec(router, "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
+        net.exec(net.router(), "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
         try {
             TracedRun.Output output = diagnose("--diag", "--hooks", "-p", "icmp", "-s", CLIENT);
             assertThat(output.stdout()).as(output.toString())
@@ -118,13 +101,13 @@ class FullKernelTest {
                     .contains("following hook functions are blamed:")
                     .containsPattern("(?m)^ {8}(iptable_filter_hook|ipt_do_table)$");
         } finally {
-            topology.exec(router, "iptables-legacy", "-F", "FORWARD");
+            net.exec(net.router(), "iptables-legacy", "-F", "FORWARD");
         }
     }
 
     @Test
     void anNftablesForwardDropNamesItsTableAndChain() {
-        topology.exec(router, "nft", "add table inet nettrace_full; add chain inet nettrace_full forward_drop "
+        net.exec(net.router(), "nft", "add table inet nettrace_full; add chain inet nettrace_full forward_drop "
                 + "{ type filter hook forward priority 0; }; add rule inet nettrace_full forward_drop icmp type echo-request drop");
         try {
             TracedRun.Output output = diagnose("--diag", "--hooks", "-p", "icmp", "-s", CLIENT);
@@ -134,7 +117,7 @@ class FullKernelTest {
                     .contains("following hook functions are blamed:")
                     .containsPattern("(?m)^ {8}nft_do_chain_inet");
         } finally {
-            topology.exec(router, "nft", "delete", "table", "inet", "nettrace_full");
+            net.exec(net.router(), "nft", "delete", "table", "inet", "nettrace_full");
         }
     }
 
@@ -142,7 +125,7 @@ class FullKernelTest {
     void aSynToAPortNobodyListensOnIsWarnedAbout() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--diag", "--diag-keep", "-p", "tcp", "-D", "7801")) {
-            topology.tryExec(client, "sh", "-c", "echo x | nc -w2 " + SERVER + " 7801");
+            net.tryExec(net.client(), "sh", "-c", "echo x | nc -w2 " + SERVER + " 7801");
             output = run.stop();
         }
         assertThat(output.stdout()).as(output.toString())
@@ -154,13 +137,13 @@ class FullKernelTest {
     @Test
     void aClonedPacketIsFollowed() {
         // a packet socket on the client makes the kernel clone each outgoing skb for it
-        Process tap = topology.start(client, "python3", "-c",
+        Process tap = net.start(net.client(), "python3", "-c",
                 "import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3)); "
                         + "[s.recv(65535) for _ in range(100)]");
         TracedRun.Output output;
         try {
             long deadline = System.currentTimeMillis() + 60_000;
-            while (topology.exec(client, "cat", "/proc/net/packet").out().lines().count() < 2
+            while (net.exec(net.client(), "cat", "/proc/net/packet").out().lines().count() < 2
                     && System.currentTimeMillis() < deadline) {
                 sleep(200);
             }

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.ArrayList;
 import java.util.List;
 import nettrace.testing.Shell;
+import nettrace.testing.RoutedNetwork;
 import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,24 +29,8 @@ class LifecycleKernelTest {
     private static final String SERVER6 = "fd00:199:20::1";
     private static final String HEADER = "\\*{17} [0-9a-f]{8,16}(,[0-9a-f]{8,16})* \\*{15}";
 
-    private static Topology topology;
-    private static String client;
-    private static String router;
-    private static String server;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        Topology.Routed routed = topology.routed("", "10.199.10", "10.199.20", "fd00:199:10::", "fd00:199:20::");
-        client = routed.client();
-        router = routed.router();
-        server = routed.server();
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final RoutedNetwork net = new RoutedNetwork("", "10.199.10", "10.199.20", "fd00:199:10::", "fd00:199:20::");
 
     /** The blocks of a lifecycle run: each a header line followed by its event lines. */
     private static List<List<String>> blocks(TracedRun.Output output) {
@@ -69,7 +53,7 @@ class LifecycleKernelTest {
     void aForwardedPingIsOneBlockFromTheClientsTransmitToTheServersReceive() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "icmp", "-s", CLIENT)) {
-            topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
+            net.exec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
             output = run.stop();
         }
         String request = "ICMP: " + CLIENT + " -> " + SERVER + " ping request, seq: 1";
@@ -89,11 +73,11 @@ class LifecycleKernelTest {
 
     @Test
     void masqueradedPacketsAreFollowedAfterTheirAddressChanges() {
-        topology.exec(router, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "out0", "-j", "MASQUERADE");
+        net.exec(net.router(), "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "out0", "-j", "MASQUERADE");
         try {
             TracedRun.Output requests;
             try (TracedRun run = TracedRun.start("-p", "icmp", "-s", CLIENT)) {
-                topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
+                net.exec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
                 requests = run.stop();
             }
             assertThat(blocks(requests)).as(requests.toString()).anyMatch(block ->
@@ -102,14 +86,14 @@ class LifecycleKernelTest {
 
             TracedRun.Output replies;
             try (TracedRun run = TracedRun.start("-p", "icmp", "-d", ROUTER_OUT)) {
-                topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
+                net.exec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
                 replies = run.stop();
             }
             assertThat(blocks(replies)).as(replies.toString()).anyMatch(block ->
                     hasHook(block, "net_dev_queue", SERVER + " -> " + ROUTER_OUT + " ping reply")
                     && hasHook(block, "netif_receive_skb", SERVER + " -> " + CLIENT + " ping reply"));
         } finally {
-            topology.exec(router, "iptables", "-t", "nat", "-F");
+            net.exec(net.router(), "iptables", "-t", "nat", "-F");
         }
     }
 
@@ -117,7 +101,7 @@ class LifecycleKernelTest {
     void ipv6PingIsFollowedAcrossTheRouter() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-s", CLIENT6, "-p", "icmpv6")) {
-            topology.exec(client, "ping", "-6", "-c", "1", "-W", "2", SERVER6);
+            net.exec(net.client(), "ping", "-6", "-c", "1", "-W", "2", SERVER6);
             output = run.stop();
         }
         String request = "ICMPv6: " + CLIENT6 + " -> " + SERVER6 + " ping request, seq: 1";
@@ -157,10 +141,10 @@ class LifecycleKernelTest {
         TracedRun.Output output;
         // IPv4: 20 + 8 + 100 = 128 bytes; IPv6: 40 + 8 + 80 = 128 bytes; the 300-byte payloads are longer
         try (TracedRun run = TracedRun.start("-p", "udp", "--pkt-len", "120-130")) {
-            send(client, SERVER, 7201, 100);
-            send(client, SERVER, 7202, 300);
-            send(client, SERVER6, 7203, 80);
-            send(client, SERVER6, 7204, 300);
+            send(net.client(), SERVER, 7201, 100);
+            send(net.client(), SERVER, 7202, 300);
+            send(net.client(), SERVER6, 7203, 80);
+            send(net.client(), SERVER6, 7204, 300);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString())
@@ -170,15 +154,15 @@ class LifecycleKernelTest {
     }
 
     private static void send(String from, String to, int port, int bytes) {
-        topology.sendUdp(from, to, port, bytes);
+        net.sendUdp(from, to, port, bytes);
     }
 
     @Test
     void tcpFlagsSelectHandshakeSegmentsOnly() {
-        Process listener = topology.start(server, "nc", "-l", "-p", "7300");
+        Process listener = net.start(net.server(), "nc", "-l", "-p", "7300");
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "tcp", "--port", "7300", "--tcp-flags", "S")) {
-            topology.tryExec(client, "sh", "-c", "echo data | nc -w1 -N " + SERVER + " 7300");
+            net.tryExec(net.client(), "sh", "-c", "echo data | nc -w1 -N " + SERVER + " 7300");
             output = run.stop();
         } finally {
             listener.destroy();
@@ -192,10 +176,10 @@ class LifecycleKernelTest {
 
     @Test
     void pidSelectsTheProcessWhoseTrafficStartedTheLife() throws Exception {
-        Process pinger = topology.start(client, "sh", "-c", "sleep 1; exec ping -c 1 -W 2 " + SERVER);
+        Process pinger = net.start(net.client(), "sh", "-c", "sleep 1; exec ping -c 1 -W 2 " + SERVER);
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "icmp", "--pid", Long.toString(pinger.pid()), "--detail")) {
-            topology.exec(client, "ping", "-c", "1", "-W", "2", ROUTER_IN); // another process: not shown
+            net.exec(net.client(), "ping", "-c", "1", "-W", "2", ROUTER_IN); // another process: not shown
             pinger.waitFor();
             output = run.stop();
         }
@@ -208,22 +192,22 @@ class LifecycleKernelTest {
     void detailShowsCpuInterfaceProcessAndNamespace() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "icmp", "-s", CLIENT, "--detail")) {
-            topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
+            net.exec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString()).anyMatch(line -> line.matches(
-                ".*\\[net_dev_queue +] \\[cpu:\\d+] \\[eth0] \\[ping:\\d+] \\[ns:" + topology.inode(client)
+                ".*\\[net_dev_queue +] \\[cpu:\\d+] \\[eth0] \\[ping:\\d+] \\[ns:" + net.inode(net.client())
                         + "] ICMP: .*"))
                 .anyMatch(line -> line.matches(".*\\[netif_receive_skb +] \\[cpu:\\d+] \\[in0] .*\\[ns:"
-                        + topology.inode(router) + "] ICMP: .*"));
+                        + net.inode(net.router()) + "] ICMP: .*"));
     }
 
     @Test
     void arpRequestsAndRepliesAreSummarised() {
-        topology.exec(client, "ip", "neigh", "flush", "dev", "eth0");
+        net.exec(net.client(), "ip", "neigh", "flush", "dev", "eth0");
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "arp")) {
-            topology.exec(client, "ping", "-c", "1", "-W", "2", ROUTER_IN);
+            net.exec(net.client(), "ping", "-c", "1", "-W", "2", ROUTER_IN);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString())
@@ -262,7 +246,7 @@ class LifecycleKernelTest {
     void tinyShowPrintsThePacketOnTheFirstEventOnly() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "icmp", "-s", CLIENT, "--tiny-show")) {
-            topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
+            net.exec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
             output = run.stop();
         }
         List<String> life = blocks(output).stream().filter(block -> block.size() > 3).findFirst().orElseThrow(
@@ -275,10 +259,10 @@ class LifecycleKernelTest {
     void reusedSkbAddressesAreFilteredAgainNotFollowedBlindly() {
         // TCP receive frees skbs with __kfree_skb, which no tracepoint sees: their addresses stay
         // known to the BPF side and come back in new skbs, which must not inherit the old match
-        Process sink = topology.start(server, "sh", "-c", "nc -l -p 7500 > /dev/null");
+        Process sink = net.start(net.server(), "sh", "-c", "nc -l -p 7500 > /dev/null");
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--addr", SERVER, "-p", "tcp", "--port", "7500", "--tcp-flags", "S")) {
-            topology.tryExec(client, "sh", "-c", "head -c 20000000 /dev/zero | nc -w2 -N " + SERVER + " 7500");
+            net.tryExec(net.client(), "sh", "-c", "head -c 20000000 /dev/zero | nc -w2 -N " + SERVER + " 7500");
             output = run.stop();
         } finally {
             sink.destroy();
@@ -317,11 +301,11 @@ class LifecycleKernelTest {
     }
 
     private static void generateTraffic() {
-        Process listener = topology.start(server, "nc", "-l", "-p", "7400");
+        Process listener = net.start(net.server(), "nc", "-l", "-p", "7400");
         try {
-            topology.exec(client, "ping", "-c", "1", "-W", "2", SERVER);
-            send(client, SERVER, 7401, 20);
-            topology.tryExec(client, "sh", "-c", "sleep 0.2; echo data | nc -w1 -N " + SERVER + " 7400");
+            net.exec(net.client(), "ping", "-c", "1", "-W", "2", SERVER);
+            send(net.client(), SERVER, 7401, 20);
+            net.tryExec(net.client(), "sh", "-c", "sleep 0.2; echo data | nc -w1 -N " + SERVER + " 7400");
         } finally {
             listener.destroy();
         }

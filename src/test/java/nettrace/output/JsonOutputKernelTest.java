@@ -8,12 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nettrace.testing.VethPair;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** --output json through real namespaces: every stdout line is a JSON object of the documented schema. */
@@ -23,22 +22,8 @@ class JsonOutputKernelTest {
     private static final String B = "10.199.70.2";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Topology topology;
-    private static String nsA;
-    private static String nsB;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        nsA = topology.namespace("ja");
-        nsB = topology.namespace("jb");
-        topology.veth(nsA, "veth-a", List.of(A + "/24"), nsB, "veth-b", List.of(B + "/24"));
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final VethPair net = new VethPair("j", "veth-a", List.of(A + "/24"), "veth-b", List.of(B + "/24"));
 
     private static List<JsonNode> records(String stdout) throws Exception {
         List<JsonNode> records = new ArrayList<>();
@@ -50,7 +35,7 @@ class JsonOutputKernelTest {
 
     private static TracedRun.Output traced(String... options) {
         try (TracedRun run = TracedRun.start(options)) {
-            topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "1", "-W", "2", B);
             return run.stop();
         }
     }
@@ -98,7 +83,7 @@ class JsonOutputKernelTest {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--diag", "--output", "json", "--output-file", file.toString(),
                 "-p", "udp", "-D", "7709")) {
-            topology.sendUdp(nsA, B, 7709, 10);
+            net.sendUdp(net.a(), B, 7709, 10);
             output = run.awaitExit();
         }
         assertThat(output.stdout()).as("the trace goes to the file").isEmpty();

@@ -6,12 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
-import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nettrace.testing.VethPair;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Facts in the output, each once wrong: a reset's reason is no drop reason, a veth's transmit is
@@ -24,23 +23,8 @@ class OutputFactsKernelTest {
     private static final String B = "10.199.71.2";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Topology topology;
-    private static String nsA;
-    private static String nsB;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        nsA = topology.namespace("fa");
-        nsB = topology.namespace("fb");
-        topology.veth(nsA, "veth-a", List.of(A + "/24"), nsB, "veth-b", List.of(B + "/24"));
-        topology.exec(nsA, "ping", "-c", "1", "-W", "5", B);
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final VethPair net = new VethPair("f", "veth-a", List.of(A + "/24"), "veth-b", List.of(B + "/24"));
 
     private static List<JsonNode> records(TracedRun.Output output) throws Exception {
         List<JsonNode> records = new ArrayList<>();
@@ -54,7 +38,7 @@ class OutputFactsKernelTest {
     void aResetCarriesItsResetReasonNeverADropReason() throws Exception {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "--output", "json", "-p", "tcp", "-D", "7310")) {
-            topology.tryExec(nsA, "nc", "-w", "1", B, "7310");
+            net.tryExec(net.a(), "nc", "-w", "1", B, "7310");
             output = run.stop();
         }
         List<JsonNode> resets = records(output).stream()
@@ -70,8 +54,8 @@ class OutputFactsKernelTest {
     void aVethTransmitIsShownOnTheSendersDeviceAndInItsNamespace() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "--detail", "-p", "icmp", "-s", A, "--netns",
-                Long.toString(topology.inode(nsA)))) {
-            topology.exec(nsA, "ping", "-c", "1", "-W", "1", B);
+                Long.toString(net.inode(net.a())))) {
+            net.exec(net.a(), "ping", "-c", "1", "-W", "1", B);
             output = run.stop();
         }
         for (String tracer : List.of("net_dev_start_xmit", "net_dev_xmit")) {
@@ -83,11 +67,11 @@ class OutputFactsKernelTest {
 
     @Test
     void aSocketClosingKeepsItsLocalPort() {
-        Process server = topology.start(nsB, "nc", "-l", "-p", "7320");
+        Process server = net.start(net.b(), "nc", "-l", "-p", "7320");
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--sock", "-p", "tcp", "--port", "7320")) {
             sleep(300);
-            topology.tryExec(nsA, "sh", "-c", "echo hi | nc -N -w1 " + B + " 7320");
+            net.tryExec(net.a(), "sh", "-c", "echo hi | nc -N -w1 " + B + " 7320");
             sleep(500);
             output = run.stop();
         } finally {
@@ -101,7 +85,7 @@ class OutputFactsKernelTest {
     @Test
     void withJsonOnStdoutTheCommandsOwnOutputGoesToStderr() throws Exception {
         TracedRun.Output output = TracedRun.runToEnd("--basic", "--output", "json", "-p", "icmp", "-s", A, "--",
-                "sh", "-c", "echo text-of-the-command; ip netns exec " + nsA + " ping -c 1 -W 1 " + B);
+                "sh", "-c", "echo text-of-the-command; ip netns exec " + net.a() + " ping -c 1 -W 1 " + B);
         assertThat(records(output)).as(output.toString()).isNotEmpty()
                 .allMatch(record -> record.has("type"));
         assertThat(output.stderr()).contains("text-of-the-command");
@@ -111,7 +95,7 @@ class OutputFactsKernelTest {
     @Test
     void aCommandSetsTheSpanOfADiagnosisPastTheFirstError() {
         TracedRun.Output output = TracedRun.runToEnd("--diag", "-v", "-p", "udp", "-D", "7330", "--", "sh", "-c",
-                "ip netns exec " + nsA + " bash -c 'head -c 10 /dev/zero > /dev/udp/" + B + "/7330'; sleep 1;"
+                "ip netns exec " + net.a() + " bash -c 'head -c 10 /dev/zero > /dev/udp/" + B + "/7330'; sleep 1;"
                         + " exit 3");
         assertThat(output.exitCode()).as("the command's own status: it ran to its end\n%s", output).isEqualTo(3);
         assertThat(output.stdout()).contains("ANALYSIS RESULT");

@@ -27,10 +27,10 @@ import nettrace.testing.RawFrames;
 import nettrace.testing.Shell;
 import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * --filter against tcpdump itself: crafted frames (TCP flags, UDP, ICMP, ICMPv6, ARP, IPv4
@@ -64,14 +64,14 @@ class FilterExpressionKernelTest {
             "icmp[icmptype] == icmp-echo",
             ONE_TO_NINETY_NINE);
 
-    private static Topology topology;
+    @RegisterExtension
+    static final Topology topology = new Topology();
     private static String sender;
     private static String receiver;
     private static byte[] receiverMac;
 
     @BeforeAll
     static void buildTopology() {
-        topology = new Topology();
         sender = topology.namespace("fa");
         receiver = topology.namespace("fb");
         // no IPv6 addresses, no neighbour discovery: the crafted frames are all that crosses the link
@@ -81,11 +81,6 @@ class FilterExpressionKernelTest {
         }
         topology.veth(sender, "veth-fa", List.of(), receiver, "veth-fb", List.of());
         receiverMac = RawFrames.mac(topology.exec(receiver, "cat", "/sys/class/net/veth-fb/address").out().strip());
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
     }
 
     private static RawFrames frames() {

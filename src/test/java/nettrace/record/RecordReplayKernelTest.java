@@ -11,13 +11,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import nettrace.cli.CommandLineRunner;
-import nettrace.testing.Topology;
+import nettrace.testing.RoutedNetwork;
 import nettrace.testing.TracedRun;
 import nettrace.testing.Tshark;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,33 +32,23 @@ class RecordReplayKernelTest {
     private static final String CLIENT = "10.198.40.1";
     private static final String SERVER = "10.198.50.1";
 
-    private static Topology topology;
-    private static String client;
-    private static String router;
+    @RegisterExtension
+    static final RoutedNetwork net = new RoutedNetwork("rr", "10.198.40", "10.198.50");
 
     @TempDir
     Path files;
 
     @BeforeAll
     static void buildTopology() {
-        topology = new Topology();
-        Topology.Routed routed = topology.routed("rr", "10.198.40", "10.198.50");
-        client = routed.client();
-        router = routed.router();
-        topology.exec(router, "nft", "add table inet rr; add chain inet rr forward { type filter hook forward"
+        net.exec(net.router(), "nft", "add table inet rr; add chain inet rr forward { type filter hook forward"
                 + " priority 0; }; add rule inet rr forward udp dport 7900 drop");
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
     }
 
     /** A ping that arrives, a datagram the router drops, one to a closed port: one of each kind of end. */
     private static void traffic() {
-        topology.exec(client, "ping", "-c", "1", "-W", "1", SERVER);
-        topology.sendUdp(client, SERVER, 7900, 10);
-        topology.sendUdp(client, SERVER, 7901, 10);
+        net.exec(net.client(), "ping", "-c", "1", "-W", "1", SERVER);
+        net.sendUdp(net.client(), SERVER, 7900, 10);
+        net.sendUdp(net.client(), SERVER, 7901, 10);
     }
 
     private static String[] words(String options) {
@@ -115,17 +105,17 @@ class RecordReplayKernelTest {
 
     @Test
     void aDroppedPingInWiresharkShowsEachTracerItPassedAndTheDropReasonOnTheLast() {
-        topology.exec(router, "nft", "add rule inet rr forward icmp type echo-request drop");
+        net.exec(net.router(), "nft", "add rule inet rr forward icmp type echo-request drop");
         Path capture = files.resolve("drop.pcapng");
         Path record = files.resolve("drop.json");
         try {
             try (TracedRun run = TracedRun.start("--diag", "--diag-keep", "-p", "icmp", "-s", CLIENT, "--output",
                     "pcapng", "--output-file", capture.toString(), "--record", record.toString())) {
-                topology.tryExec(client, "ping", "-c", "1", "-W", "1", SERVER);
+                net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER);
                 run.stop();
             }
         } finally {
-            topology.exec(router, "nft", "flush chain inet rr forward; add rule inet rr forward udp dport 7900 drop");
+            net.exec(net.router(), "nft", "flush chain inet rr forward; add rule inet rr forward udp dport 7900 drop");
         }
         Tshark tshark = Tshark.reading(capture);
         assertThat(tshark.summary()).isNotEmpty().noneMatch(line -> line.contains("Malformed"));

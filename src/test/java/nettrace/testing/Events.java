@@ -19,6 +19,13 @@ public final class Events {
     public static final Namespace NETNS = new Namespace(4026532000L, "ns-a", "ip netns exec ns-a ");
     public static final long SKB = 0xffff888000001000L;
 
+    /** kfree_skb as the tracer tree has it: every event an error. */
+    public static final Tracer KFREE_SKB = tracer("kfree_skb", "life", Analyzer.DROP,
+            rule("any", Rule.Level.ERROR, "packet is dropped by kernel", null));
+    /** consume_skb as the tracer tree has it: a normal end. */
+    public static final Tracer CONSUME_SKB = tracer("consume_skb", "life", Analyzer.FREE,
+            rule("any", Rule.Level.INFO, "packet is freed (normally)", null));
+
     private Events() {
     }
 

@@ -5,13 +5,16 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Network namespaces and links a kernel test builds for itself. Names carry a random
  * suffix so runs never collide; close() removes every namespace it made, which also removes
- * their interfaces and rules. Nothing is created in the host's own namespace.
+ * their interfaces and rules. Nothing is created in the host's own namespace. Registered as a
+ * test class's extension, it is closed after the class's last test.
  */
-public final class Topology implements AutoCloseable {
+public class Topology implements AutoCloseable, AfterAllCallback {
     private final String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
     private final Deque<String> namespaces = new ArrayDeque<>();
 
@@ -30,46 +33,6 @@ public final class Topology implements AutoCloseable {
         Shell.check("ip", "link", "add", ifA, "netns", nsA, "type", "veth", "peer", "name", ifB, "netns", nsB);
         configure(nsA, ifA, addressesA);
         configure(nsB, ifB, addressesB);
-    }
-
-    /** The namespaces of {@link #routed}. */
-    public record Routed(String client, String router, String server) {
-    }
-
-    /**
-     * client (eth0) - (in0) router (out0) - (eth0) server, the router forwarding between two /24s:
-     * the client is clientNet.1 and the router clientNet.254, the server serverNet.1 and the router
-     * serverNet.254; likewise ::1 and ::fe in two /64s when IPv6 prefixes ("fd00:199:10::") are
-     * given. Both ends route through the router; one ping resolves the neighbours before tracing.
-     * Namespaces are named prefix + "client", "router", "server".
-     */
-    public Routed routed(String prefix, String clientNet, String serverNet, String clientNet6, String serverNet6) {
-        boolean ipv6 = clientNet6 != null;
-        Routed routed = new Routed(namespace(prefix + "client"), namespace(prefix + "router"),
-                namespace(prefix + "server"));
-        veth(routed.client(), "eth0", subnet(clientNet, clientNet6, ".1", "1"), routed.router(), "in0",
-                subnet(clientNet, clientNet6, ".254", "fe"));
-        veth(routed.router(), "out0", subnet(serverNet, serverNet6, ".254", "fe"), routed.server(), "eth0",
-                subnet(serverNet, serverNet6, ".1", "1"));
-        exec(routed.router(), "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        exec(routed.client(), "ip", "route", "add", "default", "via", clientNet + ".254");
-        exec(routed.server(), "ip", "route", "add", "default", "via", serverNet + ".254");
-        if (ipv6) {
-            exec(routed.router(), "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
-            exec(routed.client(), "ip", "-6", "route", "add", "default", "via", clientNet6 + "fe");
-            exec(routed.server(), "ip", "-6", "route", "add", "default", "via", serverNet6 + "fe");
-        }
-        exec(routed.client(), "ping", "-c", "1", "-W", "5", serverNet + ".1");
-        return routed;
-    }
-
-    /** IPv4-only routed topology. */
-    public Routed routed(String prefix, String clientNet, String serverNet) {
-        return routed(prefix, clientNet, serverNet, null, null);
-    }
-
-    private static List<String> subnet(String net, String net6, String host, String host6) {
-        return net6 == null ? List.of(net + host + "/24") : List.of(net + host + "/24", net6 + host6 + "/64");
     }
 
     private void configure(String namespace, String name, List<String> addresses) {
@@ -118,6 +81,17 @@ public final class Topology implements AutoCloseable {
         }
     }
 
+    /**
+     * A UDP listener on port whose reader is stopped: its socket's receive buffer fills and stays
+     * full. The caller destroys the process.
+     */
+    public Process stoppedUdpReader(String namespace, int port) throws InterruptedException {
+        Process reader = start(namespace, "nc", "-u", "-l", "-p", Integer.toString(port));
+        Thread.sleep(300);
+        exec(namespace, "kill", "-STOP", Long.toString(reader.pid()));
+        return reader;
+    }
+
     /** The namespace's inode, as nettrace reports it (--detail) and filters on (--netns). */
     public long inode(String namespace) {
         try {
@@ -125,6 +99,11 @@ public final class Topology implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

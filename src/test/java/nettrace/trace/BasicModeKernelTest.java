@@ -3,12 +3,11 @@ package nettrace.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nettrace.testing.VethPair;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** --basic on this machine's kernel: real programs, real namespaces, real packets. */
 @Tag("kernel")
@@ -18,32 +17,18 @@ class BasicModeKernelTest {
     private static final String A6 = "fd00:199:1::1";
     private static final String B6 = "fd00:199:1::2";
 
-    private static Topology topology;
-    private static String nsA;
-    private static String nsB;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        nsA = topology.namespace("a");
-        nsB = topology.namespace("b");
-        topology.veth(nsA, "veth-a", List.of(A + "/24", A6 + "/64"), nsB, "veth-b", List.of(B + "/24", B6 + "/64"));
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final VethPair net = new VethPair("", "veth-a", List.of(A + "/24", A6 + "/64"), "veth-b", List.of(B + "/24", B6 + "/64"));
 
     private static void ping(String from, String to) {
-        topology.exec(from, "ping", "-c", "1", "-W", "2", to);
+        net.exec(from, "ping", "-c", "1", "-W", "2", to);
     }
 
     @Test
     void followsAPingThroughTransmitAndReceiveHooks() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "-s", A)) {
-            ping(nsA, B);
+            ping(net.a(), B);
             output = run.stop();
         }
         String request = "ICMP: " + A + " -> " + B + " ping request, seq: 1";
@@ -63,7 +48,7 @@ class BasicModeKernelTest {
     void sourceFilterKeepsRepliesOnlyAndLeavesRequestsOut() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-s", B, "-p", "icmp")) {
-            ping(nsA, B);
+            ping(net.a(), B);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString()).isNotEmpty()
@@ -74,7 +59,7 @@ class BasicModeKernelTest {
     void udpToAClosedPortIsDroppedWithNoSocket() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "udp", "-d", B, "-D", "9999")) {
-            topology.sendUdp(nsA, B, 9999, 5);
+            net.sendUdp(net.a(), B, 9999, 5);
             output = run.stop();
         }
         assertThat(output.eventsAt("kfree_skb")).as(output.toString())
@@ -87,9 +72,9 @@ class BasicModeKernelTest {
     void portFilterSelectsOnePortAndNoOther() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "--port", "7001", "--addr", B)) {
-            topology.sendUdp(nsA, B, 7001, 3);
-            topology.sendUdp(nsA, B, 7002, 3);
-            ping(nsA, B);
+            net.sendUdp(net.a(), B, 7001, 3);
+            net.sendUdp(net.a(), B, 7002, 3);
+            ping(net.a(), B);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString()).isNotEmpty()
@@ -99,10 +84,10 @@ class BasicModeKernelTest {
 
     @Test
     void tcpSynShowsItsFlagsAndSequence() {
-        Process server = topology.start(nsB, "nc", "-l", "-p", "7100");
+        Process server = net.start(net.b(), "nc", "-l", "-p", "7100");
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "tcp", "-D", "7100", "--tcp-flags", "S")) {
-            topology.tryExec(nsA, "sh", "-c", "echo hi | nc -w1 " + B + " 7100");
+            net.tryExec(net.a(), "sh", "-c", "echo hi | nc -w1 " + B + " 7100");
             output = run.stop();
         } finally {
             server.destroy();
@@ -115,7 +100,7 @@ class BasicModeKernelTest {
     void ipv6PingIsParsed() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-d", B6)) {
-            topology.exec(nsA, "ping", "-6", "-c", "1", "-W", "2", B6);
+            net.exec(net.a(), "ping", "-6", "-c", "1", "-W", "2", B6);
             output = run.stop();
         }
         assertThat(output.eventsAt("netif_receive_skb")).as(output.toString())
@@ -126,7 +111,7 @@ class BasicModeKernelTest {
     void countStopsTheRunByItself() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "--addr", A, "-c", "3")) {
-            ping(nsA, B);
+            ping(net.a(), B);
             output = run.awaitExit();
         }
         assertThat(output.exitCode()).isZero();
@@ -136,7 +121,7 @@ class BasicModeKernelTest {
     @Test
     void commandRunsAfterBeginAndItsExitCodeIsReturned() {
         TracedRun.Output ok;
-        try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "-s", A, "--", "ip", "netns", "exec", nsA,
+        try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "-s", A, "--", "ip", "netns", "exec", net.a(),
                 "ping", "-c", "1", "-W", "2", B)) {
             ok = run.awaitExit();
         }
@@ -159,7 +144,7 @@ class BasicModeKernelTest {
         try {
             try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "-s", A,
                     "-t", "netif_receive_skb,qdisc_dequeue")) {
-                ping(nsA, B);
+                ping(net.a(), B);
                 output = run.stop();
             }
             debug = TracedRun.runToEnd("--basic", "--debug", "-p", "icmp", "-s", A, "-t", "qdisc_dequeue");
@@ -183,7 +168,7 @@ class BasicModeKernelTest {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-v", "-p", "icmp", "-s", A,
                 "-t", "netif_receive_skb,ip_rcv")) {
-            ping(nsA, B);
+            ping(net.a(), B);
             output = run.stop();
         }
         assertThat(output.exitCode()).as(output.toString()).isZero();
@@ -210,7 +195,7 @@ class BasicModeKernelTest {
     void traceFuncAddsTheMatchingFunctionsBesideTheLifeGroup() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-v", "-p", "icmp", "-s", A, "--trace-func", "^icmp_rcv$")) {
-            ping(nsA, B);
+            ping(net.a(), B);
             output = run.stop();
         }
         assertThat(output.exitCode()).as(output.toString()).isZero();

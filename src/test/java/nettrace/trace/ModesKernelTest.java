@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import nettrace.testing.Shell;
-import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import nettrace.testing.VethPair;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The drop monitor, socket events, RTT, latency, function statistics, stacks and the rate limit. */
 @Tag("kernel")
@@ -18,30 +17,15 @@ class ModesKernelTest {
     private static final String A = "10.199.70.1";
     private static final String B = "10.199.70.2";
 
-    private static Topology topology;
-    private static String nsA;
-    private static String nsB;
-
-    @BeforeAll
-    static void buildTopology() {
-        topology = new Topology();
-        nsA = topology.namespace("ma");
-        nsB = topology.namespace("mb");
-        topology.veth(nsA, "eth0", List.of(A + "/24"), nsB, "eth0", List.of(B + "/24"));
-        topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
-    }
-
-    @AfterAll
-    static void removeTopology() {
-        topology.close();
-    }
+    @RegisterExtension
+    static final VethPair net = new VethPair("m", "eth0", List.of(A + "/24"), "eth0", List.of(B + "/24"));
 
     /** A short TCP connection from A to B:port carrying `bytes`. */
     private static void tcpTransfer(int port, int bytes) {
-        Process server = topology.start(nsB, "sh", "-c", "nc -l -p " + port + " > /dev/null");
+        Process server = net.start(net.b(), "sh", "-c", "nc -l -p " + port + " > /dev/null");
         try {
             Thread.sleep(200);
-            topology.tryExec(nsA, "sh", "-c", "head -c " + bytes + " /dev/zero | nc -w2 -N " + B + " " + port);
+            net.tryExec(net.a(), "sh", "-c", "head -c " + bytes + " /dev/zero | nc -w2 -N " + B + " " + port);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -53,7 +37,7 @@ class ModesKernelTest {
     void dropMonitorShowsEachDropWithReasonLocationAndStack() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--drop-stack", "-p", "udp", "-D", "7801")) {
-            topology.sendUdp(nsA, B, 7801, 8);
+            net.sendUdp(net.a(), B, 7801, 8);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString()).singleElement().asString()
@@ -70,8 +54,8 @@ class ModesKernelTest {
     void dropMonitorIsFilteredLikeBasicMode() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--drop", "-D", "7802")) {
-            topology.sendUdp(nsA, B, 7803, 8);
-            topology.sendUdp(nsA, B, 7802, 8);
+            net.sendUdp(net.a(), B, 7803, 8);
+            net.sendUdp(net.a(), B, 7802, 8);
             output = run.stop();
         }
         assertThat(output.events()).as(output.toString()).isNotEmpty().allMatch(line -> line.contains(":7802 "));
@@ -120,7 +104,7 @@ class ModesKernelTest {
     void latencyShowsOneLinePerSkbAndMinLatencyHidesFastOnes() {
         TracedRun.Output all;
         try (TracedRun run = TracedRun.start("--latency", "-p", "icmp", "-s", A)) {
-            topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "1", "-W", "2", B);
             all = run.stop();
         }
         assertThat(all.events()).as(all.toString())
@@ -128,7 +112,7 @@ class ModesKernelTest {
                         + " ping request, seq: 1, id: \\d+ latency: \\d+\\.\\d{3}ms$"));
         TracedRun.Output slowOnly;
         try (TracedRun run = TracedRun.start("--latency", "-p", "icmp", "-s", A, "--min-latency", "500000")) {
-            topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "1", "-W", "2", B);
             slowOnly = run.stop();
         }
         assertThat(slowOnly.events()).as("no veth hop takes half a second: " + slowOnly).isEmpty();
@@ -136,17 +120,17 @@ class ModesKernelTest {
 
     @Test
     void aPacketDelayedByNetemIsTheOnlyOneAboveTheLatencyThreshold() {
-        try (Topology delayed = new Topology()) {
-            String slow = delayed.namespace("slow");
-            String peer = delayed.namespace("slowpeer");
-            delayed.veth(slow, "eth0", List.of("10.199.71.1/24"), peer, "eth0", List.of("10.199.71.2/24"));
+        try (VethPair delayed = new VethPair("slow", "eth0", List.of("10.199.71.1/24"), "eth0",
+                List.of("10.199.71.2/24")).build()) {
+            String slow = delayed.a();
+            String peer = delayed.b();
             Shell.Result netem = delayed.tryExec(slow, "tc", "qdisc", "add", "dev", "eth0", "root", "netem", "delay",
                     "200ms");
             assumeTrue(netem.code() == 0, "this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): "
                     + netem.err().strip());
             TracedRun.Output output;
             try (TracedRun run = TracedRun.start("--latency", "-p", "icmp", "--min-latency", "100000")) {
-                topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
+                net.exec(net.a(), "ping", "-c", "1", "-W", "2", B);
                 delayed.exec(slow, "ping", "-c", "1", "-W", "3", "10.199.71.2");
                 output = run.stop();
             }
@@ -161,7 +145,7 @@ class ModesKernelTest {
     void latencyShowAddsPerHopDeltasAndATotal() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "icmp", "-s", A, "--latency-show")) {
-            topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "1", "-W", "2", B);
             output = run.stop();
         }
         assertThat(output.lines()).as(output.toString())
@@ -173,7 +157,7 @@ class ModesKernelTest {
     void functionStatisticsCountHitsPerTracer() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--func-stats", "-p", "icmp", "--addr", B)) {
-            topology.exec(nsA, "ping", "-c", "3", "-i", "0.2", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "3", "-i", "0.2", "-W", "2", B);
             output = run.stop();
         }
         assertThat(output.stdout()).as(output.toString())
@@ -186,7 +170,7 @@ class ModesKernelTest {
     void traceStackPrintsTheStackUnderTheNamedTracersOnly() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "-s", A, "--trace-stack", "net_dev_queue")) {
-            topology.exec(nsA, "ping", "-c", "1", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "1", "-W", "2", B);
             output = run.stop();
         }
         List<String> lines = output.lines();
@@ -204,7 +188,7 @@ class ModesKernelTest {
     void rateLimitHoldsBackEventsBeyondTheRate() {
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("--basic", "-p", "icmp", "--addr", B, "--rate-limit", "4")) {
-            topology.exec(nsA, "ping", "-c", "30", "-i", "0.01", "-W", "2", B);
+            net.exec(net.a(), "ping", "-c", "30", "-i", "0.01", "-W", "2", B);
             output = run.stop();
         }
         // 30 requests and 30 replies pass five or more hooks each: far more than a few per second
