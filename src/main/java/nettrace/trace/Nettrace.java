@@ -237,7 +237,7 @@ public final class Nettrace {
     private static List<Tracer> select(TracerTree tree, Config config) {
         Config.TracerSelection tracers = config.tracers();
         if (config.mode().tracerMode().equals(DROP_TRACERS)) {
-            return tree.all().stream().filter(tracer -> tracer.analyzer() == Analyzer.DROP).toList();
+            return tree.all().stream().filter(tracer -> tracer.servesMode(DROP_TRACERS)).toList();
         }
         List<String> names = tracers.trace().isEmpty() && tracers.functions().isPresent()
                 ? List.of(LIFE_GROUP) : tracers.trace();

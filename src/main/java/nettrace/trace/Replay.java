@@ -35,7 +35,7 @@ public final class Replay {
             EventSink views = Views.of(new Views.Setting(config, out, destination.pcapng(), new RunControl(),
                     new TimeText(config.output().date(), header.bootEpochNanos()), header.netfilterDetailMissing(),
                     header.kernel(), Version.application(), null));
-            EventSink sink = ReplayFilter.of(config.filter(), config.mode().followsSkb(), views);
+            EventSink sink = new ReplayFilter(config.mode().tracerMode(), config.filter(), config.mode().followsSkb(), views);
             if (config.filter().expression().isPresent()) {
                 console.message("nettrace: replay: --filter reads the packets' bytes, which a record holds only"
                         + " when taken with --output pcapng; events without them are left out");

@@ -13,27 +13,34 @@ import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
 
 /**
- * A replay's own filters, as the BPF side applies a live run's: every event on its own in the
- * modes that do not follow skbs; in those that do, a life is kept from its first event on when
- * that event matches (a followed packet may be NATed out of the filter later), with its clones.
+ * A replay's own selection, as a live run of its mode would have made it: the events of tracers
+ * in the mode's part of the tree only (--drop: the kfree_skb tracers), and its filters as the BPF side applies
+ * them: every event on its own in the modes that do not follow skbs; in those that do, a life is
+ * kept from its first event on when that event matches (a followed packet may be NATed out of
+ * the filter later), with its clones.
  */
 final class ReplayFilter extends ForwardingSink {
+    private final String tracerPart;
     private final PacketFilter filter;
     private final boolean followsSkb;
     private final Set<Long> followed = new HashSet<>();
 
-    private ReplayFilter(PacketFilter filter, boolean followsSkb, EventSink next) {
+    ReplayFilter(String tracerPart, PacketFilter filter, boolean followsSkb, EventSink next) {
         super(next);
+        this.tracerPart = tracerPart;
         this.filter = filter;
         this.followsSkb = followsSkb;
     }
 
-    static EventSink of(PacketFilter filter, boolean followsSkb, EventSink next) {
-        return filter.isEmpty() && filter.expression().isEmpty() ? next : new ReplayFilter(filter, followsSkb, next);
-    }
-
     @Override
     public void accept(SkbEvent event) {
+        if (!event.tracer().servesMode(tracerPart)) {
+            return;
+        }
+        if (filter.isEmpty() && filter.expression().isEmpty()) {
+            next.accept(event);
+            return;
+        }
         if (!followsSkb) {
             if (matches(event)) {
                 next.accept(event);

@@ -36,6 +36,17 @@ public record Tracer(
         return tracepoint.map(tp -> tp.substring(tp.indexOf(':') + 1));
     }
 
+    /**
+     * Whether a mode using this part of the tree (config.Mode's tracer part: "skb", "sock",
+     * "drop" for the kfree_skb tracers alone...) may have this tracer.
+     */
+    public boolean servesMode(String part) {
+        if (part.equals("drop")) {
+            return analyzer == Analyzer.DROP;
+        }
+        return modes.isEmpty() ? part.equals("skb") : modes.contains(part);
+    }
+
     /** True when a rule or the analyzer needs the traced function's return value. */
     public boolean needsReturnValue() {
         return analyzer == Analyzer.RET || analyzer == Analyzer.CLONE || analyzer == Analyzer.NF

@@ -220,7 +220,7 @@ public final class TracerTree {
         for (String name : excluded) {
             expand(name).forEach(chosen::remove);
         }
-        chosen.removeIf(tracer -> tracer.modes().isEmpty() ? !mode.equals("skb") : !tracer.modes().contains(mode));
+        chosen.removeIf(tracer -> !tracer.servesMode(mode));
         return List.copyOf(chosen);
     }
 

@@ -268,15 +268,15 @@ class RealWorldDropsKernelTest {
         static final String SECOND = "10.198.88.2";
 
         static Bridge build(Topology topology) {
-            Bridge built = new Bridge(net.namespace("brg"), net.namespace("bh1"), net.namespace("bh2"));
-            net.exec(built.bridge, "ip", "link", "add", "br0", "type", "bridge");
-            net.exec(built.bridge, "ip", "link", "set", "br0", "up");
-            net.veth(built.bridge, "p1", List.of(), built.first, "eth0", List.of(FIRST + "/24"));
-            net.veth(built.bridge, "p2", List.of(), built.second, "eth0", List.of(SECOND + "/24"));
+            Bridge built = new Bridge(topology.namespace("brg"), topology.namespace("bh1"), topology.namespace("bh2"));
+            topology.exec(built.bridge, "ip", "link", "add", "br0", "type", "bridge");
+            topology.exec(built.bridge, "ip", "link", "set", "br0", "up");
+            topology.veth(built.bridge, "p1", List.of(), built.first, "eth0", List.of(FIRST + "/24"));
+            topology.veth(built.bridge, "p2", List.of(), built.second, "eth0", List.of(SECOND + "/24"));
             for (String port : List.of("p1", "p2")) {
-                net.exec(built.bridge, "ip", "link", "set", port, "master", "br0");
+                topology.exec(built.bridge, "ip", "link", "set", port, "master", "br0");
             }
-            net.exec(built.first, "ping", "-c", "1", "-W", "5", SECOND);
+            topology.exec(built.first, "ping", "-c", "1", "-W", "5", SECOND);
             return built;
         }
     }

@@ -3,6 +3,8 @@ package nettrace.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import nettrace.testing.Shell;
@@ -176,12 +178,19 @@ class LifecycleKernelTest {
 
     @Test
     void pidSelectsTheProcessWhoseTrafficStartedTheLife() throws Exception {
-        Process pinger = net.start(net.client(), "sh", "-c", "sleep 1; exec ping -c 1 -W 2 " + SERVER);
+        Path go = Files.createTempFile("nettrace-pid", ".go");
+        Files.delete(go);
+        // the process exists before nettrace starts (its pid is the filter) and pings once tracing has begun
+        Process pinger = net.start(net.client(), "sh", "-c",
+                "while [ ! -e " + go + " ]; do sleep 0.05; done; exec ping -c 1 -W 2 " + SERVER);
         TracedRun.Output output;
         try (TracedRun run = TracedRun.start("-p", "icmp", "--pid", Long.toString(pinger.pid()), "--detail")) {
             net.exec(net.client(), "ping", "-c", "1", "-W", "2", ROUTER_IN); // another process: not shown
+            Files.createFile(go);
             pinger.waitFor();
             output = run.stop();
+        } finally {
+            Files.deleteIfExists(go);
         }
         assertThat(blocks(output)).as(output.toString()).isNotEmpty()
                 .allMatch(block -> block.getFirst().contains("[ping:" + pinger.pid() + "]"));
