@@ -19,11 +19,15 @@
  * packet ends in it (a header pushed or pulled moves data and len together) and the first 8
  * bytes at its transport header (ports and TCP sequence, UDP length and checksum, ICMP
  * identifier and sequence), or at its network header while the transport header is not set.
+ * The header offsets are part of it too: a verdict taken where the headers were not yet (or no
+ * longer) where the parse looks would otherwise stand for the packet's later hits (with fentry
+ * on Debian 6.12, a ping's whole way out was filtered away).
  */
 struct packet_identity {
 	u64 skb;
 	u64 head;
 	u64 content;
+	u64 layout;	/* the mac, network and transport header offsets */
 	u32 end;
 	u32 accept;	/* the verdict, in a slot */
 };
@@ -66,6 +70,7 @@ static __always_inline void packet_identity(struct sk_buff *skb, bool direct, st
 
 	packet->skb = (u64)skb;
 	packet->head = (u64)head;
+	packet->layout = (u64)READ(direct, skb, mac_header) << 32 | (u64)network << 16 | transport;
 	packet->end = (u32)(READ(direct, skb, data) - head) + READ(direct, skb, len);
 	packet->content = 0;
 	if (at != NO_HEADER)
@@ -74,7 +79,8 @@ static __always_inline void packet_identity(struct sk_buff *skb, bool direct, st
 
 static __always_inline bool same_identity(const struct packet_identity *a, const struct packet_identity *b)
 {
-	return a->skb == b->skb && a->head == b->head && a->end == b->end && a->content == b->content;
+	return a->skb == b->skb && a->head == b->head && a->end == b->end && a->content == b->content &&
+	       a->layout == b->layout;
 }
 
 /* Looks the hit's packet up; lookup->state says whether it was decided before. */
@@ -101,7 +107,11 @@ static __always_inline void remembered_verdict(struct verdict_lookup *lookup, st
 		lookup->slot->skb = 0;
 }
 
-/* The packet filter's verdict at this hit: remembered, or decided now and kept for the next hits. */
+/*
+ * The packet filter's verdict at this hit: remembered, or decided now and kept for the next hits.
+ * A verdict on a packet whose network layer the parse did not find is not kept: the headers are
+ * still being written, and the next hits judge the packet again.
+ */
 static __always_inline bool packet_verdict(struct verdict_lookup *lookup, const struct nt_event *e,
 					   struct sk_buff *skb, bool direct)
 {
@@ -110,7 +120,7 @@ static __always_inline bool packet_verdict(struct verdict_lookup *lookup, const 
 	if (lookup->state != VERDICT_UNKNOWN)
 		return lookup->state == VERDICT_ACCEPT;
 	accept = event_matches(e) && expression_matches(skb, direct);
-	if (lookup->slot && !lookup->ends) {
+	if (lookup->slot && !lookup->ends && e->pkt.l3_proto) {
 		lookup->packet.accept = accept;
 		*lookup->slot = lookup->packet;
 	}

@@ -18,11 +18,14 @@ public final class RunControl {
     /** How long a signalled run may take to wind down before the process exits regardless. */
     private static final long WIND_DOWN_MILLIS = 3000;
     private volatile boolean finished;
+    private volatile boolean reported;
 
     /**
      * Makes SIGINT, SIGTERM and SIGHUP stop the run (and not the JVM), so everything is detached
-     * and the summary printed. Should winding down block (stdout's reader stopped reading), the
-     * process exits after a while anyway: the kernel detaches the programs of an exiting process.
+     * and the summary printed. Should winding down block before the summary is out (stdout's
+     * reader stopped reading), the process exits after a while anyway: the kernel detaches the
+     * programs of an exiting process. Detaching itself is never cut short: on an emulated machine
+     * a hundred fentry links take tens of seconds to go.
      */
     public RunControl onSignals() {
         nettrace.libbpf.NativeProcess.restoreDefaultSignal(nettrace.libbpf.NativeProcess.SIGINT);
@@ -45,11 +48,16 @@ public final class RunControl {
         } catch (InterruptedException e) {
             return;
         }
-        if (!finished) {
+        if (!finished && !reported) {
             System.err.println("nettrace: stopping took too long (is stdout blocked?); exiting, the kernel "
                     + "detaches the programs");
             Runtime.getRuntime().halt(0);
         }
+    }
+
+    /** Called once the run has printed its summary; what is left is detaching. */
+    void markReported() {
+        reported = true;
     }
 
     /** Called once the run has detached everything and printed its summary. */

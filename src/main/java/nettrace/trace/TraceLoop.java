@@ -100,6 +100,7 @@ final class TraceLoop {
             console.message("nettrace: " + events + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
                     + "; stopped: " + stop.reason());
         }
+        stop.markReported();
         return exitCode;
     }
 

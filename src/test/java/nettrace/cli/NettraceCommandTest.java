@@ -2,13 +2,11 @@ package nettrace.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import nettrace.config.Config;
 import nettrace.config.FilterExpression;
 import nettrace.config.Mode;
+import nettrace.testing.InProcess;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -23,15 +21,8 @@ class NettraceCommandTest {
     }
 
     /** Runs the command line without tracing: only input that fails validation gets this far. */
-    private static Result run(String... arguments) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = CommandLineRunner.run(arguments, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private record Result(int code, String out, String err) {
+    private static InProcess.Result run(String... arguments) {
+        return InProcess.run(arguments);
     }
 
     @Test
@@ -99,7 +90,7 @@ class NettraceCommandTest {
                 .isGreaterThanOrEqualTo(256);
         String hosts = java.util.stream.IntStream.rangeClosed(1, 1200).mapToObj(n -> "host 10.0." + n / 250 + "."
                 + n % 250).collect(java.util.stream.Collectors.joining(" or "));
-        Result result = run("-f", hosts);
+        InProcess.Result result = run("-f", hosts);
         assertThat(result.code()).isEqualTo(2);
         assertThat(result.err()).matches("nettrace: --filter: the expression compiles to \\d+ classic BPF "
                 + "instructions; nettrace runs at most 4096\n");
@@ -178,7 +169,7 @@ class NettraceCommandTest {
         "--rtt --filter tcp     | --filter belongs to",
     })
     void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
-        Result result = run(arguments.strip().split("\\s+"));
+        InProcess.Result result = run(arguments.strip().split("\\s+"));
         assertThat(result.code()).isEqualTo(2);
         assertThat(result.err()).startsWith("nettrace: ").contains(message);
         assertThat(result.err().strip().lines()).hasSize(1);
@@ -217,7 +208,7 @@ class NettraceCommandTest {
     @Test
     void versionAndHelpExitZero() {
         assertThat(run("--version").out()).startsWith("nettrace ");
-        Result help = run("--help");
+        InProcess.Result help = run("--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--saddr", "--basic", "--trace");
     }

@@ -2,15 +2,12 @@ package nettrace.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import nettrace.cli.CommandLineRunner;
+import nettrace.testing.InProcess;
 import nettrace.testing.RoutedNetwork;
 import nettrace.testing.TracedRun;
 import nettrace.testing.Tshark;
@@ -61,12 +58,9 @@ class RecordReplayKernelTest {
 
     /** nettrace's command line run in this JVM, its stdout. */
     private static String run(String... arguments) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = CommandLineRunner.run(arguments, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(code).as("nettrace %s: %s", String.join(" ", arguments), err).isZero();
-        return out.toString(StandardCharsets.UTF_8);
+        InProcess.Result result = InProcess.run(arguments);
+        assertThat(result.code()).as("nettrace %s: %s", String.join(" ", arguments), result.err()).isZero();
+        return result.out();
     }
 
     @ParameterizedTest
