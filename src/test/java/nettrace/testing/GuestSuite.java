@@ -5,6 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMetho
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.stream.Collectors;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -24,6 +25,8 @@ public final class GuestSuite {
     private GuestSuite() {
     }
 
+    private static final int MESSAGE_LINES = 80;
+
     public static void main(String[] classes) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(Arrays.stream(classes).map(name -> name.contains("#") ? selectMethod(name) : selectClass(name))
@@ -39,9 +42,10 @@ public final class GuestSuite {
             @Override
             public void executionFinished(TestIdentifier test, TestExecutionResult result) {
                 if (test.isTest()) {
+                    // a failure's whole message (what nettrace printed), as the log is all CI shows
                     System.out.println(result.getStatus() + " " + test.getLegacyReportingName()
-                            + result.getThrowable().map(e -> ": " + e.getMessage().lines().findFirst().orElse(""))
-                                    .orElse(""));
+                            + result.getThrowable().map(e -> ": " + String.valueOf(e.getMessage()).lines()
+                                    .limit(MESSAGE_LINES).collect(Collectors.joining("\n    "))).orElse(""));
                 }
             }
         });
