@@ -15,8 +15,11 @@ import nettrace.probe.ProbeSet;
  * sink until a stop condition holds, then reports what was seen and lost.
  */
 final class TraceLoop {
-    /** The BPF side wakes the loop only when much is waiting: below that, it looks this often. */
-    private static final int POLL_MILLIS = 10;
+    /**
+     * While records come, the loop looks this often: the BPF side wakes it earlier only for a
+     * large backlog. Once a look finds nothing, it sleeps until the next record or deadline.
+     */
+    private static final int BUSY_POLL_MILLIS = 10;
 
     private final Config config;
     private final ProbeSet probes;
@@ -35,6 +38,7 @@ final class TraceLoop {
 
     private static final long LOSS_CHECK_NANOS = 1_000_000_000L;
     private long lastLossCheck;
+    private long eventsAtLossCheck;
     private long reportedLost;
 
     int run() {
@@ -56,23 +60,34 @@ final class TraceLoop {
         stop.markBegun();
         Process command = startCommand();
         long deadline = config.duration().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
-        while (!stop.stopped()) {
-            int handled = ring.poll(POLL_MILLIS, handler);
+        stop.wakeLoopWith(ring::wakeUp);
+        try {
+            boolean quiet = false;
             long now = System.nanoTime();
-            if (limit > 0 && sink.completed() >= limit) {
-                stop.stop("count reached");
+            while (!stop.stopped()) {
+                int handled = quiet
+                        ? ring.poll(millisUntil(Math.min(deadline, nextDeadline()), now), true, handler)
+                        : ring.poll(BUSY_POLL_MILLIS, false, handler);
+                quiet = handled == 0;
+                now = System.nanoTime();
+                sink.idle(now);
+                if (limit > 0 && sink.completed() >= limit) {
+                    stop.stop("count reached");
+                }
+                if (now >= lossCheckDue()) {
+                    lastLossCheck = now;
+                    eventsAtLossCheck = events;
+                    reportNewLoss();
+                }
+                if (now >= deadline) {
+                    stop.stop("duration elapsed");
+                }
+                if (console.outputClosed()) {
+                    stop.stop("output closed");
+                }
             }
-            sink.idle(now);
-            if (config.verbosity().verbose() && now - lastLossCheck >= LOSS_CHECK_NANOS) {
-                lastLossCheck = now;
-                reportNewLoss();
-            }
-            if (now >= deadline) {
-                stop.stop("duration elapsed");
-            }
-            if (console.outputClosed()) {
-                stop.stop("output closed");
-            }
+        } finally {
+            stop.wakeLoopWith(null);
         }
         if (!(limit > 0 && sink.completed() >= limit)) {
             ring.drain(handler);
@@ -95,6 +110,31 @@ final class TraceLoop {
                     + "; stopped: " + stop.reason());
         }
         return exitCode;
+    }
+
+    private long nextDeadline() {
+        return Math.min(sink.nextDeadline(), lossCheckDue());
+    }
+
+    /**
+     * -v looks for lost events once a second while events come: events are lost only while the
+     * ring is full, and then the loop is awake handling the ones that were not.
+     */
+    private long lossCheckDue() {
+        return config.verbosity().verbose() && events != eventsAtLossCheck ? lastLossCheck + LOSS_CHECK_NANOS
+                : Long.MAX_VALUE;
+    }
+
+    /** Milliseconds from now to deadline, rounded up (the wait must not end before it); -1 for none. */
+    static int millisUntil(long deadline, long now) {
+        if (deadline == Long.MAX_VALUE) {
+            return -1;
+        }
+        long nanos = deadline - now;
+        if (nanos <= 0) {
+            return 0;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
     }
 
     /** -v: lost events as they happen (the BPF side counts them per CPU), never more than once a second. */
