@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A BTF's named types by kind and name: an open-addressing table of type ids over the BTF's own
- * string bytes. A HashMap of Strings held vmlinux's ~100k names as objects (10 MB of heap while
+ * string bytes. A HashMap of Strings held vmlinux's ~71k names as objects (~10 MB of heap while
  * the start-up read them, enough to fill the old generation the run then kept resident).
  */
 final class BtfNames {
