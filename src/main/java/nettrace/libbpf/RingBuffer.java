@@ -9,8 +9,10 @@ import java.nio.ByteOrder;
 
 /**
  * Consumer of a BPF ring buffer map, reading the kernel's mapping directly: no upcall and no
- * copy per record. The kernel maps the data area twice in a row, so a record that wraps
- * around the end is still contiguous in the view handed to the handler.
+ * copy per record. The kernel would map the data area twice in a row, so that a record wrapping
+ * around the end is contiguous; but it maps every page at once, and the second copy would count
+ * the ring's size again in the resident set. It is mapped once, and the few records that wrap
+ * are copied whole into a scratch buffer before they are handed over.
  *
  * <p>Wake-ups. Besides the wake-ups the BPF side forces, the kernel wakes the consumer when a
  * record is committed exactly at the consumer position published in the shared page (its
@@ -72,6 +74,8 @@ public final class RingBuffer implements AutoCloseable {
     private final MemorySegment producerArea;
     private final MemorySegment data;
     private final ByteBuffer view;
+    private MemorySegment scratch = MemorySegment.NULL;
+    private ByteBuffer scratchView;
     private final int epollFd;
     private final int wakeUpFd;
     private final MemorySegment epollEvents;
@@ -87,7 +91,7 @@ public final class RingBuffer implements AutoCloseable {
         this.mask = size - 1;
         this.pageSize = Native.callInt(Libbpf.GETPAGESIZE);
         this.consumerPage = map(pageSize, PROT_READ | PROT_WRITE, mapFd, 0);
-        this.producerArea = map(pageSize + 2 * size, PROT_READ, mapFd, pageSize);
+        this.producerArea = map(pageSize + size, PROT_READ, mapFd, pageSize);
         this.data = producerArea.asSlice(pageSize);
         this.view = data.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         this.position = (long) LONG_AT.getAcquire(consumerPage, 0L);
@@ -218,7 +222,12 @@ public final class RingBuffer implements AutoCloseable {
                 }
                 int length = header & ~(BUSY_BIT | DISCARD_BIT);
                 if ((header & DISCARD_BIT) == 0) {
-                    handler.onRecord(view, offset + HEADER_SIZE, length);
+                    int start = (int) ((consumer + HEADER_SIZE) & mask);
+                    if (start + length <= size) {
+                        handler.onRecord(view, start, length);
+                    } else {
+                        handler.onRecord(unwrapped(start, length), 0, length);
+                    }
                     handled++;
                 }
                 lastRecord = consumer;
@@ -234,6 +243,18 @@ public final class RingBuffer implements AutoCloseable {
             }
         } while (progress);
         return handled;
+    }
+
+    /** A record that wraps around the end of the data area, copied in one piece. */
+    private ByteBuffer unwrapped(int start, int length) {
+        if (scratch.byteSize() < length) {
+            scratch = arena.allocate(length, 8);
+            scratchView = scratch.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        }
+        long first = size - start;
+        MemorySegment.copy(data, start, scratch, 0, first);
+        MemorySegment.copy(data, 0, scratch, first, length - first);
+        return scratchView;
     }
 
     /** Publishes how far the producers may write; the fence orders it before the next look. */
