@@ -23,7 +23,9 @@ import nettrace.tracer.AttachPlan;
  *
  * The records are packets passing up to five of the plan's plain tracers in turn and then one
  * that frees them (but for every eighth, which is never seen freed), alternately UDP and TCP,
- * as the BPF side lays them out.
+ * as the BPF side lays them out. Every sixteenth comes at the address of the packet before it,
+ * freed a moment ago (the kernel reuses a freed skb's memory at once): without it, the first
+ * such packet of a real run threw the compiled grouping away.
  */
 public final class ConsumerWarmUp {
     /** Lives per round: 32 rounds are ~200k records, enough for the JIT's second tier. */
@@ -147,7 +149,7 @@ public final class ConsumerWarmUp {
                 if (returns(tracer)) {
                     flags |= SkbEvent.HAS_RETURN;
                 }
-                ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + life * 256L);
+                ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + (life % 16 == 4 ? life - 1 : life) * 256L);
                 ring.putInt(at + EventLayout.TRACER, tracer.id());
                 ring.putShort(at + EventLayout.FLAGS, (short) flags);
                 ring.putInt(at + EventLayout.STACK_ID, -1);
