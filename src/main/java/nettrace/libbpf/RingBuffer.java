@@ -53,10 +53,12 @@ public final class RingBuffer implements AutoCloseable {
     private static final int EFD_NONBLOCK = 0x800;
     private static final int EINTR = 4;
     /**
-     * At most this many records per poll, so a consumer that never catches up with the producer
-     * still returns to its caller's periodic work (for lifecycle mode: handing on ended lives).
+     * At most this many bytes of records per poll (~16k events), so a consumer that never catches
+     * up with the producer still returns to its caller's periodic work (for lifecycle mode: handing
+     * on ended lives). In bytes, part of the loop's own end: a count of records was a branch the
+     * warm-up never took, and the first poll of a flood that took it threw the compiled loop away.
      */
-    private static final int POLL_BATCH = 16384;
+    private static final long POLL_BYTES = 2 << 20;
     /*
      * Every producer reads the consumer position on each reservation: written after every
      * record, its cache line moved between the CPUs for each one. The space it frees up is
@@ -66,8 +68,7 @@ public final class RingBuffer implements AutoCloseable {
     private static final VarHandle LONG_AT = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
 
-    private final Arena arena = Arena.ofShared();
-    private final long pageSize;
+    private final Arena arena;
     private final long size;
     private final long mask;
     private final MemorySegment consumerPage;
@@ -76,6 +77,7 @@ public final class RingBuffer implements AutoCloseable {
     private final ByteBuffer view;
     private MemorySegment scratch = MemorySegment.NULL;
     private ByteBuffer scratchView;
+    private final boolean inMemory;
     private final int epollFd;
     private final int wakeUpFd;
     private final MemorySegment epollEvents;
@@ -86,13 +88,16 @@ public final class RingBuffer implements AutoCloseable {
     private long position;
     private boolean closed;
 
-    private RingBuffer(int mapFd, long size) {
+    /** A ring in the memory given; mapFd, the kernel's ring buffer map, is watched unless negative. */
+    private RingBuffer(Arena arena, long size, MemorySegment consumerPage, MemorySegment producerArea,
+            MemorySegment data, int mapFd) {
+        this.arena = arena;
+        this.inMemory = mapFd < 0;
         this.size = size;
         this.mask = size - 1;
-        this.pageSize = Native.callInt(Libbpf.GETPAGESIZE);
-        this.consumerPage = map(pageSize, PROT_READ | PROT_WRITE, mapFd, 0);
-        this.producerArea = map(pageSize + size, PROT_READ, mapFd, pageSize);
-        this.data = producerArea.asSlice(pageSize);
+        this.consumerPage = consumerPage;
+        this.producerArea = producerArea;
+        this.data = data;
         this.view = data.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         this.position = (long) LONG_AT.getAcquire(consumerPage, 0L);
         this.epollState = Native.callState(arena);
@@ -110,7 +115,9 @@ public final class RingBuffer implements AutoCloseable {
             throw new BpfException("eventfd", Native.errno(epollState), "");
         }
         this.wakeUpFd = wake;
-        watch(mapFd, EPOLLIN | EPOLLET, RING_READY);
+        if (mapFd >= 0) {
+            watch(mapFd, EPOLLIN | EPOLLET, RING_READY);
+        }
         watch(wakeUpFd, EPOLLIN, WAKE_UP_READY);
     }
 
@@ -143,10 +150,60 @@ public final class RingBuffer implements AutoCloseable {
         if (Long.bitCount(size) != 1) {
             throw new IllegalArgumentException(map.name() + " is not a ring buffer");
         }
-        return new RingBuffer(map.fd(), size);
+        Arena arena = Arena.ofShared();
+        long pageSize = Native.callInt(Libbpf.GETPAGESIZE);
+        MemorySegment consumerPage = map(arena, pageSize, PROT_READ | PROT_WRITE, map.fd(), 0);
+        MemorySegment producerArea = map(arena, pageSize + size, PROT_READ, map.fd(), pageSize);
+        return new RingBuffer(arena, size, consumerPage, producerArea, producerArea.asSlice(pageSize), map.fd());
     }
 
-    private MemorySegment map(long length, int protection, int fd, long offset) {
+    /**
+     * A ring of size bytes (a power of two) in this process's memory, which {@link #reserve} and
+     * {@link #commit} write as the BPF side does: for code that replays made-up records through
+     * the consumer's real path (the JIT then compiles it for the real ones). Its polls never wait.
+     */
+    public static RingBuffer inMemory(long size) {
+        if (Long.bitCount(size) != 1) {
+            throw new IllegalArgumentException("a ring's size is a power of two, not " + size);
+        }
+        Arena arena = Arena.ofShared();
+        return new RingBuffer(arena, size, arena.allocate(8, 8), arena.allocate(8, 8), arena.allocate(size, 8), -1);
+    }
+
+    /**
+     * In-memory rings: reserves room for a record of length bytes, busy (a drain stops there)
+     * until committed; returns its position.
+     */
+    public long reserve(int length) {
+        checkInMemory();
+        long producer = (long) LONG_AT.getAcquire(producerArea, 0L);
+        long next = producer + ((length + HEADER_SIZE + 7) & ~7L);
+        if (next - (long) LONG_AT.getAcquire(consumerPage, 0L) > size) {
+            throw new IllegalStateException("the ring is full");
+        }
+        INT_AT.setRelease(data, producer & mask, length | BUSY_BIT);
+        LONG_AT.setRelease(producerArea, 0L, next);
+        return producer;
+    }
+
+    /** In-memory rings: writes the record reserved at position from bytes [offset, offset + length) of source. */
+    public void commit(long position, ByteBuffer source, int offset, int length) {
+        checkInMemory();
+        int start = (int) ((position + HEADER_SIZE) & mask);
+        int first = (int) Math.min(length, size - start);
+        MemorySegment from = MemorySegment.ofBuffer(source);
+        MemorySegment.copy(from, offset, data, start, first);
+        MemorySegment.copy(from, offset + first, data, 0, length - first);
+        INT_AT.setRelease(data, position & mask, length);
+    }
+
+    private void checkInMemory() {
+        if (!inMemory) {
+            throw new IllegalStateException("only the BPF side writes a ring buffer map");
+        }
+    }
+
+    private static MemorySegment map(Arena arena, long length, int protection, int fd, long offset) {
         MemorySegment state = Native.callState(arena);
         MemorySegment address = Native.callPointer(Libbpf.MMAP, state, MemorySegment.NULL, length, protection,
                 MAP_SHARED, fd, offset);
@@ -165,14 +222,14 @@ public final class RingBuffer implements AutoCloseable {
      * @return the number of records handled
      */
     public int poll(int timeoutMillis, boolean wakeOnNextRecord, RecordHandler handler) {
-        int handled = drain(handler, POLL_BATCH, true);
+        int handled = drain(handler, POLL_BYTES, true);
         if (handled > 0) {
             return handled;
         }
         if (wakeOnNextRecord) {
             release(position);
             // a record committed before the release woke nobody: look again now it is published
-            handled = drain(handler, POLL_BATCH, true);
+            handled = drain(handler, POLL_BYTES, true);
             if (handled > 0) {
                 return handled;
             }
@@ -187,7 +244,7 @@ public final class RingBuffer implements AutoCloseable {
                 Native.call(Libbpf.READ, wakeUpFd, wakeUpsRead, 8L);
             }
         }
-        return drain(handler, POLL_BATCH, true);
+        return drain(handler, POLL_BYTES, true);
     }
 
     /** Ends the wait of a poll now, or the next poll's if none waits; from any thread. */
@@ -199,22 +256,24 @@ public final class RingBuffer implements AutoCloseable {
 
     /** Hands over every record already committed, without waiting. */
     public int drain(RecordHandler handler) {
-        return drain(handler, Integer.MAX_VALUE, false);
+        return drain(handler, Long.MAX_VALUE / 2, false);
     }
 
     /**
-     * Hands over up to limit committed records. The space read is given back to the producers
-     * as it goes, all but the last record's when holdBack (its position would draw a wake-up).
+     * Hands over the committed records that start within maxBytes. The space read is given back
+     * to the producers as it goes, all but the last record's when holdBack (its position would
+     * draw a wake-up).
      */
-    private int drain(RecordHandler handler, int limit, boolean holdBack) {
+    private int drain(RecordHandler handler, long maxBytes, boolean holdBack) {
         long consumer = position;
+        long limit = consumer + maxBytes;
         long lastRecord = -1;
         int handled = 0;
         boolean progress;
         do {
             progress = false;
-            long producer = (long) LONG_AT.getAcquire(producerArea, 0L);
-            while (consumer < producer && handled < limit) {
+            long end = Math.min((long) LONG_AT.getAcquire(producerArea, 0L), limit);
+            while (consumer < end) {
                 int offset = (int) (consumer & mask);
                 int header = (int) INT_AT.getAcquire(data, (long) offset);
                 if ((header & BUSY_BIT) != 0) {

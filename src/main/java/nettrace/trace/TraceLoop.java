@@ -26,7 +26,7 @@ final class TraceLoop {
     private final EventSink sink;
     private final Console console;
     private final RunControl stop;
-    private long events;
+    private final RecordFeed feed;
 
     TraceLoop(Config config, ProbeSet probes, EventSink sink, Console console, RunControl stop) {
         this.config = config;
@@ -34,6 +34,8 @@ final class TraceLoop {
         this.sink = sink;
         this.console = console;
         this.stop = stop;
+        this.feed = new RecordFeed(new EventDecoder(config.output().detail(), probes.int32Returns()), sink,
+                config.count());
     }
 
     private static final long LOSS_CHECK_NANOS = 1_000_000_000L;
@@ -42,15 +44,6 @@ final class TraceLoop {
     private long reportedLost;
 
     int run() {
-        EventDecoder decoder = new EventDecoder(config.output().detail(), probes.int32Returns());
-        long limit = config.count();
-        RingBuffer.RecordHandler handler = (data, offset, length) -> {
-            if (limit > 0 && sink.completed() >= limit) {
-                return;
-            }
-            events++;
-            sink.accept(decoder.decode(data, offset, length));
-        };
         RingBuffer ring = probes.events();
         if (config.output().json()) {
             console.message("begin trace...");
@@ -66,17 +59,17 @@ final class TraceLoop {
             long now = System.nanoTime();
             while (!stop.stopped()) {
                 int handled = quiet
-                        ? ring.poll(millisUntil(Math.min(deadline, nextDeadline()), now), true, handler)
-                        : ring.poll(BUSY_POLL_MILLIS, false, handler);
+                        ? ring.poll(millisUntil(Math.min(deadline, nextDeadline()), now), true, feed)
+                        : ring.poll(BUSY_POLL_MILLIS, false, feed);
                 quiet = handled == 0;
                 now = System.nanoTime();
                 sink.idle(now);
-                if (limit > 0 && sink.completed() >= limit) {
+                if (feed.limitReached()) {
                     stop.stop("count reached");
                 }
                 if (now >= lossCheckDue()) {
                     lastLossCheck = now;
-                    eventsAtLossCheck = events;
+                    eventsAtLossCheck = feed.events();
                     reportNewLoss();
                 }
                 if (now >= deadline) {
@@ -89,8 +82,8 @@ final class TraceLoop {
         } finally {
             stop.wakeLoopWith(null);
         }
-        if (!(limit > 0 && sink.completed() >= limit)) {
-            ring.drain(handler);
+        if (!feed.limitReached()) {
+            ring.drain(feed);
         }
         sink.finish();
         int exitCode = finishCommand(command);
@@ -100,13 +93,13 @@ final class TraceLoop {
             console.message("nettrace: " + limited + " events held back by --rate-limit");
         }
         if (config.output().json()) {
-            JsonOutput.summary(console, events, lost, probes.livesNotFollowed(), stop.reason());
+            JsonOutput.summary(console, feed.events(), lost, probes.livesNotFollowed(), stop.reason());
         } else {
             console.line("end trace...");
             console.flush();
         }
         if (config.verbosity().verbose() || lost > 0) {
-            console.message("nettrace: " + events + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
+            console.message("nettrace: " + feed.events() + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
                     + "; stopped: " + stop.reason());
         }
         return exitCode;
@@ -121,7 +114,7 @@ final class TraceLoop {
      * ring is full, and then the loop is awake handling the ones that were not.
      */
     private long lossCheckDue() {
-        return config.verbosity().verbose() && events != eventsAtLossCheck ? lastLossCheck + LOSS_CHECK_NANOS
+        return config.verbosity().verbose() && feed.events() != eventsAtLossCheck ? lastLossCheck + LOSS_CHECK_NANOS
                 : Long.MAX_VALUE;
     }
 
