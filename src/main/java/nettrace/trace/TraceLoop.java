@@ -99,8 +99,8 @@ final class TraceLoop {
             console.flush();
         }
         if (config.verbosity().verbose() || lost > 0) {
-            console.message("nettrace: " + feed.events() + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
-                    + "; stopped: " + stop.reason());
+            console.message("nettrace: " + feed.events() + " events"
+                    + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "") + "; stopped: " + stop.reason());
         }
         return exitCode;
     }
@@ -127,7 +127,7 @@ final class TraceLoop {
         if (nanos <= 0) {
             return 0;
         }
-        return (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
+        return (int) Math.min(Integer.MAX_VALUE, Math.ceilDiv(nanos, 1_000_000L));
     }
 
     /** -v: lost events as they happen (the BPF side counts them per CPU), never more than once a second. */
