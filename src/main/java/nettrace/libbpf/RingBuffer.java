@@ -53,7 +53,7 @@ public final class RingBuffer implements AutoCloseable {
     private static final int EFD_NONBLOCK = 0x800;
     private static final int EINTR = 4;
     /**
-     * At most this many bytes of records per poll (~16k events), so a consumer that never catches
+     * At most this many bytes of records per poll (~15k events), so a consumer that never catches
      * up with the producer still returns to its caller's periodic work (for lifecycle mode: handing
      * on ended lives). In bytes, part of the loop's own end: a count of records was a branch the
      * warm-up never took, and the first poll of a flood that took it threw the compiled loop away.
