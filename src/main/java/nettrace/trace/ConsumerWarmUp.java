@@ -39,7 +39,7 @@ public final class ConsumerWarmUp {
     /** Room for a record with names: the records are read as --detail's or as plain ones. */
     public static final int STRIDE = EventLayout.SIZE_WITH_NAMES;
     /** The in-memory ring: small, so that records are often cut by its end (it holds 2 batches). */
-    public static final long RING_BYTES = 1 << 14;
+    static final long RING_BYTES = 1 << 14;
     /** Records committed between two polls. */
     private static final int BATCH = 64;
     /** Every so often a poll meets a record still being written. */
