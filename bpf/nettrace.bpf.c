@@ -767,10 +767,22 @@ static __always_inline bool within_rate(void)
 
 /*
  * A wake-up is an irq_work (a self-IPI: a VM exit under virtualisation), far dearer than the
- * event. The consumer polls every few milliseconds anyway, so only the record that takes the
- * backlog past this mark wakes it; records behind a consumer that is already late do not.
+ * event. Flags 0 leave it to the kernel, which wakes the consumer only for a record committed
+ * where the consumer's published position stands: the consumer publishes its true position
+ * only before it sleeps until the next record; while records flow it keeps it one record
+ * behind (RingBuffer.java) and polls every few milliseconds. Between those polls only the
+ * record that takes the backlog past this mark wakes it; records behind a consumer that is
+ * already late do not.
  */
 #define WAKEUP_BYTES (256 * 1024)
+
+static __always_inline u64 wakeup_flags(u64 size)
+{
+	u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	/* a record takes its size plus an 8-byte header, rounded up to 8 */
+	return waiting < WAKEUP_BYTES && waiting + size + 16 > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : 0;
+}
 
 /* Sends an event; the names and an extension only when there are, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
@@ -781,14 +793,10 @@ static __always_inline void submit(struct nt_event *e)
 		 : e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? NT_EVENT_EXT_SIZE
 		 : e->flags & EVENT_NAMES		    ? NT_EVENT_BASE_SIZE
 							    : NT_EVENT_PLAIN_SIZE;
-	u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	/* a record takes its size plus an 8-byte header, rounded up to 8 */
-	u64 wakeup = waiting < WAKEUP_BYTES && waiting + size + 16 > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
-									       : BPF_RB_NO_WAKEUP;
 
 	if (CONFIG.rate_limit && !within_rate())
 		return;
-	if (bpf_ringbuf_output(&events, e, size, wakeup))
+	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(size)))
 		count(STAT_EVENTS_LOST);
 }
 

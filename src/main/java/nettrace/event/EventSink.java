@@ -8,6 +8,14 @@ public interface EventSink {
     default void idle(long nowNanos) {
     }
 
+    /**
+     * When (System.nanoTime) idle must be called even if no event comes, Long.MAX_VALUE for
+     * never: a run with nothing to trace sleeps until its next event or this deadline.
+     */
+    default long nextDeadline() {
+        return Long.MAX_VALUE;
+    }
+
     /** Called once when tracing stops, after the last event. */
     default void finish() {
     }

@@ -14,6 +14,11 @@ public abstract class ForwardingSink implements EventSink {
     }
 
     @Override
+    public long nextDeadline() {
+        return next.nextDeadline();
+    }
+
+    @Override
     public void finish() {
         next.finish();
     }

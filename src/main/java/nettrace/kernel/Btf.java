@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +47,7 @@ public final class Btf {
     private final Btf base;
     private final int firstId;
     private final int[] typeOffsets;
-    private final Map<Kind, Map<String, Integer>> byName = new HashMap<>();
+    private final BtfNames names;
 
     private Btf(byte[] data, Btf base) {
         this.bytes = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
@@ -71,6 +69,7 @@ public final class Btf {
         }
         this.firstId = base == null ? 1 : base.firstId + base.typeOffsets.length;
         this.typeOffsets = index(typesStart, typesStart + typesLength);
+        this.names = new BtfNames(this, firstId, lastId());
     }
 
     public static Btf parse(byte[] data) {
@@ -84,7 +83,7 @@ public final class Btf {
 
     public static Btf read(Path path) {
         try {
-            return parse(Files.readAllBytes(path));
+            return parse(bytesOf(path));
         } catch (IOException e) {
             throw new NettraceException("cannot read BTF from " + path + ": " + e.getMessage());
         } catch (NettraceException e) {
@@ -94,30 +93,31 @@ public final class Btf {
         }
     }
 
-    private int[] index(int from, int to) {
-        List<Integer> offsets = new ArrayList<>(1 << 17);
-        int position = from;
-        while (position < to) {
-            offsets.add(position);
-            int nameOffset = bytes.getInt(position);
-            int info = bytes.getInt(position + 4);
-            Kind kind = Kind.of((info >>> 24) & 0x1f);
-            int vlen = info & 0xffff;
-            if (nameOffset != 0 && kind != Kind.VOID) {
-                byName.computeIfAbsent(kind, k -> new HashMap<>())
-                        .putIfAbsent(string(nameOffset), firstIdOfThis() + offsets.size() - 1);
-            }
-            position += 12 + trailingSize(kind, vlen);
+    /**
+     * A BTF file's bytes. Not Files.readAllBytes: it reads through a temporary direct buffer as
+     * large as the file, which the JDK then keeps cached for the reading thread (for vmlinux, 6 MB
+     * of native memory for the whole run).
+     */
+    static byte[] bytesOf(Path path) throws IOException {
+        try (java.io.InputStream in = new java.io.FileInputStream(path.toFile())) {
+            return in.readAllBytes();
         }
-        int[] result = new int[offsets.size()];
-        for (int i = 0; i < result.length; i++) {
-            result[i] = offsets.get(i);
-        }
-        return result;
     }
 
-    private int firstIdOfThis() {
-        return base == null ? 1 : base.firstId + base.typeOffsets.length;
+    /** Where each type starts, in id order. */
+    private int[] index(int from, int to) {
+        int[] offsets = new int[1 << 12];
+        int count = 0;
+        int position = from;
+        while (position < to) {
+            if (count == offsets.length) {
+                offsets = java.util.Arrays.copyOf(offsets, count * 2);
+            }
+            offsets[count++] = position;
+            int info = bytes.getInt(position + 4);
+            position += 12 + trailingSize(Kind.of((info >>> 24) & 0x1f), info & 0xffff);
+        }
+        return java.util.Arrays.copyOf(offsets, count);
     }
 
     private static int trailingSize(Kind kind, int vlen) {
@@ -128,6 +128,25 @@ public final class Btf {
             case ENUM, FUNC_PROTO -> 8 * vlen;
             default -> 0;
         };
+    }
+
+    /** The name's offset in the string section (0 for none) of a type of this BTF (not its base's). */
+    int nameOffset(int id) {
+        return bytes.getInt(typeOffsets[id - firstId]);
+    }
+
+    /** The BTF whose string section holds offset: a split BTF's strings continue its base's. */
+    Btf stringOwner(int offset) {
+        return base != null && offset < base.stringsLength ? base.stringOwner(offset) : this;
+    }
+
+    /** Where the string at offset starts in this BTF's bytes (offset is one of this BTF's own). */
+    int stringStart(int offset) {
+        return stringsStart + (base == null ? offset : offset - base.stringsLength);
+    }
+
+    byte byteAt(int position) {
+        return bytes.get(position);
     }
 
     private String string(int offset) {
@@ -196,8 +215,8 @@ public final class Btf {
 
     /** Id of the named type of this kind, here or in the base BTF. */
     public Optional<Integer> find(String name, Kind kind) {
-        Integer id = byName.getOrDefault(kind, Map.of()).get(name);
-        if (id != null) {
+        int id = names.find(name, kind);
+        if (id != 0) {
             return Optional.of(id);
         }
         return base == null ? Optional.empty() : base.find(name, kind);
@@ -205,7 +224,13 @@ public final class Btf {
 
     /** Names of every type of a kind (this BTF's own, not its base's). */
     public java.util.Set<String> names(Kind kind) {
-        return byName.getOrDefault(kind, Map.of()).keySet();
+        java.util.Set<String> found = new java.util.LinkedHashSet<>();
+        for (int id = firstId; id <= lastId(); id++) {
+            if (kind(id) == kind && nameOffset(id) != 0) {
+                found.add(name(id));
+            }
+        }
+        return found;
     }
 
     /** Constants of the named enum (plain or 64-bit), in declaration order. */

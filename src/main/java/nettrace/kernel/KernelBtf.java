@@ -52,7 +52,7 @@ public final class KernelBtf {
                 return Optional.empty();
             }
             try {
-                return Optional.of(Btf.parseSplit(Files.readAllBytes(file), vmlinux));
+                return Optional.of(Btf.parseSplit(Btf.bytesOf(file), vmlinux));
             } catch (java.io.IOException | RuntimeException e) {
                 return Optional.empty();
             }

@@ -96,6 +96,9 @@ final class Libbpf {
             FunctionDescriptor.of(INT, INT, INT, INT, PTR));
     static final MethodHandle EPOLL_WAIT = Native.libcWithErrno("epoll_wait",
             FunctionDescriptor.of(INT, INT, PTR, INT, INT));
+    static final MethodHandle EVENTFD = Native.libcWithErrno("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    static final MethodHandle READ = Native.libc("read", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    static final MethodHandle WRITE = Native.libc("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
 
     /** struct bpf_object_open_opts (libbpf 1.1). */
     static final StructLayout OBJECT_OPEN_OPTS = MemoryLayout.structLayout(

@@ -200,6 +200,18 @@ public final class LifecycleTracker implements EventSink {
         sink.flush();
     }
 
+    /**
+     * The end of the first ended life's grace, else while lives are open the next expiry scan
+     * (so an idle run wakes at most once a second, and only while it holds lives).
+     */
+    @Override
+    public long nextDeadline() {
+        if (!ended.isEmpty()) {
+            return ended.peekFirst().lastArrival() + GRACE_NANOS;
+        }
+        return open > 0 ? lastExpiryScan + EXPIRY_SCAN_NANOS : Long.MAX_VALUE;
+    }
+
     /** Closes a life that has not ended. */
     private void close(SkbLife life, SkbLife.Ending how) {
         unlink(life);

@@ -84,6 +84,11 @@ public final class PeriodicReport implements EventSink {
         console.flush();
     }
 
+    @Override
+    public long nextDeadline() {
+        return lastReport + SECOND;
+    }
+
     private void report() {
         long[] now = counters.get();
         long[] delta = new long[now.length];

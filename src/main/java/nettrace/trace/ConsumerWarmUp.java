@@ -20,14 +20,18 @@ import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
 
 /**
- * Runs the consumer's path (decoding, grouping, formatting, output) over made-up records while
- * the BPF programs load, so that the JIT has compiled it before the first real event. Cold, the
- * consumer is many times slower than warm, and on a busy machine the first burst of events
- * overflowed the ring buffer within the first half second.
+ * Runs the consumer's path (the ring's loop, decoding, grouping, formatting, output) over made-up
+ * records while the BPF programs load, so that the JIT has compiled it before the first real
+ * event. Cold, the consumer is many times slower than warm, and on a busy machine the first burst
+ * of events overflowed the ring buffer within the first half second. The records go through a
+ * ring in memory as the BPF side writes them (now and then one still being written when the
+ * consumer looks, and one cut by the ring's end), and are read by the same polls as a run's.
  *
  * The records are packets passing up to five of the plan's plain tracers in turn and then one
  * that frees them (but for every eighth, which is never seen freed), alternately UDP and TCP,
- * as the BPF side lays them out.
+ * as the BPF side lays them out. Every sixteenth comes at the address of the packet before it,
+ * freed a moment ago (the kernel reuses a freed skb's memory at once): without it, the first
+ * such packet of a real run threw the compiled grouping away.
  */
 public final class ConsumerWarmUp {
     /** Lives per round: 32 rounds are ~200k records, enough for the JIT's second tier. */
@@ -38,6 +42,12 @@ public final class ConsumerWarmUp {
     private static final long EVENT_GAP_NANOS = 1_337;
     /** Room for a record with names: the records are read as --detail's or as plain ones. */
     public static final int STRIDE = EventSizes.NT_EVENT_BASE_SIZE;
+    /** The in-memory ring: small, so that records are often cut by its end (it holds 2 batches). */
+    static final long RING_BYTES = 1 << 14;
+    /** Records committed between two polls. */
+    private static final int BATCH = 64;
+    /** Every so often a poll meets a record still being written. */
+    private static final int BUSY_EVERY = 1024;
 
     private final Thread thread;
     private volatile boolean enough;
@@ -49,24 +59,29 @@ public final class ConsumerWarmUp {
         thread = Thread.ofPlatform().name("nettrace-warm-up").daemon().unstarted(() -> {
             try {
                 EventSink sink = sinkFactory.get();
-                RingBuffer.withScratchView(size(plan, LIVES), records -> {
-                    int count = fill(records, plan, LIVES);
-                    EventContext context = contexts.get();
-                    // the kernel's clock, as the BPF side reads it, just before a second ends: the
-                    // printed times take their sizes and leading zeros
-                    long timestamp = System.nanoTime() / 1_000_000_000L * 1_000_000_000L + 999_990_000L;
-                    for (int round = 0; round < ROUNDS && !enough; round++) {
-                        // a new decoder each round, as the run's starts with no packet decoded
-                        timestamp = replay(records, count, detail ? EventSizes.NT_EVENT_BASE_SIZE
-                                : EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context), sink, timestamp);
-                        roundsRun = round + 1;
-                    }
-                });
+                try (RingBuffer ring = RingBuffer.inMemory(RING_BYTES)) {
+                    RingBuffer.withScratchView(size(plan, LIVES),
+                            records -> rounds(ring, records, plan, detail, contexts.get(), sink));
+                }
                 sink.finish();
             } catch (RuntimeException e) {
                 failed.accept(e);
             }
         });
+    }
+
+    private void rounds(RingBuffer ring, ByteBuffer records, AttachPlan plan, boolean detail, EventContext context,
+            EventSink sink) {
+        int count = fill(records, plan, LIVES);
+        // the kernel's clock, as the BPF side reads it, just before a second ends: the printed
+        // times take their sizes and leading zeros
+        long timestamp = System.nanoTime() / 1_000_000_000L * 1_000_000_000L + 999_990_000L;
+        for (int round = 0; round < ROUNDS && !enough; round++) {
+            // a new decoder each round, as the run's starts with no packet decoded
+            timestamp = replay(ring, records, count, detail ? EventSizes.NT_EVENT_BASE_SIZE
+                    : EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context), sink, timestamp);
+            roundsRun = round + 1;
+        }
     }
 
     /**
@@ -107,12 +122,14 @@ public final class ConsumerWarmUp {
     }
 
     /**
-     * Feeds count records (STRIDE bytes apart, each length long) to sink through decoder, giving
-     * them timestamps from timestamp on, EVENT_GAP_NANOS apart (so lives replayed again are new
-     * lives), with an idle call after every 4096; returns the next timestamp.
+     * Feeds count records (STRIDE bytes apart in records, each length long) to sink through ring
+     * (an in-memory one) and decoder, giving them timestamps from timestamp on, EVENT_GAP_NANOS
+     * apart (so lives replayed again are new lives), with an idle call after every 4096; returns
+     * the next timestamp.
      */
-    public static long replay(ByteBuffer records, int count, int length, EventDecoder decoder, EventSink sink,
-            long timestamp) {
+    public static long replay(RingBuffer ring, ByteBuffer records, int count, int length, EventDecoder decoder,
+            EventSink sink, long timestamp) {
+        RecordFeed feed = new RecordFeed(decoder, sink, 0);
         for (int i = 0; i < count; i++) {
             int at = i * STRIDE;
             records.putLong(at + EventLayout.TS, timestamp);
@@ -121,11 +138,20 @@ public final class ConsumerWarmUp {
                         (short) (records.getShort(at + EventLayout.FLAGS) | EventFlags.EVENT_NAMES));
             }
             timestamp += EVENT_GAP_NANOS;
-            sink.accept(decoder.decode(records, at, length));
+            long reserved = ring.reserve(length);
+            if (i % BUSY_EVERY == BUSY_EVERY - 1) {
+                ring.poll(0, false, feed);
+            }
+            ring.commit(reserved, records, at, length);
+            if (i % BATCH == BATCH - 1) {
+                // the run's loop asks for a wake-up when it is about to sleep
+                ring.poll(0, i % 4096 == 4095, feed);
+            }
             if ((i & 4095) == 4095) {
                 sink.idle(System.nanoTime());
             }
         }
+        ring.poll(0, true, feed);
         sink.idle(System.nanoTime());
         return timestamp;
     }
@@ -156,7 +182,8 @@ public final class ConsumerWarmUp {
                 if (returns(tracer)) {
                     flags |= EventFlags.EVENT_RET;
                 }
-                ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + life * 256L);
+                // a new life in a freed skb's memory keeps its address only: its data buffer is new
+                ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + (life % 16 == 4 ? life - 1 : life) * 256L);
                 ring.putLong(at + EventLayout.HEAD, 0xffff888200000000L + life * 2048L);
                 ring.putLong(at + EventLayout.FINGERPRINT, 0x9e3779b97f4a7c15L * (life + 1));
                 ring.putInt(at + EventLayout.TRACER, tracer.id());

@@ -19,6 +19,7 @@ public final class RunControl {
     private static final long WIND_DOWN_MILLIS = 3000;
     private volatile boolean finished;
     private volatile boolean reported;
+    private volatile Runnable wakeLoop = () -> { };
 
     /**
      * Makes SIGINT, SIGTERM and SIGHUP stop the run (and not the JVM), so everything is detached
@@ -72,6 +73,12 @@ public final class RunControl {
             }
         }
         stopped.countDown();
+        wakeLoop.run();
+    }
+
+    /** How stop() wakes the trace loop from its wait (null: nothing to wake). */
+    void wakeLoopWith(Runnable wake) {
+        wakeLoop = wake == null ? () -> { } : wake;
     }
 
     public boolean stopped() {

@@ -16,26 +16,28 @@ import nettrace.probe.ProbeSet;
  * sink until a stop condition holds, then reports what was seen and lost.
  */
 final class TraceLoop {
-    /** The BPF side wakes the loop only when much is waiting: below that, it looks this often. */
-    private static final int POLL_MILLIS = 10;
+    /**
+     * While records come, the loop looks this often: the BPF side wakes it earlier only for a
+     * large backlog. Once a look finds nothing, it sleeps until the next record or deadline.
+     */
+    private static final int BUSY_POLL_MILLIS = 10;
 
     private final Config config;
     private final ProbeSet probes;
     private final EventSink sink;
-    private final EventDecoder decoder;
     private final Console console;
     private final RunControl stop;
+    private final RecordFeed feed;
     private Recorder recorder;
-    private long events;
 
     TraceLoop(Config config, ProbeSet probes, EventSink sink, EventDecoder decoder, Console console,
             RunControl stop) {
         this.config = config;
         this.probes = probes;
         this.sink = sink;
-        this.decoder = decoder;
         this.console = console;
         this.stop = stop;
+        this.feed = new RecordFeed(decoder, sink, config.count());
     }
 
     /** The run's recorder (--record), told the summary at the end; null when nothing is recorded. */
@@ -46,43 +48,47 @@ final class TraceLoop {
 
     private static final long LOSS_CHECK_NANOS = 1_000_000_000L;
     private long lastLossCheck;
+    private long eventsAtLossCheck;
     private long reportedLost;
 
     int run() {
-        long limit = config.count();
-        RingBuffer.RecordHandler handler = (data, offset, length) -> {
-            if (limit > 0 && sink.completed() >= limit) {
-                return;
-            }
-            events++;
-            sink.accept(decoder.decode(data, offset, length));
-        };
         RingBuffer ring = probes.events();
         Banner.begin(config, console);
         stop.markBegun();
         Process command = startCommand();
         long deadline = config.duration().map(d -> Math.addExact(System.nanoTime(), d.toNanos()))
                 .orElse(Long.MAX_VALUE);
-        while (!stop.stopped()) {
-            int handled = ring.poll(POLL_MILLIS, handler);
+        stop.wakeLoopWith(ring::wakeUp);
+        try {
+            boolean quiet = false;
             long now = System.nanoTime();
-            if (limit > 0 && sink.completed() >= limit) {
-                stop.stop("count reached");
+            while (!stop.stopped()) {
+                int handled = quiet
+                        ? ring.poll(millisUntil(Math.min(deadline, nextDeadline()), now), true, feed)
+                        : ring.poll(BUSY_POLL_MILLIS, false, feed);
+                quiet = handled == 0;
+                now = System.nanoTime();
+                sink.idle(now);
+                if (feed.limitReached()) {
+                    stop.stop("count reached");
+                }
+                if (now >= lossCheckDue()) {
+                    lastLossCheck = now;
+                    eventsAtLossCheck = feed.events();
+                    reportNewLoss();
+                }
+                if (now >= deadline) {
+                    stop.stop("duration elapsed");
+                }
+                if (console.outputClosed()) {
+                    stop.stop("output closed");
+                }
             }
-            sink.idle(now);
-            if (config.verbosity().verbose() && now - lastLossCheck >= LOSS_CHECK_NANOS) {
-                lastLossCheck = now;
-                reportNewLoss();
-            }
-            if (now >= deadline) {
-                stop.stop("duration elapsed");
-            }
-            if (console.outputClosed()) {
-                stop.stop("output closed");
-            }
+        } finally {
+            stop.wakeLoopWith(null);
         }
-        if (!(limit > 0 && sink.completed() >= limit)) {
-            ring.drain(handler);
+        if (!feed.limitReached()) {
+            ring.drain(feed);
         }
         sink.finish();
         int exitCode = finishCommand(command);
@@ -91,17 +97,42 @@ final class TraceLoop {
         if (limited > 0) {
             console.message("nettrace: " + limited + " events held back by --rate-limit");
         }
-        Summary summary = new Summary(events, lost, probes.livesNotFollowed(), stop.reason());
+        Summary summary = new Summary(feed.events(), lost, probes.livesNotFollowed(), stop.reason());
         if (recorder != null) {
             recorder.end(summary);
         }
         Banner.end(config, console, summary);
         if (config.verbosity().verbose() || lost > 0) {
-            console.message("nettrace: " + events + " events" + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "")
-                    + "; stopped: " + stop.reason());
+            console.message("nettrace: " + feed.events() + " events"
+                    + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "") + "; stopped: " + stop.reason());
         }
         stop.markReported();
         return exitCode;
+    }
+
+    private long nextDeadline() {
+        return Math.min(sink.nextDeadline(), lossCheckDue());
+    }
+
+    /**
+     * -v looks for lost events once a second while events come: events are lost only while the
+     * ring is full, and then the loop is awake handling the ones that were not.
+     */
+    private long lossCheckDue() {
+        return config.verbosity().verbose() && feed.events() != eventsAtLossCheck ? lastLossCheck + LOSS_CHECK_NANOS
+                : Long.MAX_VALUE;
+    }
+
+    /** Milliseconds from now to deadline, rounded up (the wait must not end before it); -1 for none. */
+    static int millisUntil(long deadline, long now) {
+        if (deadline == Long.MAX_VALUE) {
+            return -1;
+        }
+        long nanos = deadline - now;
+        if (nanos <= 0) {
+            return 0;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, Math.ceilDiv(nanos, 1_000_000L));
     }
 
     /** -v: lost events as they happen (the BPF side counts them per CPU), never more than once a second. */

@@ -26,6 +26,27 @@ class BtfTest {
     }
 
     @Test
+    void everyNamedTypeOfTheRunningKernelIsFoundByItsNameAndKind() {
+        assumeTrue(Files.isReadable(VMLINUX), "no kernel BTF on this machine");
+        Btf btf = Btf.read(VMLINUX);
+        int named = 0;
+        for (int id = 1; id <= btf.lastId(); id++) {
+            String name = btf.name(id);
+            Btf.Kind kind = btf.kind(id);
+            if (name.isEmpty() || kind == Btf.Kind.VOID) {
+                continue;
+            }
+            named++;
+            int found = btf.find(name, kind).orElseThrow(() -> new AssertionError(kind + " " + name + " not found"));
+            assertThat(btf.name(found)).isEqualTo(name);
+            assertThat(btf.kind(found)).isEqualTo(kind);
+            assertThat(found).as("the first of equal names").isLessThanOrEqualTo(id);
+        }
+        assertThat(named).isGreaterThan(10_000);
+        assertThat(btf.names(Btf.Kind.FUNC)).contains("ip_rcv", "ip_rcv_finish").doesNotContain("sk_buff");
+    }
+
+    @Test
     void flattensAnonymousMembers() {
         assumeTrue(Files.isReadable(VMLINUX), "no kernel BTF on this machine");
         Btf btf = Btf.read(VMLINUX);

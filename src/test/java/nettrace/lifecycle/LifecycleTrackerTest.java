@@ -207,4 +207,20 @@ class LifecycleTrackerTest {
             assertThat(life.ending().endSeen()).isFalse();
         });
     }
+
+    @Test
+    void theNextDeadlineIsTheEndOfAGraceThenTheExpiryScanWhileLivesAreOpen() {
+        assertThat(tracker.nextDeadline()).as("nothing held: no deadline").isEqualTo(Long.MAX_VALUE);
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
+        tracker.accept(event(0xb, 100, 1, LIFE_NEW));
+        tracker.accept(event(0xa, 200, 2, LIFE_END));
+        assertThat(tracker.nextDeadline()).isEqualTo(now + LifecycleTracker.GRACE_NANOS);
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).hasSize(1);
+        assertThat(tracker.nextDeadline()).as("0xb is open").isGreaterThan(now)
+                .isLessThanOrEqualTo(now + LifecycleTracker.EXPIRY_NANOS);
+        later(LifecycleTracker.EXPIRY_NANOS);
+        assertThat(printed).hasSize(2);
+        assertThat(tracker.nextDeadline()).as("nothing held again").isEqualTo(Long.MAX_VALUE);
+    }
 }

@@ -76,6 +76,18 @@ public final class TracedRun implements AutoCloseable {
         }
     }
 
+    /** Waits, while nettrace runs, until what it printed contains text; fails after the timeout. */
+    public void awaitOutput(String text) {
+        long deadline = System.nanoTime() + ATTACH_TIMEOUT.toNanos();
+        while (!output().contains(text)) {
+            if (exit.isDone() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("nettrace did not print '" + text + "' while running; it printed:\n"
+                        + output() + errors());
+            }
+            sleep(20);
+        }
+    }
+
     /** Stops tracing (as Ctrl-C would) and waits for nettrace to finish. */
     public Output stop() {
         sleep(300); // events of traffic just sent may still be on their way through the ring buffer

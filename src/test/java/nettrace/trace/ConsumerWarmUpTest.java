@@ -41,15 +41,18 @@ class ConsumerWarmUpTest {
         List<SkbLife> lives = new ArrayList<>();
         EventSink tracker = new LifecycleTracker(new Collecting(lives), 0);
         int livesPerRound = 16;
-        RingBuffer.withScratchView(ConsumerWarmUp.size(PLAN, livesPerRound), records -> {
-            int count = ConsumerWarmUp.fill(records, PLAN, livesPerRound);
-            assertThat(count).isEqualTo(16 * 4 - 2);
-            long timestamp = ConsumerWarmUp.replay(records, count, EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context(PLAN)),
-                    tracker,
-                    1000);
-            ConsumerWarmUp.replay(records, count, EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context(PLAN)), tracker,
-                    timestamp);
-        });
+        // two rounds are more than the ring holds: records cut by its end are read whole too
+        try (RingBuffer ring = RingBuffer.inMemory(ConsumerWarmUp.RING_BYTES)) {
+            RingBuffer.withScratchView(ConsumerWarmUp.size(PLAN, livesPerRound), records -> {
+                int count = ConsumerWarmUp.fill(records, PLAN, livesPerRound);
+                assertThat(count).isEqualTo(16 * 4 - 2);
+                assertThat(2L * count * (EventSizes.NT_EVENT_PLAIN_SIZE + 8)).isGreaterThan(ConsumerWarmUp.RING_BYTES);
+                long timestamp = ConsumerWarmUp.replay(ring, records, count, EventSizes.NT_EVENT_PLAIN_SIZE,
+                        new EventDecoder(context(PLAN)), tracker, 1000);
+                ConsumerWarmUp.replay(ring, records, count, EventSizes.NT_EVENT_PLAIN_SIZE,
+                        new EventDecoder(context(PLAN)), tracker, timestamp);
+            });
+        }
         tracker.finish();
 
         assertThat(lives).hasSize(32);
