@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nettrace monitor's BPF side: counters only. Every drop and every TCP trouble adds to a per-CPU
+ * hash map in the kernel; nothing is sent to user space per packet. User space reads the maps
+ * when it is scraped (nettrace.monitor.probe.CounterReader). Counters are added to atomically:
+ * a program interrupted on its CPU by another run of itself (an interrupt freeing an skb) loses
+ * nothing.
+ */
+#include "kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "monitor.h"
+
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define IPPROTO_TCP	6
+#define IPPROTO_UDP	17
+#define IPPROTO_SCTP	132
+#define AF_INET		2
+#define AF_INET6	10
+#define TCP_SYN_SENT	2
+#define TCP_CLOSE	7
+#define NF_DROP		0
+#define NF_VERDICT_MASK	0xff
+#define UNSET_HEADER	0xffff
+
+const volatile struct mon_config CONFIG = {};
+
+/* drop class and place -> packets, bytes, latest sample; sized by user space */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct mon_drop_key);
+	__type(value, struct mon_drop_value);
+} drops SEC(".maps");
+
+/* the drops whose key found no room in `drops`: counted all the same, as one class */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct mon_drop_value);
+} drops_unkeyed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct mon_tcp_key);
+	__type(value, u64);
+} tcp_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct mon_rtt_key);
+	__type(value, u64);
+} rtt_samples SEC(".maps");
+
+/* keys of tcp_events and rtt_samples that found no room */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} tcp_unkeyed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MON_PROGRAMS);
+	__type(key, enum mon_program);
+	__type(value, struct mon_run_time);
+} run_time SEC(".maps");
+
+/* The latest netfilter DROP verdict on this CPU; the skb's kfree_skb follows on the same CPU. */
+struct netfilter_verdict {
+	u64 skb;
+	u8 source;
+	u8 hook;
+	u8 pf;
+	char table[32];
+	char chain[32];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct netfilter_verdict);
+} verdicts SEC(".maps");
+
+/* kprobe path: a chain's arguments kept from entry to return, per thread */
+struct netfilter_call {
+	u64 skb;
+	u64 state;
+	u64 names;            /* struct nft_chain * or struct xt_table * */
+	u8 source;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u64);
+	__type(value, struct netfilter_call);
+} netfilter_calls SEC(".maps");
+
+static __always_inline void account_run(enum mon_program program, u64 started)
+{
+	struct mon_run_time *spent = bpf_map_lookup_elem(&run_time, &program);
+
+	if (spent) {
+		__sync_fetch_and_add(&spent->runs, 1);
+		__sync_fetch_and_add(&spent->ns, bpf_ktime_get_ns() - started);
+	}
+}
+
+static __always_inline bool flow_selected(const struct mon_flow *flow)
+{
+	const u64 *words = (const u64 *)flow;
+
+	if (!CONFIG.patterns)
+		return true;
+#pragma unroll
+	for (int p = 0; p < MON_PATTERNS; p++) {
+		const volatile u64 *match = (const volatile u64 *)&CONFIG.match[p];
+		const volatile u64 *mask = (const volatile u64 *)&CONFIG.mask[p];
+		bool equal = p < CONFIG.patterns;
+
+#pragma unroll
+		for (int w = 0; w < MON_FLOW_WORDS; w++)
+			equal = equal && (words[w] & mask[w]) == match[w];
+		if (equal)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool carries_ports(u8 l4_proto)
+{
+	return l4_proto == IPPROTO_TCP || l4_proto == IPPROTO_UDP || l4_proto == IPPROTO_SCTP;
+}
+
+/*
+ * The addresses, protocols and ports of a dropped skb, from its network header: by the time
+ * an skb is freed the stack has set it (receive: at the core's entry; send: at IP output).
+ * An ethertype that disagrees with the header's version means the offset is stale.
+ */
+static __always_inline void skb_flow(struct sk_buff *skb, struct mon_flow *flow)
+{
+	unsigned char *head = skb->head;
+	u16 network = skb->network_header;
+	u16 ethertype = bpf_ntohs(skb->protocol);
+	u8 ip[40];
+	u32 l4_offset;
+	u8 version;
+
+	flow->l3_proto = ethertype;
+	if (network == UNSET_HEADER || bpf_probe_read_kernel(ip, sizeof(ip), head + network))
+		return;
+	version = ip[0] >> 4;
+	if (version == 4 && (ethertype == ETH_P_IP || ethertype == 0)) {
+		flow->l3_proto = ETH_P_IP;
+		flow->l4_proto = ip[9];
+		__builtin_memcpy(flow->saddr, &ip[12], 4);
+		__builtin_memcpy(flow->daddr, &ip[16], 4);
+		/* a later fragment carries no ports */
+		if (((ip[6] << 8 | ip[7]) & 0x1fff) != 0)
+			return;
+		l4_offset = network + (ip[0] & 0xf) * 4;
+	} else if (version == 6 && (ethertype == ETH_P_IPV6 || ethertype == 0)) {
+		flow->l3_proto = ETH_P_IPV6;
+		flow->l4_proto = ip[6];
+		__builtin_memcpy(flow->saddr, &ip[8], 16);
+		bpf_probe_read_kernel(flow->daddr, 16, head + network + 24);
+		l4_offset = network + 40;
+	} else {
+		return;
+	}
+	if (carries_ports(flow->l4_proto)) {
+		u8 ports[4];
+
+		if (!bpf_probe_read_kernel(ports, sizeof(ports), head + l4_offset)) {
+			flow->sport = ports[0] << 8 | ports[1];
+			flow->dport = ports[2] << 8 | ports[3];
+		}
+	}
+}
+
+/* The namespace of a socket, and of an skb: its device's, else its socket's. */
+static __always_inline u32 sock_netns(const struct sock *sk)
+{
+	return sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) : 0;
+}
+
+/*
+ * skb->dev, or NULL when the field holds no device: UDP reuses it as dev_scratch once a packet
+ * is queued, and every read through that would fault. Kernel pointers have the top bit set.
+ */
+static __always_inline struct net_device *skb_dev(struct sk_buff *skb)
+{
+	if ((s64)skb->dev >= 0)
+		return NULL;
+	asm volatile("" ::: "memory");
+	return skb->dev;
+}
+
+/* Moves the netfilter verdict that dropped this skb, if this CPU saw one, into the key. */
+static __always_inline void take_verdict(u64 skb, struct mon_drop_key *key)
+{
+	u32 zero = 0;
+	struct netfilter_verdict *verdict = bpf_map_lookup_elem(&verdicts, &zero);
+
+	if (!verdict || verdict->skb != skb)
+		return;
+	key->nf_source = verdict->source;
+	key->nf_hook = verdict->hook;
+	key->nf_pf = verdict->pf;
+	__builtin_memcpy(key->nf_table, verdict->table, sizeof(key->nf_table));
+	__builtin_memcpy(key->nf_chain, verdict->chain, sizeof(key->nf_chain));
+	verdict->skb = 0;
+}
+
+static __always_inline void add_drop(struct mon_drop_value *value, u64 bytes, u64 now, struct mon_flow *flow)
+{
+	__sync_fetch_and_add(&value->packets, 1);
+	__sync_fetch_and_add(&value->bytes, bytes);
+	value->last_ns = now;
+	value->sample = *flow;
+}
+
+/* skb:kfree_skb(skb, location[, reason[, rx_sk]]); kernels before 5.17 give no reason */
+SEC("tp_btf/kfree_skb")
+int monitor_kfree_skb(u64 *ctx)
+{
+	u64 started = bpf_ktime_get_ns();
+	struct sk_buff *skb = (struct sk_buff *)ctx[0];
+	struct mon_drop_key key = {};
+	struct mon_flow flow = {};
+	struct mon_drop_value *value;
+	struct net_device *dev;
+	u32 zero = 0;
+
+	if (bpf_core_type_exists(enum skb_drop_reason)) {
+		key.reason = (u32)ctx[2];
+		if (key.reason == CONFIG.consumed_reason)
+			return 0;
+	}
+	skb_flow(skb, &flow);
+	dev = skb_dev(skb);
+	if (dev) {
+		flow.netns = dev->nd_net.net->ns.inum;
+		bpf_probe_read_kernel_str(key.ifname, sizeof(key.ifname), dev->name);
+	} else {
+		flow.netns = sock_netns(skb->sk);
+	}
+	if (!flow_selected(&flow))
+		goto out;
+	key.location = ctx[1];
+	key.netns = flow.netns;
+	key.l3_proto = flow.l3_proto;
+	key.l4_proto = flow.l4_proto;
+	take_verdict((u64)skb, &key);
+
+	value = bpf_map_lookup_elem(&drops, &key);
+	if (!value) {
+		struct mon_drop_value empty = {};
+
+		/* an EEXIST is another CPU's insert of this key: the lookup finds it; none is a full map */
+		bpf_map_update_elem(&drops, &key, &empty, BPF_NOEXIST);
+		value = bpf_map_lookup_elem(&drops, &key);
+		if (!value)
+			value = bpf_map_lookup_elem(&drops_unkeyed, &zero);
+	}
+	if (value)
+		add_drop(value, skb->len, started, &flow);
+out:
+	account_run(MON_PROGRAM_DROP, started);
+	return 0;
+}
+
+/* ---- netfilter: which table and chain said DROP ---- */
+
+static __always_inline void remember_verdict(u64 skb, const struct nf_hook_state *state, void *names, u8 source)
+{
+	u32 zero = 0;
+	struct netfilter_verdict *verdict = bpf_map_lookup_elem(&verdicts, &zero);
+
+	if (!verdict)
+		return;
+	verdict->skb = skb;
+	verdict->source = source;
+	verdict->hook = BPF_CORE_READ(state, hook);
+	verdict->pf = BPF_CORE_READ(state, pf);
+	if (source == MON_NF_NFTABLES) {
+		struct nft_chain *chain = names;
+
+		bpf_probe_read_kernel_str(verdict->table, sizeof(verdict->table), BPF_CORE_READ(chain, table, name));
+		bpf_probe_read_kernel_str(verdict->chain, sizeof(verdict->chain), BPF_CORE_READ(chain, name));
+	} else {
+		bpf_probe_read_kernel_str(verdict->table, sizeof(verdict->table), ((struct xt_table *)names)->name);
+		verdict->chain[0] = 0;
+	}
+}
+
+static __always_inline int on_verdict(u64 skb, const struct nf_hook_state *state, void *names, u8 source,
+				      u64 verdict)
+{
+	u64 started = bpf_ktime_get_ns();
+
+	if ((verdict & NF_VERDICT_MASK) == NF_DROP)
+		remember_verdict(skb, state, names, source);
+	account_run(MON_PROGRAM_NETFILTER, started);
+	return 0;
+}
+
+/* nft_do_chain(pkt, chain) -> verdict */
+SEC("fexit")
+int monitor_fexit_nft_do_chain(u64 *ctx)
+{
+	struct nft_pktinfo *pkt = (struct nft_pktinfo *)ctx[0];
+
+	return on_verdict((u64)BPF_CORE_READ(pkt, skb), BPF_CORE_READ(pkt, state), (void *)ctx[1],
+			  MON_NF_NFTABLES, ctx[2]);
+}
+
+/* ipt_do_table(skb, state, table) before 5.16 */
+SEC("fexit")
+int monitor_fexit_ipt_do_table_0(u64 *ctx)
+{
+	return on_verdict(ctx[0], (void *)ctx[1], (void *)ctx[2], MON_NF_IPTABLES, ctx[3]);
+}
+
+/* ipt_do_table(table, skb, state) since 5.16 */
+SEC("fexit")
+int monitor_fexit_ipt_do_table_1(u64 *ctx)
+{
+	return on_verdict(ctx[1], (void *)ctx[2], (void *)ctx[0], MON_NF_IPTABLES, ctx[3]);
+}
+
+/* Where fentry is refused: the arguments at entry, the verdict at return. */
+static __always_inline int keep_call(u64 skb, u64 state, u64 names, u8 source)
+{
+	u64 thread = bpf_get_current_pid_tgid();
+	struct netfilter_call call = { .skb = skb, .state = state, .names = names, .source = source };
+
+	bpf_map_update_elem(&netfilter_calls, &thread, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("kprobe")
+int monitor_kprobe_nft_do_chain(struct pt_regs *ctx)
+{
+	struct nft_pktinfo *pkt = (struct nft_pktinfo *)PT_REGS_PARM1(ctx);
+
+	return keep_call((u64)BPF_CORE_READ(pkt, skb), (u64)BPF_CORE_READ(pkt, state), PT_REGS_PARM2(ctx),
+			 MON_NF_NFTABLES);
+}
+
+SEC("kprobe")
+int monitor_kprobe_ipt_do_table_0(struct pt_regs *ctx)
+{
+	return keep_call(PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), MON_NF_IPTABLES);
+}
+
+SEC("kprobe")
+int monitor_kprobe_ipt_do_table_1(struct pt_regs *ctx)
+{
+	return keep_call(PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), PT_REGS_PARM1(ctx), MON_NF_IPTABLES);
+}
+
+SEC("kretprobe")
+int monitor_kretprobe_netfilter(struct pt_regs *ctx)
+{
+	u64 thread = bpf_get_current_pid_tgid();
+	struct netfilter_call *call = bpf_map_lookup_elem(&netfilter_calls, &thread);
+
+	if (!call)
+		return 0;
+	on_verdict(call->skb, (void *)call->state, (void *)call->names, call->source, PT_REGS_RC(ctx));
+	bpf_map_delete_elem(&netfilter_calls, &thread);
+	return 0;
+}
+
+/* ---- TCP trouble ---- */
+
+/* A socket seen as the packets it sends: local address and port are the source. */
+static __always_inline void sock_flow(const struct sock *sk, struct mon_flow *flow)
+{
+	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	flow->l4_proto = IPPROTO_TCP;
+	flow->netns = sock_netns(sk);
+	flow->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	flow->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		flow->l3_proto = ETH_P_IP;
+		bpf_core_read(flow->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(flow->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		flow->l3_proto = ETH_P_IPV6;
+		bpf_core_read(flow->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(flow->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline void count_in(void *map, void *key)
+{
+	u64 one = 1;
+	u32 zero = 0;
+	u64 *count = bpf_map_lookup_elem(map, key);
+
+	if (count) {
+		__sync_fetch_and_add(count, 1);
+		return;
+	}
+	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
+		return;
+	count = bpf_map_lookup_elem(map, key);
+	if (!count)
+		count = bpf_map_lookup_elem(&tcp_unkeyed, &zero);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+}
+
+static __always_inline int count_tcp(const struct sock *sk, u32 netns, enum mon_tcp_event event, u32 reason)
+{
+	u64 started = bpf_ktime_get_ns();
+	struct mon_flow flow = { .l4_proto = IPPROTO_TCP, .netns = netns };
+	struct mon_tcp_key key = { .event = event, .reason = reason };
+
+	if (sk)
+		sock_flow(sk, &flow);
+	if (!netns)
+		netns = flow.netns;
+	flow.netns = netns;
+	if (flow_selected(&flow)) {
+		key.netns = netns;
+		count_in(&tcp_events, &key);
+	}
+	account_run(MON_PROGRAM_TCP, started);
+	return 0;
+}
+
+/* tcp:tcp_retransmit_skb(sk, skb) */
+SEC("tp_btf/tcp_retransmit_skb")
+int monitor_tcp_retransmit(u64 *ctx)
+{
+	return count_tcp((struct sock *)ctx[0], 0, MON_TCP_RETRANSMIT, 0);
+}
+
+/* tcp:tcp_send_reset(sk, skb[, reason]): sk is NULL for a reset to a packet no socket took */
+SEC("tp_btf/tcp_send_reset")
+int monitor_tcp_send_reset(u64 *ctx)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+	struct sk_buff *skb = (struct sk_buff *)ctx[1];
+	u32 reason = 0;
+	u32 netns = 0;
+
+	if (bpf_core_type_exists(enum sk_rst_reason))
+		reason = (u32)ctx[2];
+	if (!sk && skb) {
+		struct net_device *dev = skb_dev(skb);
+
+		netns = dev ? dev->nd_net.net->ns.inum : 0;
+	}
+	return count_tcp(sk, netns, MON_TCP_RESET_SENT, reason);
+}
+
+/* tcp:tcp_receive_reset(sk) */
+SEC("tp_btf/tcp_receive_reset")
+int monitor_tcp_receive_reset(u64 *ctx)
+{
+	return count_tcp((struct sock *)ctx[0], 0, MON_TCP_RESET_RECEIVED, 0);
+}
+
+/* sock:inet_sock_set_state(sk, oldstate, newstate): a connect that never got an answer */
+SEC("tp_btf/inet_sock_set_state")
+int monitor_sock_state(u64 *ctx)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+
+	if ((int)ctx[1] != TCP_SYN_SENT || (int)ctx[2] != TCP_CLOSE)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	return count_tcp(sk, 0, MON_TCP_CONNECT_FAILED, 0);
+}
+
+static __always_inline u32 log2_of(u32 value)
+{
+	u32 bucket = 0;
+
+#pragma unroll
+	for (int shift = 16; shift > 0; shift >>= 1) {
+		if (value >= (1U << shift)) {
+			value >>= shift;
+			bucket += shift;
+		}
+	}
+	return bucket;
+}
+
+/* tcp:tcp_probe(sk, skb), on each segment an established connection receives: its smoothed RTT */
+SEC("tp_btf/tcp_probe")
+int monitor_tcp_rtt(u64 *ctx)
+{
+	u64 started = bpf_ktime_get_ns();
+	struct sock *sk = (struct sock *)ctx[0];
+	struct mon_flow flow = {};
+	struct mon_rtt_key key;
+
+	sock_flow(sk, &flow);
+	if (flow_selected(&flow)) {
+		key.netns = flow.netns;
+		key.bucket = log2_of(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3);
+		count_in(&rtt_samples, &key);
+	}
+	account_run(MON_PROGRAM_RTT, started);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,139 @@
+package nettrace.monitor.probe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import nettrace.kernel.Btf;
+import nettrace.kernel.KernelBtf;
+import nettrace.kernel.KernelFeatures;
+import nettrace.kernel.KernelSymbols;
+import nettrace.tracer.Mechanism;
+
+/**
+ * What the monitor attaches on this kernel and how: its tracepoints where the kernel has them,
+ * and the netfilter functions by fentry/fexit, else kprobe/kretprobe, as the tracer's attach plan
+ * would choose; with the reason for each one it cannot attach.
+ */
+public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavailable) {
+
+    /** A program to attach: to a tracepoint (target is its name) or to a kernel function. */
+    public record Attachment(String probe, String program, Mechanism mechanism, String target) {
+    }
+
+    /** A probe this kernel cannot have, and what is missing because of it. */
+    public record Unavailable(String probe, String reason) {
+    }
+
+    /** The tracepoints the counters come from: probe name, program, tracepoint. */
+    private static final List<String[]> TRACEPOINTS = List.of(
+            new String[] {"skb:kfree_skb", "monitor_kfree_skb", "kfree_skb"},
+            new String[] {"tcp:tcp_retransmit_skb", "monitor_tcp_retransmit", "tcp_retransmit_skb"},
+            new String[] {"tcp:tcp_send_reset", "monitor_tcp_send_reset", "tcp_send_reset"},
+            new String[] {"tcp:tcp_receive_reset", "monitor_tcp_receive_reset", "tcp_receive_reset"},
+            new String[] {"sock:inet_sock_set_state", "monitor_sock_state", "inet_sock_set_state"});
+    private static final String[] RTT = {"tcp:tcp_probe", "monitor_tcp_rtt", "tcp_probe"};
+    /** The netfilter functions whose verdicts name a drop's table and chain. */
+    private static final List<String> NETFILTER = List.of("nft_do_chain", "ipt_do_table");
+    public static final String KRETPROBE_PROGRAM = "monitor_kretprobe_netfilter";
+    private static final String SKB = "struct sk_buff *";
+
+    public static MonitorPlan of(KernelBtf kernelBtf, KernelSymbols symbols, KernelFeatures features,
+            boolean rttHistogram) {
+        List<Attachment> attachments = new ArrayList<>();
+        List<Unavailable> unavailable = new ArrayList<>();
+        List<String[]> tracepoints = new ArrayList<>(TRACEPOINTS);
+        if (rttHistogram) {
+            tracepoints.add(RTT);
+        }
+        Btf btf = kernelBtf.vmlinux();
+        for (String[] tracepoint : tracepoints) {
+            if (btf.find("btf_trace_" + tracepoint[2], Btf.Kind.TYPEDEF).isPresent()) {
+                attachments.add(new Attachment(tracepoint[0], tracepoint[1], Mechanism.TRACEPOINT, tracepoint[2]));
+            } else {
+                unavailable.add(new Unavailable(tracepoint[0], "tracepoint not in this kernel"));
+            }
+        }
+        for (String function : NETFILTER) {
+            planNetfilter(function, kernelBtf, symbols, features).ifPresentOrElse(attachments::add,
+                    () -> unavailable.add(new Unavailable(function, whyNot(function, kernelBtf, symbols, features))));
+        }
+        return new MonitorPlan(List.copyOf(attachments), List.copyOf(unavailable));
+    }
+
+    private static Optional<Attachment> planNetfilter(String function, KernelBtf kernelBtf, KernelSymbols symbols,
+            KernelFeatures features) {
+        Optional<String> symbol = symbols.resolve(function);
+        if (symbol.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Integer> skbArgument = skbArgument(function, kernelBtf, symbols);
+        String suffix = function.equals("ipt_do_table") ? skbArgument.map(index -> "_" + index).orElse("") : "";
+        if (function.equals("ipt_do_table") && skbArgument.filter(index -> index <= 1).isEmpty()) {
+            return Optional.empty();
+        }
+        if (features.fentry() && kernelBtf.function(symbol.get(), symbols).isPresent()) {
+            return Optional.of(new Attachment(function, "monitor_fexit_" + function + suffix, Mechanism.FENTRY,
+                    symbol.get()));
+        }
+        if (features.kprobe()) {
+            return Optional.of(new Attachment(function, "monitor_kprobe_" + function + suffix, Mechanism.KPROBE,
+                    symbol.get()));
+        }
+        return Optional.empty();
+    }
+
+    /** Where the function takes its skb (ipt_do_table moved it in 5.16); 0 when BTF cannot say. */
+    private static Optional<Integer> skbArgument(String function, KernelBtf kernelBtf, KernelSymbols symbols) {
+        Optional<KernelBtf.Function> described = symbols.resolve(function)
+                .flatMap(symbol -> kernelBtf.function(symbol, symbols));
+        if (described.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Btf.Parameter> parameters = described.get().btf().functionParameters(function).orElse(List.of());
+        for (int i = 0; i < parameters.size(); i++) {
+            if (parameters.get(i).typeName().equals(SKB)) {
+                return Optional.of(i);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String whyNot(String function, KernelBtf kernelBtf, KernelSymbols symbols,
+            KernelFeatures features) {
+        String labels = "drops by " + (function.equals("nft_do_chain") ? "nftables" : "iptables-legacy")
+                + " carry no hook, table and chain labels";
+        if (symbols.resolve(function).isEmpty()) {
+            return function + " is not in this kernel (its module is not loaded): " + labels;
+        }
+        if (function.equals("ipt_do_table") && skbArgument(function, kernelBtf, symbols).isEmpty()) {
+            return "BTF does not say where ipt_do_table takes its skb: " + labels;
+        }
+        List<String> reasons = new ArrayList<>();
+        reasons.add(features.fentryUnavailable().orElse(function + " has no BTF description for fentry"));
+        features.kprobeUnavailable().ifPresent(reasons::add);
+        return String.join("; ", reasons) + ": " + labels;
+    }
+
+    /** The programs to load: each attachment's, and the kretprobe that kprobes on netfilter need. */
+    public List<String> programs() {
+        List<String> programs = new ArrayList<>(attachments.stream().map(Attachment::program).toList());
+        if (attachments.stream().anyMatch(a -> a.mechanism() == Mechanism.KPROBE)) {
+            programs.add(KRETPROBE_PROGRAM);
+        }
+        return programs;
+    }
+
+    /** This plan with a function's fentry attachment moved to its kprobe (the kernel refused the fexit). */
+    public MonitorPlan withKprobeFor(Attachment refused, KernelFeatures features) {
+        List<Attachment> kept = new ArrayList<>(attachments);
+        kept.remove(refused);
+        List<Unavailable> missing = new ArrayList<>(unavailable);
+        if (features.kprobe()) {
+            kept.add(new Attachment(refused.probe(), refused.program().replace("fexit", "kprobe"), Mechanism.KPROBE,
+                    refused.target()));
+        } else {
+            missing.add(new Unavailable(refused.probe(), "the kernel refused its fexit program and has no kprobes"));
+        }
+        return new MonitorPlan(List.copyOf(kept), List.copyOf(missing));
+    }
+}

@@ -1,0 +1,188 @@
+package nettrace.monitor.probe;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import nettrace.NettraceException;
+import nettrace.kernel.KernelFeatures;
+import nettrace.libbpf.BpfException;
+import nettrace.libbpf.BpfLink;
+import nettrace.libbpf.BpfObject;
+import nettrace.libbpf.BpfProgram;
+import nettrace.libbpf.MapEntries;
+import nettrace.tracer.Mechanism;
+
+/**
+ * The monitor's BPF object, loaded with its filter and attached by its plan; reads the counters.
+ * Closing detaches everything.
+ */
+public final class MonitorProbes implements AutoCloseable {
+    public static final String OBJECT_RESOURCE = "/bpf/monitor.bpf.o";
+
+    /** What the monitor needs from its BPF side. */
+    public record Settings(List<MonitorLayout.Pattern> patterns, long consumedReason, int dropKeys) {
+    }
+
+    private final BpfObject object;
+    private final List<BpfLink> links = new ArrayList<>();
+    private final List<MonitorPlan.Attachment> attached = new ArrayList<>();
+    private final List<MonitorPlan.Unavailable> unavailable = new ArrayList<>();
+
+    private MonitorProbes(BpfObject object) {
+        this.object = object;
+    }
+
+    /**
+     * Loads the object and attaches what plan says. An fexit program the kernel refuses (to load or
+     * to attach) moves its function to a kprobe; what still cannot attach is listed, not fatal,
+     * except kfree_skb, without which there is nothing to monitor.
+     */
+    public static MonitorProbes attach(MonitorPlan plan, Settings settings, KernelFeatures features,
+            Consumer<String> verbose) {
+        byte[] elf = objectBytes();
+        while (true) {
+            MonitorProbes probes = new MonitorProbes(BpfObject.open("nettrace_monitor", elf,
+                    java.util.Optional.empty()));
+            try {
+                BpfObject object = probes.object;
+                object.readOnlyData().setInitialValue(MonitorLayout.encodeConfig(settings.patterns(),
+                        settings.consumedReason()));
+                object.map("drops").setMaxEntries(settings.dropKeys());
+                List<String> wanted = plan.programs();
+                for (BpfProgram program : object.programs()) {
+                    program.setAutoload(wanted.contains(program.name()));
+                }
+                for (MonitorPlan.Attachment attachment : plan.attachments()) {
+                    if (attachment.mechanism() == Mechanism.FENTRY) {
+                        object.program(attachment.program()).setAttachTarget(attachment.target());
+                    }
+                }
+                try {
+                    object.load();
+                } catch (BpfException e) {
+                    MonitorPlan.Attachment refused = fentryOf(plan, e.program());
+                    if (refused == null) {
+                        throw e;
+                    }
+                    verbose.accept("the kernel refuses " + refused.program() + " (" + e.getMessage() + ")");
+                    plan = plan.withKprobeFor(refused, features);
+                    probes.close();
+                    continue;
+                }
+                probes.unavailable.addAll(plan.unavailable());
+                probes.attachAll(plan, features, verbose);
+                if (probes.attached.stream().noneMatch(a -> a.probe().equals("skb:kfree_skb"))) {
+                    throw new NettraceException("cannot attach to skb:kfree_skb: " + probes.unavailable.stream()
+                            .filter(u -> u.probe().equals("skb:kfree_skb")).map(MonitorPlan.Unavailable::reason)
+                            .findFirst().orElse("not in this kernel"));
+                }
+                return probes;
+            } catch (RuntimeException e) {
+                probes.close();
+                throw e;
+            }
+        }
+    }
+
+    private static MonitorPlan.Attachment fentryOf(MonitorPlan plan, String program) {
+        return plan.attachments().stream()
+                .filter(a -> a.mechanism() == Mechanism.FENTRY && a.program().equals(program)).findFirst()
+                .orElse(null);
+    }
+
+    private void attachAll(MonitorPlan plan, KernelFeatures features, Consumer<String> verbose) {
+        for (MonitorPlan.Attachment attachment : plan.attachments()) {
+            try {
+                attachOne(attachment);
+                attached.add(attachment);
+            } catch (BpfException e) {
+                // the kprobe twin is not loaded: say so rather than load the object a third time
+                verbose.accept("cannot attach " + attachment.probe() + " by " + attachment.mechanism().label()
+                        + ": " + e.getMessage());
+                unavailable.add(new MonitorPlan.Unavailable(attachment.probe(), attachment.mechanism().label()
+                        + " refused: " + e.getMessage()));
+            }
+        }
+    }
+
+    private void attachOne(MonitorPlan.Attachment attachment) {
+        BpfProgram program = object.program(attachment.program());
+        if (attachment.mechanism() == Mechanism.KPROBE) {
+            links.add(object.program(MonitorPlan.KRETPROBE_PROGRAM).attachKprobe(attachment.target(), true, 0));
+            links.add(program.attachKprobe(attachment.target(), false, 0));
+        } else {
+            links.add(program.attach());
+        }
+    }
+
+    private static byte[] objectBytes() {
+        try (InputStream in = MonitorProbes.class.getResourceAsStream(OBJECT_RESOURCE)) {
+            if (in == null) {
+                throw new NettraceException("the BPF object " + OBJECT_RESOURCE + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new NettraceException("cannot read the BPF object: " + e.getMessage());
+        }
+    }
+
+    public List<MonitorPlan.Attachment> attached() {
+        return List.copyOf(attached);
+    }
+
+    public List<MonitorPlan.Unavailable> unavailable() {
+        return List.copyOf(unavailable);
+    }
+
+    /** Everything counted so far. Safe to call from any thread; each call reads the maps afresh. */
+    public synchronized KernelCounters read() {
+        MapEntries drops = object.map("drops").entries();
+        List<DropCount> dropCounts = new ArrayList<>(drops.count());
+        for (int i = 0; i < drops.count(); i++) {
+            dropCounts.add(CounterDecoding.drop(drops, i));
+        }
+        MapEntries unkeyed = object.map("drops_unkeyed").entries();
+        MapEntries tcp = object.map("tcp_events").entries();
+        List<TcpCount> tcpCounts = new ArrayList<>(tcp.count());
+        for (int i = 0; i < tcp.count(); i++) {
+            CounterDecoding.tcp(tcp, i).ifPresent(tcpCounts::add);
+        }
+        MapEntries rtt = object.map("rtt_samples").entries();
+        List<RttCount> rttCounts = new ArrayList<>(rtt.count());
+        for (int i = 0; i < rtt.count(); i++) {
+            rttCounts.add(CounterDecoding.rtt(rtt, i));
+        }
+        MapEntries runTime = object.map("run_time").entries();
+        long[] runs = new long[MonitorLayout.PROGRAMS.size()];
+        long[] nanos = new long[runs.length];
+        for (int i = 0; i < runTime.count(); i++) {
+            int program = runTime.key(i).getInt(0);
+            if (program < runs.length) {
+                runs[program] = runTime.sum(i, MonitorLayout.RUN_RUNS);
+                nanos[program] = runTime.sum(i, MonitorLayout.RUN_NS);
+            }
+        }
+        return new KernelCounters(dropCounts, sumAll(unkeyed, MonitorLayout.DROP_PACKETS),
+                sumAll(unkeyed, MonitorLayout.DROP_BYTES), tcpCounts, rttCounts,
+                sumAll(object.map("tcp_unkeyed").entries(), 0), runs, nanos);
+    }
+
+    private static long sumAll(MapEntries entries, int offset) {
+        long total = 0;
+        for (int i = 0; i < entries.count(); i++) {
+            total += entries.sum(i, offset);
+        }
+        return total;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (BpfLink link : links) {
+            link.close();
+        }
+        links.clear();
+        object.close();
+    }
+}
