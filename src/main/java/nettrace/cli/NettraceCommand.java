@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 
 /** The nettrace command line: options in, a validated {@link Config} out. */
 @Command(name = "nettrace",
-        subcommands = DemoCommand.class,
+        subcommands = {DemoCommand.class, MonitorCommand.class},
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,

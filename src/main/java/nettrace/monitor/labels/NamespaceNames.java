@@ -75,7 +75,9 @@ public final class NamespaceNames {
                 // a name being deleted: its namespace is found through its processes, if any
             }
         }
-        namespaceOf(proc.resolve("1")).ifPresent(host -> found.putIfAbsent(host, HOST));
+        // init's namespace is the host's; where init is out of sight (a sandbox), the monitor's own
+        namespaceOf(proc.resolve("1")).or(() -> namespaceOf(proc.resolve("self")))
+                .ifPresent(host -> found.putIfAbsent(host, HOST));
         Map<Long, Workload> workloadOf = new HashMap<>();
         for (Path process : list(proc)) {
             if (!process.getFileName().toString().chars().allMatch(Character::isDigit)) {

@@ -20,12 +20,12 @@ final class CounterDecoding {
                 newest = cpu;
             }
         }
-        return new DropCount(key.getLong(MonitorLayout.DROP_LOCATION),
+        return new DropCount(new DropCount.Key(key.getLong(MonitorLayout.DROP_LOCATION),
                 Integer.toUnsignedLong(key.getInt(MonitorLayout.DROP_REASON)),
                 Integer.toUnsignedLong(key.getInt(MonitorLayout.DROP_NETNS)),
                 MonitorLayout.string(key, MonitorLayout.DROP_IFNAME, MonitorLayout.IFNAME_SIZE),
                 Short.toUnsignedInt(key.getShort(MonitorLayout.DROP_L3_PROTO)),
-                Byte.toUnsignedInt(key.get(MonitorLayout.DROP_L4_PROTO)), MonitorLayout.verdict(key),
+                Byte.toUnsignedInt(key.get(MonitorLayout.DROP_L4_PROTO)), MonitorLayout.verdict(key)),
                 drops.sum(index, MonitorLayout.DROP_PACKETS), drops.sum(index, MonitorLayout.DROP_BYTES), last,
                 MonitorLayout.flow(drops.value(index, newest), MonitorLayout.DROP_SAMPLE));
     }

@@ -31,7 +31,12 @@ public record Flow(Optional<IpAddress> source, Optional<IpAddress> destination, 
      * network protocol ("arp", "ipv4"), "0x88cc" for another ethertype, "unknown" without one.
      */
     public String protocolName() {
-        if (isIp() && ipProtocol != 0) {
+        return protocolName(etherType, ipProtocol);
+    }
+
+    /** See {@link #protocolName()}. */
+    public static String protocolName(int etherType, int ipProtocol) {
+        if ((etherType == IPV4 || etherType == IPV6) && ipProtocol != 0) {
             return switch (ipProtocol) {
                 case 1 -> "icmp";
                 case 2 -> "igmp";

@@ -29,6 +29,7 @@ public final class MonitorProbes implements AutoCloseable {
     private final List<BpfLink> links = new ArrayList<>();
     private final List<MonitorPlan.Attachment> attached = new ArrayList<>();
     private final List<MonitorPlan.Unavailable> unavailable = new ArrayList<>();
+    private boolean closed;
 
     private MonitorProbes(BpfObject object) {
         this.object = object;
@@ -138,6 +139,9 @@ public final class MonitorProbes implements AutoCloseable {
 
     /** Everything counted so far. Safe to call from any thread; each call reads the maps afresh. */
     public synchronized KernelCounters read() {
+        if (closed) {
+            throw new IllegalStateException("the monitor's BPF object is closed");
+        }
         MapEntries drops = object.map("drops").entries();
         List<DropCount> dropCounts = new ArrayList<>(drops.count());
         for (int i = 0; i < drops.count(); i++) {
@@ -179,6 +183,10 @@ public final class MonitorProbes implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (BpfLink link : links) {
             link.close();
         }
