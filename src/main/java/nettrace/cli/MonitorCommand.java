@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
             "of unattended running: drops by reason, location, namespace, interface and protocol (and netfilter",
             "hook, table and chain where the kernel allows), TCP retransmits, resets and failed connects. With",
             "--capture, a new drop class is diagnosed by itself (/diagnoses). SIGTERM detaches and exits 0."})
-final class MonitorCommand implements Callable<Integer> {
+public final class MonitorCommand implements Callable<Integer> {
     private static final int DEFAULT_PORT = 9851;
 
     @ParentCommand
@@ -88,7 +88,7 @@ final class MonitorCommand implements Callable<Integer> {
     }
 
     /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
-    MonitorConfig toConfig() {
+    public MonitorConfig toConfig() {
         if (filterOptions.lengthOrFlagsGiven() || filterOptions.pid != null) {
             throw NettraceException.badInput("--pid, --pkt-len and --tcp-flags are not monitor filters "
                     + "(it filters on addresses, ports, protocol and namespace)");
