@@ -1,0 +1,134 @@
+package nettrace.fullkernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import nettrace.kernel.Btf;
+import nettrace.kernel.KernelBtf;
+import nettrace.kernel.KernelFeatures;
+import nettrace.kernel.KernelSymbols;
+import nettrace.monitor.probe.DropCount;
+import nettrace.monitor.probe.MonitorPlan;
+import nettrace.monitor.probe.MonitorProbes;
+import nettrace.testing.MonitorRun;
+import nettrace.testing.Topology;
+import nettrace.tracer.Mechanism;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The monitor where netfilter can be traced (vm/test runs this on Debian's kernels): drops by
+ * nftables and by iptables-legacy carry their hook, table and chain, through fexit, and through
+ * kprobe/kretprobe where fentry is refused.
+ */
+@Tag("kernel")
+@Tag("fullkernel")
+class MonitorFullKernelTest {
+    private static final String SERVER = "10.199.161.1";
+    private static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
+
+    @TempDir
+    static Path folder;
+
+    private static Topology topology;
+    private static String client;
+    private static String router;
+    private static MonitorRun monitor;
+
+    @BeforeAll
+    static void needsAFullKernel() {
+        KernelFeatures features = KernelFeatures.probe(Btf.read(VMLINUX), KernelSymbols.read());
+        assumeTrue(features.fentry() && features.kprobe(), "needs a kernel with fentry and kprobes (vm/test runs "
+                + "this on Debian's kernels): " + String.join("; ", features.describe()));
+        topology = new Topology();
+        Topology.Routed routed = topology.routed("n", "10.199.160", "10.199.161");
+        client = routed.client();
+        router = routed.router();
+        // the tables' modules must be loaded for the monitor to find their functions
+        topology.exec(router, "nft", "add table inet ntmon_full; add chain inet ntmon_full forward "
+                + "{ type filter hook forward priority 0; }");
+        topology.exec(router, "iptables-legacy", "-L", "FORWARD");
+        monitor = MonitorRun.start(folder, "-p", "udp");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (monitor != null) {
+            assertThat(monitor.stop()).isZero();
+        }
+        if (topology != null) {
+            topology.close();
+        }
+    }
+
+    private static void send(int port, int datagrams) {
+        for (int i = 0; i < datagrams; i++) {
+            topology.sendUdp(client, SERVER, port, 20);
+        }
+    }
+
+    @Test
+    void theNetfilterFunctionsAreAttachedByFentry() {
+        assertThat(monitor.metrics()).contains(
+                "nettrace_probe_attached{mechanism=\"fentry\",probe=\"nft_do_chain\"} 1.0",
+                "nettrace_probe_attached{mechanism=\"fentry\",probe=\"ipt_do_table\"} 1.0");
+    }
+
+    @Test
+    void anNftablesDropNamesItsHookTableAndChain() throws Exception {
+        topology.exec(router, "nft", "add rule inet ntmon_full forward udp dport 7720 drop");
+        try {
+            send(7720, 3);
+            Thread.sleep(500);
+            assertThat(monitor.value("nettrace_skb_drops_total", "reason=\"NETFILTER_DROP\"", "netns=\"" + router + "\"",
+                    "hook=\"FORWARD\"", "table=\"ntmon_full\"", "chain=\"forward\"", "protocol=\"udp\""))
+                    .as(monitor.metrics()).isEqualTo(3);
+        } finally {
+            topology.exec(router, "nft", "flush chain inet ntmon_full forward");
+        }
+    }
+
+    @Test
+    void anIptablesLegacyDropNamesItsTableAndChain() throws Exception {
+        topology.exec(router, "iptables-legacy", "-A", "FORWARD", "-p", "udp", "--dport", "7721", "-j", "DROP");
+        try {
+            send(7721, 2);
+            Thread.sleep(500);
+            assertThat(monitor.value("nettrace_skb_drops_total", "reason=\"NETFILTER_DROP\"", "netns=\"" + router + "\"",
+                    "hook=\"FORWARD\"", "table=\"filter\"", "chain=\"FORWARD\""))
+                    .as(monitor.metrics()).isEqualTo(2);
+        } finally {
+            topology.exec(router, "iptables-legacy", "-F", "FORWARD");
+        }
+    }
+
+    @Test
+    void whereFentryIsRefusedKprobesNameTheTableAndChain() throws Exception {
+        Btf btf = Btf.read(VMLINUX);
+        KernelSymbols symbols = KernelSymbols.read();
+        KernelFeatures probed = KernelFeatures.probe(btf, symbols);
+        KernelFeatures noFentry = new KernelFeatures(Optional.of("refused for this test"),
+                probed.kprobeUnavailable(), probed.kprobeMultiUnavailable());
+        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, noFentry, false);
+        topology.exec(router, "nft", "add rule inet ntmon_full forward udp dport 7722 drop");
+        try (MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(), 0xffffffffL,
+                4096), noFentry, line -> { })) {
+            assertThat(probes.attached()).anyMatch(a -> a.probe().equals("nft_do_chain")
+                    && a.mechanism() == Mechanism.KPROBE);
+            send(7722, 2);
+            Thread.sleep(500);
+            long counted = probes.read().drops().stream().filter(drop -> drop.key().netfilter().source()
+                    == DropCount.NetfilterVerdict.Source.NFTABLES && drop.key().netfilter().table().equals("ntmon_full"))
+                    .mapToLong(DropCount::packets).sum();
+            assertThat(counted).isEqualTo(2);
+        } finally {
+            topology.exec(router, "nft", "flush chain inet ntmon_full forward");
+        }
+    }
+}
