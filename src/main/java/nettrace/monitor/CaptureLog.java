@@ -29,6 +29,16 @@ final class CaptureLog implements AnomalyCapture.Listener {
     }
 
     @Override
+    public void skipped(AnomalyWatcher.Trigger trigger, String why) {
+        log.info("capture_skipped", json -> {
+            json.writeStringField("reason", trigger.dropClass().reason());
+            json.writeStringField("location", trigger.dropClass().location());
+            json.writeStringField("netns", trigger.dropClass().netns());
+            json.writeStringField("why", why);
+        });
+    }
+
+    @Override
     public void published(Diagnosis diagnosis) {
         board.publish(diagnosis);
         if (diagnosis.error().isEmpty()) {

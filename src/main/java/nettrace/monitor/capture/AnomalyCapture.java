@@ -21,6 +21,9 @@ public final class AnomalyCapture implements AutoCloseable {
     public interface Listener {
         void started(AnomalyWatcher.Trigger trigger, List<String> options);
 
+        /** No capture for this class: no trace filter fits its packets (not IP, not ARP). */
+        void skipped(AnomalyWatcher.Trigger trigger, String why);
+
         void published(Diagnosis diagnosis);
     }
 
@@ -81,13 +84,12 @@ public final class AnomalyCapture implements AutoCloseable {
 
     private void capture(AnomalyWatcher.Trigger trigger) {
         long started = System.currentTimeMillis();
-        String id = idPrefix + "-" + ++captures;
         Optional<List<String>> filter = DerivedFilter.options(trigger.sample());
         if (filter.isEmpty()) {
-            listener.published(new Diagnosis(id, started, trigger.dropClass(), trigger.why(), List.of(), List.of(),
-                    "no filter can be derived from the dropped packet (" + trigger.sample().protocolName() + ")"));
+            listener.skipped(trigger, "no trace filter fits its packets (" + trigger.sample().protocolName() + ")");
             return;
         }
+        String id = idPrefix + "-" + ++captures;
         listener.started(trigger, runner.options(filter.get()));
         CaptureRunner.Result result = runner.run(filter.get());
         if (stopping) {

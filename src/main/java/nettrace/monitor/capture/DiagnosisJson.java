@@ -12,7 +12,7 @@ public final class DiagnosisJson {
     /** Writes the fields of diagnosis into the object the generator is in. */
     public static void fields(JsonGenerator json, Diagnosis diagnosis) throws IOException {
         json.writeStringField("id", diagnosis.id());
-        json.writeStringField("time", Instant.ofEpochMilli(diagnosis.timeMillis()).toString());
+        json.writeStringField("started", Instant.ofEpochMilli(diagnosis.timeMillis()).toString());
         json.writeObjectFieldStart("class");
         json.writeStringField("reason", diagnosis.dropClass().reason());
         json.writeStringField("location", diagnosis.dropClass().location());
