@@ -105,15 +105,28 @@ struct {
 	__type(value, struct netfilter_call);
 } netfilter_calls SEC(".maps");
 
+/*
+ * Runs are counted exactly; their time is measured on one run in RUN_TIME_SAMPLE per CPU and
+ * scaled up: two clock reads on every drop would cost more than the rest of the accounting.
+ */
+#define RUN_TIME_SAMPLE 64
+
+/* Counts a run; true when this one is to be timed. */
+static __always_inline bool count_run(enum mon_program program)
+{
+	u32 slot = program;
+	struct mon_run_time *spent = bpf_map_lookup_elem(&run_time, &slot);
+
+	return spent && (__sync_fetch_and_add(&spent->runs, 1) & (RUN_TIME_SAMPLE - 1)) == 0;
+}
+
 /* A real function (not inlined): its prototype puts enum mon_program into the object's BTF for Java. */
-static __noinline void account_run(enum mon_program program, u64 started)
+static __noinline void add_run_time(enum mon_program program, u64 started)
 {
 	struct mon_run_time *spent = bpf_map_lookup_elem(&run_time, &program);
 
-	if (spent) {
-		__sync_fetch_and_add(&spent->runs, 1);
-		__sync_fetch_and_add(&spent->ns, bpf_ktime_get_ns() - started);
-	}
+	if (spent)
+		__sync_fetch_and_add(&spent->ns, (bpf_ktime_get_ns() - started) * RUN_TIME_SAMPLE);
 }
 
 static __always_inline bool flow_selected(const struct mon_flow *flow)
@@ -234,7 +247,8 @@ static __always_inline void add_drop(struct mon_drop_value *value, u64 bytes, u6
 SEC("tp_btf/kfree_skb")
 int monitor_kfree_skb(u64 *ctx)
 {
-	u64 started = bpf_ktime_get_ns();
+	u64 now = bpf_ktime_get_ns();
+	bool timed = count_run(MON_PROGRAM_DROP);
 	struct sk_buff *skb = (struct sk_buff *)ctx[0];
 	struct mon_drop_key key = {};
 	struct mon_flow flow = {};
@@ -245,13 +259,15 @@ int monitor_kfree_skb(u64 *ctx)
 	if (bpf_core_type_exists(enum skb_drop_reason)) {
 		key.reason = (u32)ctx[2];
 		if (key.reason == CONFIG.consumed_reason)
-			return 0;
+			goto out;
 	}
 	skb_flow(skb, &flow);
 	dev = skb_dev(skb);
 	if (dev) {
 		flow.netns = dev->nd_net.net->ns.inum;
-		bpf_probe_read_kernel_str(key.ifname, sizeof(key.ifname), dev->name);
+		/* a plain copy: bytes after the name's NUL (left by a rename) only split the key, user space
+		 * reads up to the NUL */
+		__builtin_memcpy(key.ifname, dev->name, sizeof(key.ifname));
 	} else {
 		flow.netns = sock_netns(skb->sk);
 	}
@@ -274,9 +290,10 @@ int monitor_kfree_skb(u64 *ctx)
 			value = bpf_map_lookup_elem(&drops_unkeyed, &zero);
 	}
 	if (value)
-		add_drop(value, skb->len, started, &flow);
+		add_drop(value, skb->len, now, &flow);
 out:
-	account_run(MON_PROGRAM_DROP, started);
+	if (timed)
+		add_run_time(MON_PROGRAM_DROP, now);
 	return 0;
 }
 
@@ -307,11 +324,13 @@ static __always_inline void remember_verdict(u64 skb, const struct nf_hook_state
 static __always_inline int on_verdict(u64 skb, const struct nf_hook_state *state, void *names, u8 source,
 				      u64 verdict)
 {
-	u64 started = bpf_ktime_get_ns();
+	bool timed = count_run(MON_PROGRAM_NETFILTER);
+	u64 started = timed ? bpf_ktime_get_ns() : 0;
 
 	if ((verdict & NF_VERDICT_MASK) == NF_DROP)
 		remember_verdict(skb, state, names, source);
-	account_run(MON_PROGRAM_NETFILTER, started);
+	if (timed)
+		add_run_time(MON_PROGRAM_NETFILTER, started);
 	return 0;
 }
 
@@ -426,7 +445,8 @@ static __always_inline void count_in(void *map, void *key)
 
 static __always_inline int count_tcp(const struct sock *sk, u32 netns, enum mon_tcp_event event, u32 reason)
 {
-	u64 started = bpf_ktime_get_ns();
+	bool timed = count_run(MON_PROGRAM_TCP);
+	u64 started = timed ? bpf_ktime_get_ns() : 0;
 	struct mon_flow flow = { .l4_proto = IPPROTO_TCP, .netns = netns };
 	struct mon_tcp_key key = { .event = event, .reason = reason };
 
@@ -439,7 +459,8 @@ static __always_inline int count_tcp(const struct sock *sk, u32 netns, enum mon_
 		key.netns = netns;
 		count_in(&tcp_events, &key);
 	}
-	account_run(MON_PROGRAM_TCP, started);
+	if (timed)
+		add_run_time(MON_PROGRAM_TCP, started);
 	return 0;
 }
 
@@ -507,7 +528,8 @@ static __always_inline u32 log2_of(u32 value)
 SEC("tp_btf/tcp_probe")
 int monitor_tcp_rtt(u64 *ctx)
 {
-	u64 started = bpf_ktime_get_ns();
+	bool timed = count_run(MON_PROGRAM_RTT);
+	u64 started = timed ? bpf_ktime_get_ns() : 0;
 	struct sock *sk = (struct sock *)ctx[0];
 	struct mon_flow flow = {};
 	struct mon_rtt_key key;
@@ -518,7 +540,8 @@ int monitor_tcp_rtt(u64 *ctx)
 		key.bucket = log2_of(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3);
 		count_in(&rtt_samples, &key);
 	}
-	account_run(MON_PROGRAM_RTT, started);
+	if (timed)
+		add_run_time(MON_PROGRAM_RTT, started);
 	return 0;
 }
 

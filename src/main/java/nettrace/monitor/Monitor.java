@@ -15,6 +15,7 @@ import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
+import nettrace.libbpf.NativeProcess;
 import nettrace.monitor.capture.AnomalyCapture;
 import nettrace.monitor.capture.AnomalyWatcher;
 import nettrace.monitor.capture.CaptureRunner;
@@ -62,7 +63,11 @@ public final class Monitor {
             NamespaceNames namespaces = NamespaceNames.system();
             DropLabels dropLabels = new DropLabels(DropReasons.fromBtf(btf), symbols, KernelSymbols::read, namespaces);
             Map<Long, String> resetReasons = btf.enumValues("sk_rst_reason");
-            btf = null; // tens of megabytes the monitor no longer needs
+            btf = null;
+            // the kernel's BTF (libbpf's copy and this one, tens of megabytes) is garbage from here on:
+            // collected now, the heap shrinks back and the C heap returns libbpf's share
+            System.gc();
+            NativeProcess.releaseFreedNativeMemory();
             registry.register(new MonitorMetrics(probes::read, new MonitorMetrics.Setup(config.version(),
                     probes.attached(), probes.unavailable(), resetReasons, config.maxSeries()), dropLabels, namespaces,
                     board));
