@@ -510,18 +510,23 @@ int monitor_sock_state(u64 *ctx)
 	return count_tcp(sk, 0, MON_TCP_CONNECT_FAILED, 0);
 }
 
+/* floor(log2(value)), 0 for 0: five halvings of the range, each a compare and a shift */
 static __always_inline u32 log2_of(u32 value)
 {
-	u32 bucket = 0;
+	u32 log = (value > 0xffff) << 4;
+	u32 step;
 
-#pragma unroll
-	for (int shift = 16; shift > 0; shift >>= 1) {
-		if (value >= (1U << shift)) {
-			value >>= shift;
-			bucket += shift;
-		}
-	}
-	return bucket;
+	value >>= log;
+	step = (value > 0xff) << 3;
+	value >>= step;
+	log |= step;
+	step = (value > 0xf) << 2;
+	value >>= step;
+	log |= step;
+	step = (value > 0x3) << 1;
+	value >>= step;
+	log |= step;
+	return log | (value >> 1);
 }
 
 /* tcp:tcp_probe(sk, skb), on each segment an established connection receives: its smoothed RTT */

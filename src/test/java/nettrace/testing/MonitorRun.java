@@ -82,17 +82,13 @@ public final class MonitorRun implements AutoCloseable {
     }
 
     private void awaitStarted() {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (log().stream().noneMatch(line -> line.contains("\"event\":\"started\""))) {
+        Waiting.until(() -> {
             if (exit.isDone()) {
                 throw new IllegalStateException("the monitor ended before it started (exit " + exit.join() + "): "
                         + errors());
             }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the monitor did not start within " + TIMEOUT + ": " + errors());
-            }
-            sleep(50);
-        }
+            return log().stream().anyMatch(line -> line.contains("\"event\":\"started\""));
+        }, TIMEOUT, 50, () -> "the monitor did not start within " + TIMEOUT + ": " + errors());
     }
 
     public int port() {
@@ -151,14 +147,6 @@ public final class MonitorRun implements AutoCloseable {
             return exit.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the monitor did not stop: " + errors(), e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -76,22 +76,19 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Waits until query's values satisfy done; returns them. */
     public List<Double> awaitValue(String query, Predicate<List<Double>> done) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            List<Double> values;
+        List<List<Double>> seen = new java.util.ArrayList<>(List.of(List.of()));
+        Waiting.until(() -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("prometheus exited");
+            }
             try {
-                values = values(query);
+                seen.set(0, values(query));
             } catch (IllegalStateException e) {
-                values = List.of(); // not listening yet
+                seen.set(0, List.of()); // not listening yet
             }
-            if (done.test(values)) {
-                return values;
-            }
-            if (System.nanoTime() > deadline || !process.isAlive()) {
-                throw new IllegalStateException("prometheus: " + query + " stayed at " + values);
-            }
-            sleep(250);
-        }
+            return done.test(seen.getFirst());
+        }, TIMEOUT, 250, () -> "prometheus: " + query + " stayed at " + seen.getFirst());
+        return seen.getFirst();
     }
 
     /** Exemplars of query's series over the last minutes (query_exemplars API). */
@@ -115,14 +112,6 @@ public final class PrometheusServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
