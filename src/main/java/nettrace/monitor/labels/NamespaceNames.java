@@ -5,11 +5,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,7 +26,6 @@ public final class NamespaceNames {
     private final WorkloadNames workloads;
     private final LongSupplier millis;
     private Map<Long, String> names = Map.of();
-    private Set<Long> alive = Set.of();
     private long scannedAt = Long.MIN_VALUE / 2;
 
     /** @param root "/" on a real system; a test's scratch tree otherwise */
@@ -56,21 +53,13 @@ public final class NamespaceNames {
         return name != null ? name : Long.toString(inode);
     }
 
-    /** The inodes of every namespace a name or a process holds now (scans afresh). */
-    public synchronized Set<Long> alive() {
-        scan();
-        return alive;
-    }
-
     private void scan() {
         scannedAt = millis.getAsLong();
         Map<Long, String> found = new HashMap<>();
-        Set<Long> living = new HashSet<>();
         for (Path file : list(runNetns)) {
             try {
                 long inode = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
                 found.putIfAbsent(inode, file.getFileName().toString());
-                living.add(inode);
             } catch (IOException | UnsupportedOperationException e) {
                 // a name being deleted: its namespace is found through its processes, if any
             }
@@ -88,7 +77,6 @@ public final class NamespaceNames {
                 continue;
             }
             long namespace = inode.get();
-            living.add(namespace);
             Workload known = workloadOf.get(namespace);
             // a pod's name beats its containers': any process of the pod may say which pod it is
             if (found.containsKey(namespace) || known != null && known.inPod()) {
@@ -100,7 +88,6 @@ public final class NamespaceNames {
         }
         workloadOf.forEach((inode, workload) -> found.putIfAbsent(inode, workloads.label(workload)));
         names = found;
-        alive = living;
     }
 
     /** "net:[4026531840]" -> 4026531840 */

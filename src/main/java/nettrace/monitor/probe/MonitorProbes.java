@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.kernel.KernelFeatures;
@@ -44,8 +45,7 @@ public final class MonitorProbes implements AutoCloseable {
             Consumer<String> verbose) {
         byte[] elf = objectBytes();
         while (true) {
-            MonitorProbes probes = new MonitorProbes(BpfObject.open("nettrace_monitor", elf,
-                    java.util.Optional.empty()));
+            MonitorProbes probes = new MonitorProbes(BpfObject.open("nettrace_monitor", elf, Optional.empty()));
             try {
                 BpfObject object = probes.object;
                 object.readOnlyData().setInitialValue(MonitorLayout.encodeConfig(settings.patterns(),
@@ -73,7 +73,12 @@ public final class MonitorProbes implements AutoCloseable {
                     continue;
                 }
                 probes.unavailable.addAll(plan.unavailable());
-                probes.attachAll(plan, features, verbose);
+                Optional<MonitorPlan.Attachment> refused = probes.attachAll(plan, features, verbose);
+                if (refused.isPresent()) {
+                    plan = plan.withKprobeFor(refused.get(), features);
+                    probes.close();
+                    continue;
+                }
                 if (probes.attached.stream().noneMatch(a -> a.probe().equals("skb:kfree_skb"))) {
                     throw new NettraceException("cannot attach to skb:kfree_skb: " + probes.unavailable.stream()
                             .filter(u -> u.probe().equals("skb:kfree_skb")).map(MonitorPlan.Unavailable::reason)
@@ -93,19 +98,27 @@ public final class MonitorProbes implements AutoCloseable {
                 .orElse(null);
     }
 
-    private void attachAll(MonitorPlan plan, KernelFeatures features, Consumer<String> verbose) {
+    /**
+     * Attaches every planned program; returns an fexit attachment the kernel refused where kprobes
+     * could take over (the object is then loaded again with its kprobe), else empty.
+     */
+    private Optional<MonitorPlan.Attachment> attachAll(MonitorPlan plan, KernelFeatures features,
+            Consumer<String> verbose) {
         for (MonitorPlan.Attachment attachment : plan.attachments()) {
             try {
                 attachOne(attachment);
                 attached.add(attachment);
             } catch (BpfException e) {
-                // the kprobe twin is not loaded: say so rather than load the object a third time
                 verbose.accept("cannot attach " + attachment.probe() + " by " + attachment.mechanism().label()
                         + ": " + e.getMessage());
+                if (attachment.mechanism() == Mechanism.FENTRY && features.kprobe()) {
+                    return Optional.of(attachment);
+                }
                 unavailable.add(new MonitorPlan.Unavailable(attachment.probe(), attachment.mechanism().label()
                         + " refused: " + e.getMessage()));
             }
         }
+        return Optional.empty();
     }
 
     private void attachOne(MonitorPlan.Attachment attachment) {
