@@ -24,14 +24,20 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
     public record Unavailable(String probe, String reason) {
     }
 
-    /** The tracepoints the counters come from: probe name, program, tracepoint. */
-    private static final List<String[]> TRACEPOINTS = List.of(
-            new String[] {"skb:kfree_skb", "monitor_kfree_skb", "kfree_skb"},
-            new String[] {"tcp:tcp_retransmit_skb", "monitor_tcp_retransmit", "tcp_retransmit_skb"},
-            new String[] {"tcp:tcp_send_reset", "monitor_tcp_send_reset", "tcp_send_reset"},
-            new String[] {"tcp:tcp_receive_reset", "monitor_tcp_receive_reset", "tcp_receive_reset"},
-            new String[] {"sock:inet_sock_set_state", "monitor_sock_state", "inet_sock_set_state"});
-    private static final String[] RTT = {"tcp:tcp_probe", "monitor_tcp_rtt", "tcp_probe"};
+    /** A tracepoint the counters come from, and the program of monitor.bpf.c attached to it. */
+    private record Tracepoint(String probe, String program) {
+        String name() {
+            return probe.substring(probe.indexOf(':') + 1);
+        }
+    }
+
+    private static final List<Tracepoint> TRACEPOINTS = List.of(
+            new Tracepoint("skb:kfree_skb", "monitor_kfree_skb"),
+            new Tracepoint("tcp:tcp_retransmit_skb", "monitor_tcp_retransmit"),
+            new Tracepoint("tcp:tcp_send_reset", "monitor_tcp_send_reset"),
+            new Tracepoint("tcp:tcp_receive_reset", "monitor_tcp_receive_reset"),
+            new Tracepoint("sock:inet_sock_set_state", "monitor_sock_state"));
+    private static final Tracepoint RTT = new Tracepoint("tcp:tcp_probe", "monitor_tcp_rtt");
     /** The netfilter functions whose verdicts name a drop's table and chain. */
     private static final List<String> NETFILTER = List.of("nft_do_chain", "ipt_do_table");
     public static final String KRETPROBE_PROGRAM = "monitor_kretprobe_netfilter";
@@ -41,16 +47,17 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
             boolean rttHistogram) {
         List<Attachment> attachments = new ArrayList<>();
         List<Unavailable> unavailable = new ArrayList<>();
-        List<String[]> tracepoints = new ArrayList<>(TRACEPOINTS);
+        List<Tracepoint> tracepoints = new ArrayList<>(TRACEPOINTS);
         if (rttHistogram) {
             tracepoints.add(RTT);
         }
         Btf btf = kernelBtf.vmlinux();
-        for (String[] tracepoint : tracepoints) {
-            if (btf.find("btf_trace_" + tracepoint[2], Btf.Kind.TYPEDEF).isPresent()) {
-                attachments.add(new Attachment(tracepoint[0], tracepoint[1], Mechanism.TRACEPOINT, tracepoint[2]));
+        for (Tracepoint tracepoint : tracepoints) {
+            if (btf.find("btf_trace_" + tracepoint.name(), Btf.Kind.TYPEDEF).isPresent()) {
+                attachments.add(new Attachment(tracepoint.probe(), tracepoint.program(), Mechanism.TRACEPOINT,
+                        tracepoint.name()));
             } else {
-                unavailable.add(new Unavailable(tracepoint[0], "tracepoint not in this kernel"));
+                unavailable.add(new Unavailable(tracepoint.probe(), "tracepoint not in this kernel"));
             }
         }
         for (String function : NETFILTER) {
