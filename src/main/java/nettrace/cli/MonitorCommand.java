@@ -139,6 +139,6 @@ public final class MonitorCommand implements Callable<Integer> {
     }
 
     private static Duration seconds(String text, long otherwise, String option) {
-        return text == null ? Duration.ofSeconds(otherwise) : Duration.ofSeconds(OptionValues.positiveLong(text, option));
+        return Duration.ofSeconds(text == null ? otherwise : OptionValues.positiveLong(text, option));
     }
 }

@@ -38,6 +38,13 @@ public final class MapEntries {
         return keys.slice(index * keySize, keySize).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Key i's bytes, as the map takes them back (to delete it). */
+    public byte[] keyBytes(int index) {
+        byte[] key = new byte[keySize];
+        keys.get(index * keySize, key);
+        return key;
+    }
+
     /** The value of key i on one CPU (slot 0 for maps that are not per-CPU). */
     public ByteBuffer value(int index, int cpu) {
         return values.slice((index * cpus + cpu) * slotSize, slotSize).asReadOnlyBuffer()

@@ -68,7 +68,7 @@ public final class Monitor {
             // collected now, the heap shrinks back and the C heap returns libbpf's share
             System.gc();
             NativeProcess.releaseFreedNativeMemory();
-            registry.register(new MonitorMetrics(probes::read, new MonitorMetrics.Setup(config.version(),
+            registry.register(new MonitorMetrics(probes, new MonitorMetrics.Setup(config.version(),
                     probes.attached(), probes.unavailable(), resetReasons, config.maxSeries()), dropLabels, namespaces,
                     board));
             config.capture().ifPresent(settings -> running.add(new AnomalyCapture(probes::read, dropLabels,

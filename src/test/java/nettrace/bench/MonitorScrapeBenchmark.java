@@ -14,6 +14,7 @@ import nettrace.monitor.capture.DiagnosisBoard;
 import nettrace.monitor.labels.DropLabels;
 import nettrace.monitor.labels.NamespaceNames;
 import nettrace.monitor.metrics.MonitorMetrics;
+import nettrace.monitor.probe.CounterSource;
 import nettrace.monitor.probe.DropCount;
 import nettrace.monitor.probe.Flow;
 import nettrace.monitor.probe.KernelCounters;
@@ -45,7 +46,8 @@ public final class MonitorScrapeBenchmark {
         KernelCounters counters = new KernelCounters(drops, 0, 0, List.of(), List.of(), 0, new long[4], new long[4]);
         Path root = Files.createTempDirectory("scrape-bench");
         NamespaceNames names = new NamespaceNames(root, System::currentTimeMillis);
-        MonitorMetrics metrics = new MonitorMetrics(() -> counters, new MonitorMetrics.Setup("bench", List.of(),
+        MonitorMetrics metrics = new MonitorMetrics(CounterSource.readOnly(() -> counters),
+                new MonitorMetrics.Setup("bench", List.of(),
                 List.of(), Map.of(), series * 2), new DropLabels(new DropReasons(Map.of(3L,
                 "SKB_DROP_REASON_NO_SOCKET"), Map.of()), symbols, () -> symbols, names), names, new DiagnosisBoard(1));
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();

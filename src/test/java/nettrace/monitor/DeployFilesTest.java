@@ -24,6 +24,7 @@ import nettrace.monitor.capture.DiagnosisBoard;
 import nettrace.monitor.labels.DropLabels;
 import nettrace.monitor.labels.NamespaceNames;
 import nettrace.monitor.metrics.MonitorMetrics;
+import nettrace.monitor.probe.CounterSource;
 import nettrace.monitor.probe.DropCount;
 import nettrace.monitor.probe.Flow;
 import nettrace.monitor.probe.KernelCounters;
@@ -78,12 +79,12 @@ class DeployFilesTest {
         Files.createDirectories(root.resolve("proc"));
         NamespaceNames names = new NamespaceNames(root, System::currentTimeMillis);
         KernelSymbols symbols = KernelSymbols.parse("ffffffff81a00000 T __udp4_lib_rcv\n");
-        MonitorMetrics metrics = new MonitorMetrics(() -> new KernelCounters(List.of(new DropCount(
+        MonitorMetrics metrics = new MonitorMetrics(CounterSource.readOnly(() -> new KernelCounters(List.of(new DropCount(
                 new DropCount.Key(0xffffffff81a00010L, 3, 1, "eth0", Flow.IPV4, 17,
                         new DropCount.NetfilterVerdict(DropCount.NetfilterVerdict.Source.NFTABLES, 2, 2, "t", "c")),
                 1, 1, 1, new Flow(Optional.empty(), Optional.empty(), 0, 0, Flow.IPV4, 17, 1))), 0, 0,
                 Arrays.stream(TcpCount.Event.values()).map(event -> new TcpCount(1, event, 0, 1)).toList(),
-                List.of(new RttCount(1, 5, 1)), 0, new long[4], new long[4]),
+                List.of(new RttCount(1, 5, 1)), 0, new long[4], new long[4])),
                 new MonitorMetrics.Setup("1", List.of(new MonitorPlan.Attachment("skb:kfree_skb", "monitor_kfree_skb",
                         Mechanism.TRACEPOINT, "kfree_skb")), List.of(), Map.of(), 10),
                 new DropLabels(new DropReasons(Map.of(), Map.of()), symbols, () -> symbols, names), names,

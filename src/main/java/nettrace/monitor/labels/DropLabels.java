@@ -14,8 +14,8 @@ import nettrace.monitor.probe.Flow;
  * protocol, and the netfilter hook, table and chain where a verdict dropped the packet.
  */
 public final class DropLabels {
-    public static final List<String> NAMES = List.of("reason", "location", "netns", "interface", "protocol", "hook", "table",
-            "chain");
+    public static final List<String> NAMES = List.of("reason", "location", "netns", "interface", "protocol", "hook",
+            "table", "chain");
     public static final List<String> OTHER = List.of("other", "other", "other", "other", "other", "", "", "");
     /** The labels that make a drop class, whose first sight or fast rise starts a capture. */
     public static final int CLASS_LABELS = 3;
@@ -42,7 +42,8 @@ public final class DropLabels {
         return List.of(reasons.known() ? reasons.name(drop.reason()) : "unknown", location(drop.location()),
                 namespaces.apply(drop.netns()), drop.interfaceName(),
                 Flow.protocolName(drop.etherType(), drop.ipProtocol()),
-                NetfilterNames.hook(drop.netfilter()), drop.netfilter().table(), NetfilterNames.chain(drop.netfilter()));
+                NetfilterNames.hook(drop.netfilter()), drop.netfilter().table(),
+                NetfilterNames.chain(drop.netfilter()));
     }
 
     private String location(long address) {

@@ -5,9 +5,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,6 +28,7 @@ public final class NamespaceNames {
     private final WorkloadNames workloads;
     private final LongSupplier millis;
     private Map<Long, String> names = Map.of();
+    private Set<Long> inUse = Set.of();
     private long scannedAt = Long.MIN_VALUE / 2;
 
     /** @param root "/" on a real system; a test's scratch tree otherwise */
@@ -53,20 +56,30 @@ public final class NamespaceNames {
         return name != null ? name : Long.toString(inode);
     }
 
+    /** The namespaces a name, a process or the host holds now (scans afresh). */
+    public synchronized Set<Long> inUse() {
+        scan();
+        return inUse;
+    }
+
     private void scan() {
         scannedAt = millis.getAsLong();
         Map<Long, String> found = new HashMap<>();
+        Set<Long> held = new HashSet<>();
         for (Path file : list(runNetns)) {
             try {
                 long inode = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
                 found.putIfAbsent(inode, file.getFileName().toString());
+                held.add(inode);
             } catch (IOException | UnsupportedOperationException e) {
                 // a name being deleted: its namespace is found through its processes, if any
             }
         }
         // init's namespace is the host's; where init is out of sight (a sandbox), the monitor's own
-        namespaceOf(proc.resolve("1")).or(() -> namespaceOf(proc.resolve("self")))
-                .ifPresent(host -> found.putIfAbsent(host, HOST));
+        namespaceOf(proc.resolve("1")).or(() -> namespaceOf(proc.resolve("self"))).ifPresent(host -> {
+            found.putIfAbsent(host, HOST);
+            held.add(host);
+        });
         Map<Long, Workload> workloadOf = new HashMap<>();
         for (Path process : list(proc)) {
             if (!process.getFileName().toString().chars().allMatch(Character::isDigit)) {
@@ -77,6 +90,7 @@ public final class NamespaceNames {
                 continue;
             }
             long namespace = inode.get();
+            held.add(namespace);
             Workload known = workloadOf.get(namespace);
             // a pod's name beats its containers': any process of the pod may say which pod it is
             if (found.containsKey(namespace) || known != null && known.inPod()) {
@@ -88,6 +102,7 @@ public final class NamespaceNames {
         }
         workloadOf.forEach((inode, workload) -> found.putIfAbsent(inode, workloads.label(workload)));
         names = found;
+        inUse = held;
     }
 
     /** "net:[4026531840]" -> 4026531840 */

@@ -22,11 +22,15 @@ final class FoldedCounters<K> {
         final List<String> labelValues;
         final Labels labels;
         final long[] counts;
+        /** What kernel keys deleted since (their namespace gone) had counted: a counter never goes back. */
+        private final long[] retired;
+        private int keys;
 
         Series(List<String> names, List<String> labelValues, int counters) {
             this.labelValues = labelValues;
             this.labels = Labels.of(names, labelValues);
             this.counts = new long[counters];
+            this.retired = new long[counters];
         }
     }
 
@@ -49,8 +53,8 @@ final class FoldedCounters<K> {
 
     /** Starts a reading: every series counts from zero until the kernel's keys are added again. */
     void begin() {
-        byLabels.values().forEach(series -> Arrays.fill(series.counts, 0));
-        Arrays.fill(other.counts, 0);
+        byLabels.values().forEach(series -> System.arraycopy(series.retired, 0, series.counts, 0, counters));
+        System.arraycopy(other.retired, 0, other.counts, 0, counters);
     }
 
     /** Adds a kernel key's counters to its series; returns that series. */
@@ -71,10 +75,28 @@ final class FoldedCounters<K> {
 
     private Series seriesOf(K key) {
         List<String> values = labelsOf.apply(key);
-        if (!limit.admit(values)) {
-            return other;
+        Series series = limit.admit(values) ? byLabels.computeIfAbsent(values, v -> new Series(labelNames, v, counters))
+                : other;
+        series.keys++;
+        return series;
+    }
+
+    /**
+     * A kernel key deleted with its last counts. A series left without keys goes (its namespace is
+     * gone; Prometheus marks it stale) and frees its place under the limit.
+     */
+    void retire(K key, long... last) {
+        Series series = byKey.remove(key);
+        if (series == null) {
+            return;
         }
-        return byLabels.computeIfAbsent(values, v -> new Series(labelNames, v, counters));
+        for (int i = 0; i < counters; i++) {
+            series.retired[i] += last[i];
+        }
+        if (--series.keys == 0 && series != other) {
+            byLabels.remove(series.labelValues);
+            limit.release(series.labelValues);
+        }
     }
 
     /** The series to export: every admitted one, and "other" once anything was folded into it. */

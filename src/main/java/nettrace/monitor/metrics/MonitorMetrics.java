@@ -12,13 +12,15 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.Set;
 import nettrace.monitor.capture.DiagnosisBoard;
 import nettrace.monitor.capture.DropClass;
 import nettrace.monitor.labels.DropLabels;
 import nettrace.monitor.labels.NamespaceNames;
+import nettrace.monitor.probe.CounterSource;
 import nettrace.monitor.probe.DropCount;
 import nettrace.monitor.probe.KernelCounters;
 import nettrace.monitor.probe.MonitorLayout;
@@ -36,14 +38,17 @@ public final class MonitorMetrics implements MultiCollector {
     private static final double MICROS = 1e6;
 
     /** The monitor's fixed facts: what is attached, and the names its labels need. */
-    public record Setup(String version, List<MonitorPlan.Attachment> attached, List<MonitorPlan.Unavailable> unavailable,
-            Map<Long, String> resetReasons, int maxSeries) {
+    public record Setup(String version, List<MonitorPlan.Attachment> attached,
+            List<MonitorPlan.Unavailable> unavailable, Map<Long, String> resetReasons, int maxSeries) {
     }
 
     private record TcpKey(long netns, TcpCount.Event event, long reason) {
     }
 
-    private final Supplier<KernelCounters> source;
+    /** How often the namespaces the counters hold are checked for being gone. */
+    private static final long RETIRE_CHECK_MILLIS = 5 * 60_000;
+
+    private final CounterSource source;
     private final Setup setup;
     private final NamespaceNames namespaces;
     private final DiagnosisBoard diagnoses;
@@ -52,9 +57,12 @@ public final class MonitorMetrics implements MultiCollector {
     private final FoldedCounters<TcpKey> resets;
     private final FoldedCounters<TcpKey> connectFailures;
     private final FoldedCounters<Long> rtt;
+    private final NamespaceRetirement retirement = new NamespaceRetirement(RETIRE_CHECK_MILLIS,
+            System.currentTimeMillis());
+    private Set<Long> counted = Set.of();
 
-    public MonitorMetrics(Supplier<KernelCounters> source, Setup setup, DropLabels dropLabels,
-            NamespaceNames namespaces, DiagnosisBoard diagnoses) {
+    public MonitorMetrics(CounterSource source, Setup setup, DropLabels dropLabels, NamespaceNames namespaces,
+            DiagnosisBoard diagnoses) {
         this.source = source;
         this.setup = setup;
         this.namespaces = namespaces;
@@ -82,9 +90,11 @@ public final class MonitorMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         long started = System.nanoTime();
-        KernelCounters counters = source.get();
         List<MetricSnapshot> snapshots = new ArrayList<>();
         synchronized (this) {
+            retireGoneNamespaces();
+            KernelCounters counters = source.read();
+            counted = namespacesOf(counters);
             snapshots.addAll(dropSnapshots(counters));
             snapshots.addAll(tcpSnapshots(counters));
             if (!counters.rtt().isEmpty()) {
@@ -97,6 +107,44 @@ public final class MonitorMetrics implements MultiCollector {
                 .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
                         .value((System.nanoTime() - started) / NANOS).build()).build());
         return new MetricSnapshots(snapshots);
+    }
+
+    /** Lets go of the counters of namespaces gone for an interval (see NamespaceRetirement). */
+    private void retireGoneNamespaces() {
+        Set<Long> due = retirement.due(System.currentTimeMillis(), counted, namespaces::inUse);
+        if (due.isEmpty()) {
+            return;
+        }
+        KernelCounters gone = source.forget(due);
+        gone.drops().forEach(drop -> drops.retire(drop.key(), drop.packets(), drop.bytes()));
+        for (TcpCount count : gone.tcp()) {
+            TcpKey key = new TcpKey(count.netns(), count.event(), count.reason());
+            familyOf(count.event()).retire(key, count.count());
+        }
+        gone.rtt().stream().map(RttCount::netns).distinct().forEach(netns -> rtt.retire(netns,
+                bucketsOf(gone.rtt().stream().filter(count -> count.netns() == netns).toList())));
+    }
+
+    private static Set<Long> namespacesOf(KernelCounters counters) {
+        Set<Long> namespaces = new HashSet<>();
+        counters.drops().forEach(drop -> namespaces.add(drop.key().netns()));
+        counters.tcp().forEach(count -> namespaces.add(count.netns()));
+        counters.rtt().forEach(count -> namespaces.add(count.netns()));
+        return namespaces;
+    }
+
+    private FoldedCounters<TcpKey> familyOf(TcpCount.Event event) {
+        return switch (event) {
+            case RETRANSMIT -> retransmits;
+            case RESET_SENT, RESET_RECEIVED -> resets;
+            case CONNECT_FAILED -> connectFailures;
+        };
+    }
+
+    private static long[] bucketsOf(List<RttCount> counts) {
+        long[] buckets = new long[MonitorLayout.RTT_BUCKETS];
+        counts.forEach(count -> buckets[Math.min(count.bucket(), buckets.length - 1)] += count.count());
+        return buckets;
     }
 
     private List<MetricSnapshot> dropSnapshots(KernelCounters counters) {
@@ -128,12 +176,7 @@ public final class MonitorMetrics implements MultiCollector {
         resets.begin();
         connectFailures.begin();
         for (TcpCount count : counters.tcp()) {
-            TcpKey key = new TcpKey(count.netns(), count.event(), count.reason());
-            switch (count.event()) {
-                case RETRANSMIT -> retransmits.add(key, count.count());
-                case RESET_SENT, RESET_RECEIVED -> resets.add(key, count.count());
-                case CONNECT_FAILED -> connectFailures.add(key, count.count());
-            }
+            familyOf(count.event()).add(new TcpKey(count.netns(), count.event(), count.reason()), count.count());
         }
         return List.of(counter("nettrace_tcp_retransmits", "TCP segments retransmitted, by namespace", retransmits),
                 counter("nettrace_tcp_resets", "TCP resets sent and received, by namespace, direction and the "
@@ -154,9 +197,7 @@ public final class MonitorMetrics implements MultiCollector {
     private HistogramSnapshot rttSnapshot(KernelCounters counters) {
         rtt.begin();
         for (RttCount count : counters.rtt()) {
-            long[] buckets = new long[MonitorLayout.RTT_BUCKETS];
-            buckets[Math.min(count.bucket(), buckets.length - 1)] = count.count();
-            rtt.add(count.netns(), buckets);
+            rtt.add(count.netns(), bucketsOf(List.of(count)));
         }
         double[] bounds = new double[MonitorLayout.RTT_BUCKETS];
         for (int bucket = 0; bucket < bounds.length - 1; bucket++) {

@@ -115,7 +115,8 @@ public final class MonitorLayout {
         boolean ip = etherType == Flow.IPV4 || etherType == Flow.IPV6;
         return new Flow(ip ? address(bytes, at + FLOW_SADDR, addressLength) : Optional.empty(),
                 ip ? address(bytes, at + FLOW_DADDR, addressLength) : Optional.empty(),
-                Short.toUnsignedInt(bytes.getShort(at + FLOW_SPORT)), Short.toUnsignedInt(bytes.getShort(at + FLOW_DPORT)),
+                Short.toUnsignedInt(bytes.getShort(at + FLOW_SPORT)),
+                Short.toUnsignedInt(bytes.getShort(at + FLOW_DPORT)),
                 etherType, Byte.toUnsignedInt(bytes.get(at + FLOW_L4_PROTO)),
                 Integer.toUnsignedLong(bytes.getInt(at + FLOW_NETNS)));
     }

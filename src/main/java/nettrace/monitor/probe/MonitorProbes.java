@@ -5,11 +5,14 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.LongPredicate;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.kernel.KernelFeatures;
 import nettrace.libbpf.BpfException;
 import nettrace.libbpf.BpfLink;
+import nettrace.libbpf.BpfMap;
 import nettrace.libbpf.BpfObject;
 import nettrace.libbpf.BpfProgram;
 import nettrace.libbpf.MapEntries;
@@ -19,7 +22,7 @@ import nettrace.tracer.Mechanism;
  * The monitor's BPF object, loaded with its filter and attached by its plan; reads the counters.
  * Closing detaches everything.
  */
-public final class MonitorProbes implements AutoCloseable {
+public final class MonitorProbes implements CounterSource, AutoCloseable {
     public static final String OBJECT_RESOURCE = "/bpf/monitor.bpf.o";
 
     /** What the monitor needs from its BPF side. */
@@ -151,25 +154,65 @@ public final class MonitorProbes implements AutoCloseable {
     }
 
     /** Everything counted so far. Safe to call from any thread; each call reads the maps afresh. */
+    @Override
     public synchronized KernelCounters read() {
+        return readExcept(netns -> false, false);
+    }
+
+    /**
+     * Deletes the kernel's counters of these namespaces (gone for good: their keys would only take
+     * room), and returns what they had counted.
+     */
+    @Override
+    public synchronized KernelCounters forget(Set<Long> namespaces) {
+        return readExcept(namespaces::contains, true);
+    }
+
+    /** Reads every key (or, with forgetting, only those of namespaces taken, deleting them). */
+    private KernelCounters readExcept(LongPredicate taken, boolean forgetting) {
         if (closed) {
             throw new IllegalStateException("the monitor's BPF object is closed");
         }
-        MapEntries drops = object.map("drops").entries();
-        List<DropCount> dropCounts = new ArrayList<>(drops.count());
+        List<DropCount> dropCounts = new ArrayList<>();
+        BpfMap dropMap = object.map("drops");
+        MapEntries drops = dropMap.entries();
         for (int i = 0; i < drops.count(); i++) {
-            dropCounts.add(CounterDecoding.drop(drops, i));
+            DropCount drop = CounterDecoding.drop(drops, i);
+            if (taken.test(drop.key().netns()) == forgetting) {
+                dropCounts.add(drop);
+                if (forgetting) {
+                    dropMap.delete(drops.keyBytes(i));
+                }
+            }
         }
-        MapEntries unkeyed = object.map("drops_unkeyed").entries();
-        MapEntries tcp = object.map("tcp_events").entries();
-        List<TcpCount> tcpCounts = new ArrayList<>(tcp.count());
+        List<TcpCount> tcpCounts = new ArrayList<>();
+        BpfMap tcpMap = object.map("tcp_events");
+        MapEntries tcp = tcpMap.entries();
         for (int i = 0; i < tcp.count(); i++) {
-            CounterDecoding.tcp(tcp, i).ifPresent(tcpCounts::add);
+            Optional<TcpCount> count = CounterDecoding.tcp(tcp, i);
+            if (count.isPresent() && taken.test(count.get().netns()) == forgetting) {
+                tcpCounts.add(count.get());
+                if (forgetting) {
+                    tcpMap.delete(tcp.keyBytes(i));
+                }
+            }
         }
-        MapEntries rtt = object.map("rtt_samples").entries();
-        List<RttCount> rttCounts = new ArrayList<>(rtt.count());
+        List<RttCount> rttCounts = new ArrayList<>();
+        BpfMap rttMap = object.map("rtt_samples");
+        MapEntries rtt = rttMap.entries();
         for (int i = 0; i < rtt.count(); i++) {
-            rttCounts.add(CounterDecoding.rtt(rtt, i));
+            RttCount count = CounterDecoding.rtt(rtt, i);
+            if (taken.test(count.netns()) == forgetting) {
+                rttCounts.add(count);
+                if (forgetting) {
+                    rttMap.delete(rtt.keyBytes(i));
+                }
+            }
+        }
+        if (forgetting) {
+            int programs = MonitorLayout.PROGRAMS.size();
+            return new KernelCounters(dropCounts, 0, 0, tcpCounts, rttCounts, 0, new long[programs],
+                    new long[programs]);
         }
         MapEntries runTime = object.map("run_time").entries();
         long[] runs = new long[MonitorLayout.PROGRAMS.size()];
@@ -181,6 +224,7 @@ public final class MonitorProbes implements AutoCloseable {
                 nanos[program] = runTime.sum(i, MonitorLayout.RUN_NS);
             }
         }
+        MapEntries unkeyed = object.map("drops_unkeyed").entries();
         return new KernelCounters(dropCounts, sumAll(unkeyed, MonitorLayout.DROP_PACKETS),
                 sumAll(unkeyed, MonitorLayout.DROP_BYTES), tcpCounts, rttCounts,
                 sumAll(object.map("tcp_unkeyed").entries(), 0), runs, nanos);

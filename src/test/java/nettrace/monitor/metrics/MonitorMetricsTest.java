@@ -18,6 +18,7 @@ import nettrace.monitor.capture.DiagnosisBoard;
 import nettrace.monitor.capture.DropClass;
 import nettrace.monitor.labels.DropLabels;
 import nettrace.monitor.labels.NamespaceNames;
+import nettrace.monitor.probe.CounterSource;
 import nettrace.monitor.probe.DropCount;
 import nettrace.monitor.probe.Flow;
 import nettrace.monitor.probe.KernelCounters;
@@ -59,7 +60,7 @@ class MonitorMetricsTest {
         Files.writeString(root.resolve("proc/77/cgroup"), "0::/system.slice/docker-"
                 + "ab".repeat(32) + ".scope\n");
         NamespaceNames namespaces = new NamespaceNames(root, System::currentTimeMillis);
-        metrics = new MonitorMetrics(counters::get, new MonitorMetrics.Setup("1.2.3",
+        metrics = new MonitorMetrics(CounterSource.readOnly(counters::get), new MonitorMetrics.Setup("1.2.3",
                 List.of(new MonitorPlan.Attachment("skb:kfree_skb", "monitor_kfree_skb", Mechanism.TRACEPOINT,
                         "kfree_skb")), List.of(new MonitorPlan.Unavailable("nft_do_chain", "no fentry")),
                 Map.of(1L, "SK_RST_REASON_NO_SOCKET"), 3),

@@ -1,0 +1,47 @@
+package nettrace.monitor.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import nettrace.kernel.Btf;
+import nettrace.kernel.KernelBtf;
+import nettrace.kernel.KernelFeatures;
+import nettrace.kernel.KernelSymbols;
+import nettrace.testing.Topology;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The monitor's BPF side alone: counted drops read back, and forgotten with their namespace. */
+@Tag("kernel")
+class MonitorProbesKernelTest {
+    private static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
+
+    @Test
+    void aNamespacesDropsAreCountedThenForgottenWithTheirCounts() throws Exception {
+        Btf btf = Btf.read(VMLINUX);
+        KernelSymbols symbols = KernelSymbols.read();
+        KernelFeatures features = KernelFeatures.probe(btf, symbols);
+        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, false);
+        try (Topology topology = new Topology();
+                MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
+                        MonitorLayout.NO_CONSUMED_REASON, 4096), features, line -> { })) {
+            String a = topology.namespace("pa");
+            String b = topology.namespace("pb");
+            topology.veth(a, "eth0", List.of("10.199.170.1/24"), b, "eth0", List.of("10.199.170.2/24"));
+            long inode = topology.inode(b);
+            for (int i = 0; i < 3; i++) {
+                topology.sendUdp(a, "10.199.170.2", 7730, 10);
+            }
+            Thread.sleep(200);
+            long counted = probes.read().drops().stream().filter(drop -> drop.key().netns() == inode)
+                    .filter(drop -> drop.sample().destinationPort() == 7730).mapToLong(DropCount::packets).sum();
+            assertThat(counted).isEqualTo(3);
+            KernelCounters forgotten = probes.forget(Set.of(inode));
+            assertThat(forgotten.drops()).allMatch(drop -> drop.key().netns() == inode)
+                    .extracting(DropCount::packets).contains(3L);
+            assertThat(probes.read().drops()).noneMatch(drop -> drop.key().netns() == inode);
+        }
+    }
+}
