@@ -13,7 +13,10 @@ import nettrace.testing.Topology;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The monitor's BPF side alone: counted drops read back, and forgotten with their namespace. */
+/**
+ * The monitor's BPF side alone: counted drops read back and forgotten with their namespace; the
+ * RTT histogram of a connection.
+ */
 @Tag("kernel")
 class MonitorProbesKernelTest {
     private static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
@@ -42,6 +45,32 @@ class MonitorProbesKernelTest {
             assertThat(forgotten.drops()).allMatch(drop -> drop.key().netns() == inode)
                     .extracting(DropCount::packets).contains(3L);
             assertThat(probes.read().drops()).noneMatch(drop -> drop.key().netns() == inode);
+        }
+    }
+
+    @Test
+    void theRttHistogramSamplesAnEstablishedConnection() throws Exception {
+        Btf btf = Btf.read(VMLINUX);
+        KernelSymbols symbols = KernelSymbols.read();
+        KernelFeatures features = KernelFeatures.probe(btf, symbols);
+        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, true);
+        try (Topology topology = new Topology();
+                MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
+                        MonitorLayout.NO_CONSUMED_REASON, 4096), features, line -> { })) {
+            String a = topology.namespace("ra");
+            String b = topology.namespace("rb");
+            topology.veth(a, "eth0", List.of("10.199.171.1/24"), b, "eth0", List.of("10.199.171.2/24"));
+            Process server = topology.start(b, "nc", "-l", "-p", "7740");
+            try {
+                Thread.sleep(300);
+                topology.exec(a, "bash", "-c", "head -c 200000 /dev/zero | nc -q 1 10.199.171.2 7740");
+            } finally {
+                server.destroy();
+            }
+            long inode = topology.inode(a);
+            long samples = probes.read().rtt().stream().filter(count -> count.netns() == inode)
+                    .mapToLong(RttCount::count).sum();
+            assertThat(samples).as("the sender's ACKs received, each a smoothed RTT sample").isPositive();
         }
     }
 }
