@@ -39,6 +39,11 @@ final class CaptureLog implements AnomalyCapture.Listener {
     }
 
     @Override
+    public void failed(String why) {
+        log.error("capture_failed", json -> json.writeStringField("why", why));
+    }
+
+    @Override
     public void published(Diagnosis diagnosis) {
         board.publish(diagnosis);
         if (diagnosis.error().isEmpty()) {

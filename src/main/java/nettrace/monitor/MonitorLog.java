@@ -40,14 +40,6 @@ public final class MonitorLog implements AutoCloseable {
         write("error", event, fields);
     }
 
-    public void info(String event, String message) {
-        info(event, json -> json.writeStringField("message", message));
-    }
-
-    public void warning(String event, String message) {
-        warning(event, json -> json.writeStringField("message", message));
-    }
-
     private synchronized void write(String level, String event, Fields fields) {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         try (JsonGenerator json = JSON.createGenerator(line)) {

@@ -25,6 +25,9 @@ public final class AnomalyCapture implements AutoCloseable {
         void skipped(AnomalyWatcher.Trigger trigger, String why);
 
         void published(Diagnosis diagnosis);
+
+        /** Watching failed this time (the next second tries again): a bug, said rather than fatal. */
+        void failed(String why);
     }
 
     private final Supplier<KernelCounters> counters;
@@ -60,9 +63,16 @@ public final class AnomalyCapture implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            Optional<AnomalyWatcher.Trigger> trigger = watcher.observe(reading(counters.get()),
-                    System.currentTimeMillis());
-            trigger.ifPresent(this::capture);
+            try {
+                Optional<AnomalyWatcher.Trigger> trigger = watcher.observe(reading(counters.get()),
+                        System.currentTimeMillis());
+                trigger.ifPresent(this::capture);
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    return;
+                }
+                listener.failed(e.toString());
+            }
         }
     }
 

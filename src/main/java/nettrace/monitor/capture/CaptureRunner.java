@@ -61,6 +61,9 @@ public final class CaptureRunner {
             Nettrace.run(commandLine.apply(options), console, control);
         } catch (NettraceException e) {
             return new Result(options, List.of(), e.getMessage());
+        } catch (RuntimeException e) {
+            // a capture's failure is the capture's: the monitor goes on counting
+            return new Result(options, List.of(), "the capture failed: " + e);
         } finally {
             running = null;
         }
