@@ -22,8 +22,6 @@
 #define AF_INET6	10
 #define TCP_SYN_SENT	2
 #define TCP_CLOSE	7
-#define NF_DROP		0
-#define NF_VERDICT_MASK	0xff
 #define UNSET_HEADER	0xffff
 
 const volatile struct mon_config CONFIG = {};
@@ -73,37 +71,26 @@ struct {
 	__type(value, struct mon_run_time);
 } run_time SEC(".maps");
 
-/* The latest netfilter DROP verdict on this CPU; the skb's kfree_skb follows on the same CPU. */
-struct netfilter_verdict {
+/*
+ * The netfilter chain this CPU entered last, and for which skb. Drops come with the reason
+ * NETFILTER_DROP inside the chain (recent nftables frees the skb itself) or right after it
+ * returns (nf_hook_slow): both on this CPU, with no other chain entered between. Only pointers are
+ * kept, so entering a chain costs three stores; the names are read at the drop, while the rules
+ * are still held by the RCU section the packet is in.
+ */
+struct netfilter_chain {
 	u64 skb;
-	u8 source;
-	u8 hook;
-	u8 pf;
-	char table[32];
-	char chain[32];
+	u64 state;            /* struct nf_hook_state * */
+	u64 names;            /* struct nft_chain * or struct xt_table * */
+	enum mon_netfilter_source source;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, u32);
-	__type(value, struct netfilter_verdict);
-} verdicts SEC(".maps");
-
-/* kprobe path: a chain's arguments kept from entry to return, per thread */
-struct netfilter_call {
-	u64 skb;
-	u64 state;
-	u64 names;            /* struct nft_chain * or struct xt_table * */
-	u8 source;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, u64);
-	__type(value, struct netfilter_call);
-} netfilter_calls SEC(".maps");
+	__type(value, struct netfilter_chain);
+} entered SEC(".maps");
 
 /*
  * Runs are counted exactly; their time is measured on one run in RUN_TIME_SAMPLE per CPU and
@@ -219,20 +206,29 @@ static __always_inline struct net_device *skb_dev(struct sk_buff *skb)
 	return skb->dev;
 }
 
-/* Moves the netfilter verdict that dropped this skb, if this CPU saw one, into the key. */
-static __always_inline void take_verdict(u64 skb, struct mon_drop_key *key)
+/* Names, in the key, the chain a NETFILTER_DROP of this skb came from, when this CPU entered it. */
+static __always_inline void name_chain(u64 skb, struct mon_drop_key *key)
 {
 	u32 zero = 0;
-	struct netfilter_verdict *verdict = bpf_map_lookup_elem(&verdicts, &zero);
+	struct netfilter_chain *chain = bpf_map_lookup_elem(&entered, &zero);
+	struct nf_hook_state *state;
 
-	if (!verdict || verdict->skb != skb)
+	if (!chain || chain->skb != skb || key->reason != CONFIG.netfilter_drop_reason)
 		return;
-	key->nf_source = verdict->source;
-	key->nf_hook = verdict->hook;
-	key->nf_pf = verdict->pf;
-	__builtin_memcpy(key->nf_table, verdict->table, sizeof(key->nf_table));
-	__builtin_memcpy(key->nf_chain, verdict->chain, sizeof(key->nf_chain));
-	verdict->skb = 0;
+	state = (struct nf_hook_state *)chain->state;
+	key->nf_source = chain->source;
+	key->nf_hook = BPF_CORE_READ(state, hook);
+	key->nf_pf = BPF_CORE_READ(state, pf);
+	if (chain->source == MON_NF_NFTABLES) {
+		struct nft_chain *nft = (struct nft_chain *)chain->names;
+
+		bpf_probe_read_kernel_str(key->nf_table, sizeof(key->nf_table), BPF_CORE_READ(nft, table, name));
+		bpf_probe_read_kernel_str(key->nf_chain, sizeof(key->nf_chain), BPF_CORE_READ(nft, name));
+	} else {
+		bpf_probe_read_kernel_str(key->nf_table, sizeof(key->nf_table),
+					  ((struct xt_table *)chain->names)->name);
+	}
+	chain->skb = 0;
 }
 
 static __always_inline void add_drop(struct mon_drop_value *value, u64 bytes, u64 now, struct mon_flow *flow)
@@ -277,7 +273,7 @@ int monitor_kfree_skb(u64 *ctx)
 	key.netns = flow.netns;
 	key.l3_proto = flow.l3_proto;
 	key.l4_proto = flow.l4_proto;
-	take_verdict((u64)skb, &key);
+	name_chain((u64)skb, &key);
 
 	value = bpf_map_lookup_elem(&drops, &key);
 	if (!value) {
@@ -297,109 +293,69 @@ out:
 	return 0;
 }
 
-/* ---- netfilter: which table and chain said DROP ---- */
+/* ---- netfilter: the chain a packet is in ---- */
 
-static __always_inline void remember_verdict(u64 skb, const struct nf_hook_state *state, void *names, u8 source)
-{
-	u32 zero = 0;
-	struct netfilter_verdict *verdict = bpf_map_lookup_elem(&verdicts, &zero);
-
-	if (!verdict)
-		return;
-	verdict->skb = skb;
-	verdict->source = source;
-	verdict->hook = BPF_CORE_READ(state, hook);
-	verdict->pf = BPF_CORE_READ(state, pf);
-	if (source == MON_NF_NFTABLES) {
-		struct nft_chain *chain = names;
-
-		bpf_probe_read_kernel_str(verdict->table, sizeof(verdict->table), BPF_CORE_READ(chain, table, name));
-		bpf_probe_read_kernel_str(verdict->chain, sizeof(verdict->chain), BPF_CORE_READ(chain, name));
-	} else {
-		bpf_probe_read_kernel_str(verdict->table, sizeof(verdict->table), ((struct xt_table *)names)->name);
-		verdict->chain[0] = 0;
-	}
-}
-
-static __always_inline int on_verdict(u64 skb, const struct nf_hook_state *state, void *names, u8 source,
-				      u64 verdict)
+static __always_inline int enter_chain(u64 skb, u64 state, u64 names, enum mon_netfilter_source source)
 {
 	bool timed = count_run(MON_PROGRAM_NETFILTER);
 	u64 started = timed ? bpf_ktime_get_ns() : 0;
+	u32 zero = 0;
+	struct netfilter_chain *chain = bpf_map_lookup_elem(&entered, &zero);
 
-	if ((verdict & NF_VERDICT_MASK) == NF_DROP)
-		remember_verdict(skb, state, names, source);
+	if (chain) {
+		chain->skb = skb;
+		chain->state = state;
+		chain->names = names;
+		chain->source = source;
+	}
 	if (timed)
 		add_run_time(MON_PROGRAM_NETFILTER, started);
 	return 0;
 }
 
-/* nft_do_chain(pkt, chain) -> verdict */
-SEC("fexit")
-int monitor_fexit_nft_do_chain(u64 *ctx)
+/* nft_do_chain(pkt, chain) */
+SEC("fentry")
+int monitor_fentry_nft_do_chain(u64 *ctx)
 {
 	struct nft_pktinfo *pkt = (struct nft_pktinfo *)ctx[0];
 
-	return on_verdict((u64)BPF_CORE_READ(pkt, skb), BPF_CORE_READ(pkt, state), (void *)ctx[1],
-			  MON_NF_NFTABLES, ctx[2]);
+	return enter_chain((u64)BPF_CORE_READ(pkt, skb), (u64)BPF_CORE_READ(pkt, state), ctx[1], MON_NF_NFTABLES);
 }
 
 /* ipt_do_table(skb, state, table) before 5.16 */
-SEC("fexit")
-int monitor_fexit_ipt_do_table_0(u64 *ctx)
+SEC("fentry")
+int monitor_fentry_ipt_do_table_0(u64 *ctx)
 {
-	return on_verdict(ctx[0], (void *)ctx[1], (void *)ctx[2], MON_NF_IPTABLES, ctx[3]);
+	return enter_chain(ctx[0], ctx[1], ctx[2], MON_NF_IPTABLES);
 }
 
 /* ipt_do_table(table, skb, state) since 5.16 */
-SEC("fexit")
-int monitor_fexit_ipt_do_table_1(u64 *ctx)
+SEC("fentry")
+int monitor_fentry_ipt_do_table_1(u64 *ctx)
 {
-	return on_verdict(ctx[1], (void *)ctx[2], (void *)ctx[0], MON_NF_IPTABLES, ctx[3]);
+	return enter_chain(ctx[1], ctx[2], ctx[0], MON_NF_IPTABLES);
 }
 
-/* Where fentry is refused: the arguments at entry, the verdict at return. */
-static __always_inline int keep_call(u64 skb, u64 state, u64 names, u8 source)
-{
-	u64 thread = bpf_get_current_pid_tgid();
-	struct netfilter_call call = { .skb = skb, .state = state, .names = names, .source = source };
-
-	bpf_map_update_elem(&netfilter_calls, &thread, &call, BPF_ANY);
-	return 0;
-}
-
+/* The same where fentry is refused. */
 SEC("kprobe")
 int monitor_kprobe_nft_do_chain(struct pt_regs *ctx)
 {
 	struct nft_pktinfo *pkt = (struct nft_pktinfo *)PT_REGS_PARM1(ctx);
 
-	return keep_call((u64)BPF_CORE_READ(pkt, skb), (u64)BPF_CORE_READ(pkt, state), PT_REGS_PARM2(ctx),
-			 MON_NF_NFTABLES);
+	return enter_chain((u64)BPF_CORE_READ(pkt, skb), (u64)BPF_CORE_READ(pkt, state), PT_REGS_PARM2(ctx),
+			   MON_NF_NFTABLES);
 }
 
 SEC("kprobe")
 int monitor_kprobe_ipt_do_table_0(struct pt_regs *ctx)
 {
-	return keep_call(PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), MON_NF_IPTABLES);
+	return enter_chain(PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), MON_NF_IPTABLES);
 }
 
 SEC("kprobe")
 int monitor_kprobe_ipt_do_table_1(struct pt_regs *ctx)
 {
-	return keep_call(PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), PT_REGS_PARM1(ctx), MON_NF_IPTABLES);
-}
-
-SEC("kretprobe")
-int monitor_kretprobe_netfilter(struct pt_regs *ctx)
-{
-	u64 thread = bpf_get_current_pid_tgid();
-	struct netfilter_call *call = bpf_map_lookup_elem(&netfilter_calls, &thread);
-
-	if (!call)
-		return 0;
-	on_verdict(call->skb, (void *)call->state, (void *)call->names, call->source, PT_REGS_RC(ctx));
-	bpf_map_delete_elem(&netfilter_calls, &thread);
-	return 0;
+	return enter_chain(PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), PT_REGS_PARM1(ctx), MON_NF_IPTABLES);
 }
 
 /* ---- TCP trouble ---- */

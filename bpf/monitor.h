@@ -31,7 +31,7 @@ struct mon_flow {
 
 enum mon_program {
 	MON_PROGRAM_DROP      = 0, /* skb:kfree_skb */
-	MON_PROGRAM_NETFILTER = 1, /* nft_do_chain, ipt_do_table verdicts */
+	MON_PROGRAM_NETFILTER = 1, /* nft_do_chain, ipt_do_table entered */
 	MON_PROGRAM_TCP       = 2, /* retransmits, resets, failed connects */
 	MON_PROGRAM_RTT       = 3, /* tcp:tcp_probe */
 	MON_PROGRAMS          = 4,
@@ -43,6 +43,8 @@ struct mon_config {
 	struct mon_flow mask[MON_PATTERNS];
 	__u32 patterns;            /* 0 = every packet */
 	__u32 consumed_reason;     /* the kernel's SKB_CONSUMED: a free, not a drop; ~0 when it has none */
+	__u32 netfilter_drop_reason; /* SKB_DROP_REASON_NETFILTER_DROP; ~0 when it has none */
+	__u32 pad;
 };
 
 enum mon_netfilter_source {
@@ -60,7 +62,7 @@ struct mon_drop_key {
 	__u32 reason;         /* enum skb_drop_reason, 0 before 5.17 */
 	__u32 netns;
 	char  ifname[16];     /* skb->dev, empty when none */
-	enum mon_netfilter_source nf_source; /* the verdict that dropped this skb */
+	enum mon_netfilter_source nf_source; /* the chain whose DROP freed this skb */
 	__u16 l3_proto;
 	__u8  l4_proto;
 	__u8  nf_hook;        /* NF_INET_PRE_ROUTING... */

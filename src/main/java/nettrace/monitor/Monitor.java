@@ -59,7 +59,8 @@ public final class Monitor {
             MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, config.tcpRtt());
             Consumer<String> verbose = config.verbose() ? console::message : line -> { };
             MonitorProbes probes = running.add(MonitorProbes.attach(plan, new MonitorProbes.Settings(patterns,
-                    consumedReason(btf), config.dropKeys()), features, verbose));
+                    reasonValue(btf, "SKB_CONSUMED"), reasonValue(btf, "SKB_DROP_REASON_NETFILTER_DROP"),
+                    config.dropKeys()), features, verbose));
             NamespaceNames namespaces = NamespaceNames.system();
             DropLabels dropLabels = new DropLabels(DropReasons.fromBtf(btf), symbols, KernelSymbols::read, namespaces);
             Map<Long, String> resetReasons = btf.enumValues("sk_rst_reason");
@@ -117,11 +118,14 @@ public final class Monitor {
         return Btf.read(Nettrace.KERNEL_BTF);
     }
 
-    /** The kernel's SKB_CONSUMED: a free that is no drop (kernels since 6.2 report them so). */
-    private static long consumedReason(Btf btf) {
+    /**
+     * A drop reason's value in this kernel (they differ between versions): SKB_CONSUMED, a free
+     * that is no drop (kernels since 6.2 report them so), or NETFILTER_DROP.
+     */
+    private static long reasonValue(Btf btf, String name) {
         return btf.enumValues("skb_drop_reason").entrySet().stream()
-                .filter(entry -> entry.getValue().equals("SKB_CONSUMED")).map(Map.Entry::getKey).findFirst()
-                .orElse(MonitorLayout.NO_CONSUMED_REASON);
+                .filter(entry -> entry.getValue().equals(name)).map(Map.Entry::getKey).findFirst()
+                .orElse(MonitorLayout.NO_REASON);
     }
 
     /** What the run opened, closed in reverse order: the capture, then the server, then the BPF side. */

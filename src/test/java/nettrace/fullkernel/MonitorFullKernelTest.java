@@ -11,6 +11,7 @@ import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
 import nettrace.monitor.probe.DropCount;
+import nettrace.monitor.probe.MonitorLayout;
 import nettrace.monitor.probe.MonitorPlan;
 import nettrace.monitor.probe.MonitorProbes;
 import nettrace.testing.MonitorRun;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The monitor where netfilter can be traced (vm/test runs this on Debian's kernels): drops by
- * nftables and by iptables-legacy carry their hook, table and chain, through fexit, and through
+ * nftables and by iptables-legacy carry their hook, table and chain, through fentry, and through
  * kprobe/kretprobe where fentry is refused.
  */
 @Tag("kernel")
@@ -117,8 +118,11 @@ class MonitorFullKernelTest {
                 probed.kprobeUnavailable(), probed.kprobeMultiUnavailable());
         MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, noFentry, false);
         topology.exec(router, "nft", "add rule inet ntmon_full forward udp dport 7722 drop");
-        try (MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(), 0xffffffffL,
-                4096), noFentry, line -> { })) {
+        long netfilterDrop = btf.enumValues("skb_drop_reason").entrySet().stream()
+                .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NETFILTER_DROP")).findFirst()
+                .orElseThrow().getKey();
+        try (MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
+                MonitorLayout.NO_REASON, netfilterDrop, 4096), noFentry, line -> { })) {
             assertThat(probes.attached()).anyMatch(a -> a.probe().equals("nft_do_chain")
                     && a.mechanism() == Mechanism.KPROBE);
             send(7722, 2);

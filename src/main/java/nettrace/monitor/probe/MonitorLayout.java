@@ -27,11 +27,12 @@ public final class MonitorLayout {
 
     /** struct mon_config */
     public static final int PATTERNS = 4;
-    public static final int CONFIG_SIZE = 392;
+    public static final int CONFIG_SIZE = 400;
     public static final int CONFIG_MATCH = 0;
     public static final int CONFIG_MASK = 192;
     public static final int CONFIG_PATTERNS = 384;
     public static final int CONFIG_CONSUMED_REASON = 388;
+    public static final int CONFIG_NETFILTER_DROP_REASON = 392;
 
     /** struct mon_drop_key */
     public static final int DROP_KEY_SIZE = 112;
@@ -78,14 +79,18 @@ public final class MonitorLayout {
     public static final int TCP_EVENT_FIRST = 1;
     /** MON_RTT_BUCKETS: log2 buckets of microseconds */
     public static final int RTT_BUCKETS = 32;
-    /** The kernel has no SKB_CONSUMED: no reason value is skipped. */
-    public static final long NO_CONSUMED_REASON = 0xffffffffL;
+    /** A drop reason the kernel does not have (no SKB_CONSUMED, no NETFILTER_DROP). */
+    public static final long NO_REASON = 0xffffffffL;
 
     /** A filter pattern: a flow is selected when its bytes ANDed with mask equal match. */
     public record Pattern(byte[] match, byte[] mask) {
     }
 
-    public static byte[] encodeConfig(List<Pattern> patterns, long consumedReason) {
+    /**
+     * @param consumedReason      SKB_CONSUMED: frees that are not drops
+     * @param netfilterDropReason SKB_DROP_REASON_NETFILTER_DROP: the drops a chain is named for
+     */
+    public static byte[] encodeConfig(List<Pattern> patterns, long consumedReason, long netfilterDropReason) {
         if (patterns.size() > PATTERNS) {
             throw new IllegalArgumentException("at most " + PATTERNS + " filter patterns");
         }
@@ -96,6 +101,7 @@ public final class MonitorLayout {
         }
         config.putInt(CONFIG_PATTERNS, patterns.size());
         config.putInt(CONFIG_CONSUMED_REASON, (int) consumedReason);
+        config.putInt(CONFIG_NETFILTER_DROP_REASON, (int) netfilterDropReason);
         return config.array();
     }
 

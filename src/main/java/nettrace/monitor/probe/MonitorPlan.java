@@ -11,8 +11,8 @@ import nettrace.tracer.Mechanism;
 
 /**
  * What the monitor attaches on this kernel and how: its tracepoints where the kernel has them,
- * and the netfilter functions by fentry/fexit, else kprobe/kretprobe, as the tracer's attach plan
- * would choose; with the reason for each one it cannot attach.
+ * and the netfilter functions by fentry, else kprobe, as the tracer's attach plan would choose;
+ * with the reason for each one it cannot attach.
  */
 public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavailable) {
 
@@ -40,7 +40,6 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
     private static final Tracepoint RTT = new Tracepoint("tcp:tcp_probe", "monitor_tcp_rtt");
     /** The netfilter functions whose verdicts name a drop's table and chain. */
     private static final List<String> NETFILTER = List.of("nft_do_chain", "ipt_do_table");
-    public static final String KRETPROBE_PROGRAM = "monitor_kretprobe_netfilter";
     private static final String SKB = "struct sk_buff *";
 
     public static MonitorPlan of(KernelBtf kernelBtf, KernelSymbols symbols, KernelFeatures features,
@@ -79,7 +78,7 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
             return Optional.empty();
         }
         if (features.fentry() && kernelBtf.function(symbol.get(), symbols).isPresent()) {
-            return Optional.of(new Attachment(function, "monitor_fexit_" + function + suffix, Mechanism.FENTRY,
+            return Optional.of(new Attachment(function, "monitor_fentry_" + function + suffix, Mechanism.FENTRY,
                     symbol.get()));
         }
         if (features.kprobe()) {
@@ -121,25 +120,21 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
         return String.join("; ", reasons) + ": " + labels;
     }
 
-    /** The programs to load: each attachment's, and the kretprobe that kprobes on netfilter need. */
+    /** The programs to load: each attachment's. */
     public List<String> programs() {
-        List<String> programs = new ArrayList<>(attachments.stream().map(Attachment::program).toList());
-        if (attachments.stream().anyMatch(a -> a.mechanism() == Mechanism.KPROBE)) {
-            programs.add(KRETPROBE_PROGRAM);
-        }
-        return programs;
+        return attachments.stream().map(Attachment::program).toList();
     }
 
-    /** This plan with a function's fentry attachment moved to its kprobe (the kernel refused the fexit). */
+    /** This plan with a function's fentry attachment moved to its kprobe (the kernel refused the fentry). */
     public MonitorPlan withKprobeFor(Attachment refused, KernelFeatures features) {
         List<Attachment> kept = new ArrayList<>(attachments);
         kept.remove(refused);
         List<Unavailable> missing = new ArrayList<>(unavailable);
         if (features.kprobe()) {
-            kept.add(new Attachment(refused.probe(), refused.program().replace("fexit", "kprobe"), Mechanism.KPROBE,
+            kept.add(new Attachment(refused.probe(), refused.program().replace("fentry", "kprobe"), Mechanism.KPROBE,
                     refused.target()));
         } else {
-            missing.add(new Unavailable(refused.probe(), "the kernel refused its fexit program and has no kprobes"));
+            missing.add(new Unavailable(refused.probe(), "the kernel refused its fentry program and has no kprobes"));
         }
         return new MonitorPlan(List.copyOf(kept), List.copyOf(missing));
     }

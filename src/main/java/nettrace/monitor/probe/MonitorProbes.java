@@ -26,7 +26,8 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
     public static final String OBJECT_RESOURCE = "/bpf/monitor.bpf.o";
 
     /** What the monitor needs from its BPF side. */
-    public record Settings(List<MonitorLayout.Pattern> patterns, long consumedReason, int dropKeys) {
+    public record Settings(List<MonitorLayout.Pattern> patterns, long consumedReason, long netfilterDropReason,
+            int dropKeys) {
     }
 
     private final BpfObject object;
@@ -40,7 +41,7 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
     }
 
     /**
-     * Loads the object and attaches what plan says. An fexit program the kernel refuses (to load or
+     * Loads the object and attaches what plan says. An fentry program the kernel refuses (to load or
      * to attach) moves its function to a kprobe; what still cannot attach is listed, not fatal,
      * except kfree_skb, without which there is nothing to monitor.
      */
@@ -52,16 +53,17 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
             try {
                 BpfObject object = probes.object;
                 object.readOnlyData().setInitialValue(MonitorLayout.encodeConfig(settings.patterns(),
-                        settings.consumedReason()));
+                        settings.consumedReason(), settings.netfilterDropReason()));
                 object.map("drops").setMaxEntries(settings.dropKeys());
                 List<String> wanted = plan.programs();
                 for (BpfProgram program : object.programs()) {
                     program.setAutoload(wanted.contains(program.name()));
                 }
-                for (MonitorPlan.Attachment attachment : plan.attachments()) {
-                    if (attachment.mechanism() == Mechanism.FENTRY) {
-                        object.program(attachment.program()).setAttachTarget(attachment.target());
-                    }
+                Optional<MonitorPlan.Attachment> unresolved = probes.setTargets(plan, verbose);
+                if (unresolved.isPresent()) {
+                    plan = plan.withKprobeFor(unresolved.get(), features);
+                    probes.close();
+                    continue;
                 }
                 try {
                     object.load();
@@ -95,6 +97,26 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
         }
     }
 
+    /**
+     * Points each fentry program at its function. libbpf finds a module's function (nf_tables)
+     * only by going through the kernel's BTF objects, which takes CAP_SYS_ADMIN: without it, the
+     * function is returned, to go to a kprobe.
+     */
+    private Optional<MonitorPlan.Attachment> setTargets(MonitorPlan plan, Consumer<String> verbose) {
+        for (MonitorPlan.Attachment attachment : plan.attachments()) {
+            if (attachment.mechanism() != Mechanism.FENTRY) {
+                continue;
+            }
+            try {
+                object.program(attachment.program()).setAttachTarget(attachment.target());
+            } catch (BpfException e) {
+                verbose.accept("fentry cannot find " + attachment.target() + " (" + e.getMessage() + ")");
+                return Optional.of(attachment);
+            }
+        }
+        return Optional.empty();
+    }
+
     private static MonitorPlan.Attachment fentryOf(MonitorPlan plan, String program) {
         return plan.attachments().stream()
                 .filter(a -> a.mechanism() == Mechanism.FENTRY && a.program().equals(program)).findFirst()
@@ -102,7 +124,7 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
     }
 
     /**
-     * Attaches every planned program; returns an fexit attachment the kernel refused where kprobes
+     * Attaches every planned program; returns an fentry attachment the kernel refused where kprobes
      * could take over (the object is then loaded again with its kprobe), else empty.
      */
     private Optional<MonitorPlan.Attachment> attachAll(MonitorPlan plan, KernelFeatures features,
@@ -127,7 +149,6 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
     private void attachOne(MonitorPlan.Attachment attachment) {
         BpfProgram program = object.program(attachment.program());
         if (attachment.mechanism() == Mechanism.KPROBE) {
-            links.add(object.program(MonitorPlan.KRETPROBE_PROGRAM).attachKprobe(attachment.target(), true, 0));
             links.add(program.attachKprobe(attachment.target(), false, 0));
         } else {
             links.add(program.attach());

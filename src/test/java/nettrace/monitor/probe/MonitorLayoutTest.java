@@ -40,7 +40,8 @@ class MonitorLayoutTest {
         assertThat(byteOffsets("mon_config")).containsEntry("match", (long) MonitorLayout.CONFIG_MATCH)
                 .containsEntry("mask", (long) MonitorLayout.CONFIG_MASK)
                 .containsEntry("patterns", (long) MonitorLayout.CONFIG_PATTERNS)
-                .containsEntry("consumed_reason", (long) MonitorLayout.CONFIG_CONSUMED_REASON);
+                .containsEntry("consumed_reason", (long) MonitorLayout.CONFIG_CONSUMED_REASON)
+                .containsEntry("netfilter_drop_reason", (long) MonitorLayout.CONFIG_NETFILTER_DROP_REASON);
         assertThat(size("mon_config")).isEqualTo(MonitorLayout.CONFIG_SIZE);
         assertThat(MonitorLayout.CONFIG_MASK - MonitorLayout.CONFIG_MATCH)
                 .isEqualTo(MonitorLayout.PATTERNS * MonitorLayout.FLOW_SIZE);

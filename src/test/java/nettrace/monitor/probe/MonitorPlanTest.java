@@ -46,24 +46,22 @@ class MonitorPlanTest {
     }
 
     @Test
-    void withFentryTheNetfilterVerdictsAreTakenByFexit() {
+    void withFentryTheNetfilterChainsAreEnteredByFentry() {
         MonitorPlan plan = MonitorPlan.of(btf, symbols, FULL, false);
         assertThat(plan.attachments()).extracting(a -> a.probe() + " " + a.mechanism() + " " + a.program())
-                .contains("skb:kfree_skb TRACEPOINT monitor_kfree_skb", "nft_do_chain FENTRY monitor_fexit_nft_do_chain")
-                .anyMatch(line -> line.matches("ipt_do_table FENTRY monitor_fexit_ipt_do_table_[01]"))
+                .contains("skb:kfree_skb TRACEPOINT monitor_kfree_skb", "nft_do_chain FENTRY monitor_fentry_nft_do_chain")
+                .anyMatch(line -> line.matches("ipt_do_table FENTRY monitor_fentry_ipt_do_table_[01]"))
                 .noneMatch(line -> line.startsWith("tcp:tcp_probe"));
         assertThat(plan.unavailable()).isEmpty();
-        assertThat(plan.programs()).doesNotContain(MonitorPlan.KRETPROBE_PROGRAM);
         assertTheObjectHasEveryProgram(plan);
     }
 
     @Test
-    void withKprobesOnlyTheyTakeTheVerdictsAtReturn() {
+    void withKprobesOnlyTheyEnterTheChains() {
         MonitorPlan plan = MonitorPlan.of(btf, symbols, KPROBES_ONLY, true);
         assertThat(plan.attachments()).filteredOn(a -> a.mechanism() == Mechanism.KPROBE)
                 .extracting(MonitorPlan.Attachment::probe).containsExactlyInAnyOrder("nft_do_chain", "ipt_do_table");
         assertThat(plan.attachments()).extracting(MonitorPlan.Attachment::probe).contains("tcp:tcp_probe");
-        assertThat(plan.programs()).contains(MonitorPlan.KRETPROBE_PROGRAM);
         assertTheObjectHasEveryProgram(plan);
     }
 
@@ -81,15 +79,15 @@ class MonitorPlanTest {
     }
 
     @Test
-    void aRefusedFexitMovesToItsKprobe() {
+    void aRefusedFentryMovesToItsKprobe() {
         MonitorPlan plan = MonitorPlan.of(btf, symbols, FULL, false);
-        MonitorPlan.Attachment fexit = plan.attachments().stream().filter(a -> a.probe().equals("nft_do_chain"))
+        MonitorPlan.Attachment fentry = plan.attachments().stream().filter(a -> a.probe().equals("nft_do_chain"))
                 .findFirst().orElseThrow();
-        MonitorPlan moved = plan.withKprobeFor(fexit, FULL);
+        MonitorPlan moved = plan.withKprobeFor(fentry, FULL);
         assertThat(moved.attachments()).contains(new MonitorPlan.Attachment("nft_do_chain",
-                "monitor_kprobe_nft_do_chain", Mechanism.KPROBE, fexit.target())).doesNotContain(fexit);
-        assertThat(moved.programs()).contains(MonitorPlan.KRETPROBE_PROGRAM);
-        assertThat(plan.withKprobeFor(fexit, TRACEPOINTS_ONLY).unavailable()).extracting(MonitorPlan.Unavailable::probe)
+                "monitor_kprobe_nft_do_chain", Mechanism.KPROBE, fentry.target())).doesNotContain(fentry);
+        assertTheObjectHasEveryProgram(moved);
+        assertThat(plan.withKprobeFor(fentry, TRACEPOINTS_ONLY).unavailable()).extracting(MonitorPlan.Unavailable::probe)
                 .containsExactly("nft_do_chain");
     }
 }

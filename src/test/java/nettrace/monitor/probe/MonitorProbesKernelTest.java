@@ -3,13 +3,16 @@ package nettrace.monitor.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import nettrace.kernel.Btf;
 import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
 import nettrace.testing.Topology;
+import nettrace.testing.Waiting;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +32,7 @@ class MonitorProbesKernelTest {
         MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, false);
         try (Topology topology = new Topology();
                 MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
-                        MonitorLayout.NO_CONSUMED_REASON, 4096), features, line -> { })) {
+                        MonitorLayout.NO_REASON, MonitorLayout.NO_REASON, 4096), features, line -> { })) {
             String a = topology.namespace("pa");
             String b = topology.namespace("pb");
             topology.veth(a, "eth0", List.of("10.199.170.1/24"), b, "eth0", List.of("10.199.170.2/24"));
@@ -37,10 +40,11 @@ class MonitorProbesKernelTest {
             for (int i = 0; i < 3; i++) {
                 topology.sendUdp(a, "10.199.170.2", 7730, 10);
             }
-            Thread.sleep(200);
-            long counted = probes.read().drops().stream().filter(drop -> drop.key().netns() == inode)
+            LongSupplier counted = () -> probes.read().drops().stream().filter(drop -> drop.key().netns() == inode)
                     .filter(drop -> drop.sample().destinationPort() == 7730).mapToLong(DropCount::packets).sum();
-            assertThat(counted).isEqualTo(3);
+            Waiting.until(() -> counted.getAsLong() >= 3, Duration.ofSeconds(10), 100, () -> "no drops counted");
+            Thread.sleep(300);
+            assertThat(counted.getAsLong()).isEqualTo(3);
             KernelCounters forgotten = probes.forget(Set.of(inode));
             assertThat(forgotten.drops()).allMatch(drop -> drop.key().netns() == inode)
                     .extracting(DropCount::packets).contains(3L);
@@ -56,7 +60,7 @@ class MonitorProbesKernelTest {
         MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, true);
         try (Topology topology = new Topology();
                 MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
-                        MonitorLayout.NO_CONSUMED_REASON, 4096), features, line -> { })) {
+                        MonitorLayout.NO_REASON, MonitorLayout.NO_REASON, 4096), features, line -> { })) {
             String a = topology.namespace("ra");
             String b = topology.namespace("rb");
             topology.veth(a, "eth0", List.of("10.199.171.1/24"), b, "eth0", List.of("10.199.171.2/24"));
