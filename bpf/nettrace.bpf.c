@@ -165,17 +165,50 @@ static __always_inline u32 be32_at(const u8 *p)
 	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
 }
 
-static __always_inline u64 packet_fingerprint(const struct nt_packet *pkt, u16 ip_id)
+/* One step of FNV-1a over 64-bit words: fingerprints need spreading, not strength. */
+static __always_inline u64 mix(u64 hash, u64 value)
 {
+	return (hash ^ value) * 0x100000001b3ULL;
+}
+
+#define FINGERPRINT_SEED 0xcbf29ce484222325ULL
+#define TCP_FIN		0x01
+#define TCP_PSH		0x08
+#define UDP_PORT_VXLAN		4789
+#define UDP_PORT_VXLAN_LINUX	8472
+#define UDP_PORT_GENEVE		6081
+#define IPPROTO_IPIP	4
+#define IPPROTO_IPV6	41
+#define IPPROTO_GRE	47
+#define ETH_P_TEB	0x6558
+#define GRE_CSUM	0x8000
+#define GRE_KEY		0x2000
+#define GRE_SEQ		0x1000
+
+/*
+ * What identifies a packet while the kernel handles it, whatever NAT, forwarding or a tunnel
+ * do to it: fields NAT leaves alone (the IPv4 id or IPv6 flow label, TCP sequence and ack
+ * numbers, the UDP length, the ICMP type and sequence, not the ICMP id that NAT rewrites) and
+ * that GRO leaves alone on its first segment (no lengths for TCP, no FIN or PSH). 0 = unknown.
+ */
+static __always_inline u64 packet_fingerprint(const struct nt_packet *pkt, u32 ip_label, const u8 *l4)
+{
+	u64 hash = mix(mix(FINGERPRINT_SEED, pkt->l3_proto), (u64)pkt->l4_proto << 32 | ip_label);
+
 	switch (pkt->l4_proto) {
 	case IPPROTO_TCP:
-		return ((u64)pkt->seq << 32 | pkt->ack) ?: 1;
+		hash = mix(hash, (u64)pkt->seq << 32 | pkt->ack);
+		hash = mix(hash, pkt->tcp_flags & ~(TCP_FIN | TCP_PSH));
+		break;
+	case IPPROTO_UDP:
+		hash = mix(hash, be16_at(l4 + 4));
+		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		return (u64)ip_id << 32 | (u32)pkt->icmp_type << 16 | pkt->icmp_seq | 1ULL << 48;
-	default:
-		return ip_id ? (u64)ip_id << 16 | pkt->l4_proto : 0;
+		hash = mix(hash, (u32)pkt->icmp_type << 24 | (u32)pkt->icmp_code << 16 | pkt->icmp_seq);
+		break;
 	}
+	return hash ?: 1;
 }
 
 static __always_inline void parse_l4(struct nt_packet *pkt, const u8 *l4)
@@ -206,12 +239,74 @@ struct header_bytes {
 	u8 l4[24];
 };
 
-static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes *h,
-				      const unsigned char *l3)
+/* Two network-order bytes read from the kernel, 0 when they cannot be read. */
+static __always_inline u16 be16_read(const u8 *at)
+{
+	u8 bytes[2];
+
+	return bpf_probe_read_kernel(bytes, sizeof(bytes), at) ? 0 : be16_at(bytes);
+}
+
+/* Where a tunnel's packet starts inside its outer one, and what it is (an ethertype). */
+struct tunnel {
+	const u8 *inner;
+	u32 proto;
+};
+
+/*
+ * Recognises the tunnels whose outer packet says what it carries: VXLAN and Geneve by their
+ * UDP port, GRE, IPIP and IPv6-in-IP by protocol. A receiving host sees them so; a sending one
+ * also marks the skb (skb->encapsulation), which parse_skb asks first.
+ */
+static __always_inline void find_tunnel(const struct nt_packet *pkt, const u8 *l4_bytes, const u8 *l4,
+					struct tunnel *tunnel)
+{
+	switch (pkt->l4_proto) {
+	case IPPROTO_UDP:
+		if (pkt->dport == UDP_PORT_VXLAN || pkt->dport == UDP_PORT_VXLAN_LINUX) {
+			/* UDP, the 8-byte VXLAN header, then an Ethernet frame */
+			tunnel->inner = l4 + 8 + 8 + ETH_HLEN;
+			tunnel->proto = be16_read(tunnel->inner - 2);
+		} else if (pkt->dport == UDP_PORT_GENEVE) {
+			u16 proto = be16_at(l4_bytes + 8 + 2);
+			u32 header = 8 + (l4_bytes[8] & 0x3f) * 4;
+
+			tunnel->inner = l4 + 8 + header;
+			tunnel->proto = proto;
+			if (proto == ETH_P_TEB) {
+				tunnel->inner += ETH_HLEN;
+				tunnel->proto = be16_read(tunnel->inner - 2);
+			}
+		}
+		break;
+	case IPPROTO_IPIP:
+		tunnel->inner = l4;
+		tunnel->proto = ETH_P_IP;
+		break;
+	case IPPROTO_IPV6:
+		tunnel->inner = l4;
+		tunnel->proto = ETH_P_IPV6;
+		break;
+	case IPPROTO_GRE: {
+		u16 flags = be16_at(l4_bytes);
+		u32 header = 4 + (flags & GRE_CSUM ? 4 : 0) + (flags & GRE_KEY ? 4 : 0) + (flags & GRE_SEQ ? 4 : 0);
+
+		tunnel->inner = l4 + header;
+		tunnel->proto = be16_at(l4_bytes + 2);
+		if (tunnel->proto == ETH_P_TEB) {
+			tunnel->inner += ETH_HLEN;
+			tunnel->proto = be16_read(tunnel->inner - 2);
+		}
+		break;
+	}
+	}
+}
+
+static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes *h, const u8 *l3,
+				      struct tunnel *tunnel)
 {
 	u32 l4_offset = (h->l3[0] & 0xf) * 4;
-	bool fragment = (be16_at(&h->l3[6]) & 0x1fff) != 0;
-
+	u16 fragment = be16_at(&h->l3[6]) & 0x3fff; /* offset and more-fragments */
 	u16 ip_id = be16_at(&h->l3[4]);
 
 	if ((h->l3[0] >> 4) != 4 || l4_offset < 20) {
@@ -223,17 +318,21 @@ static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes
 	__builtin_memcpy(pkt->saddr, &h->l3[12], 4);
 	__builtin_memcpy(pkt->daddr, &h->l3[16], 4);
 	if (fragment)
-		return ip_id;
+		return mix(mix(FINGERPRINT_SEED, (u64)fragment << 16 | ip_id), pkt->l4_proto);
 	if (l4_offset == 20)
 		__builtin_memcpy(h->l4, &h->l3[20], sizeof(h->l4));
 	else if (bpf_probe_read_kernel(h->l4, sizeof(h->l4), l3 + l4_offset))
-		return ip_id;
+		return mix(FINGERPRINT_SEED, ip_id);
 	parse_l4(pkt, h->l4);
-	return packet_fingerprint(pkt, ip_id);
+	find_tunnel(pkt, h->l4, l3 + l4_offset, tunnel);
+	return packet_fingerprint(pkt, ip_id, h->l4);
 }
 
-static __always_inline u64 parse_ipv6(struct nt_packet *pkt, struct header_bytes *h)
+static __always_inline u64 parse_ipv6(struct nt_packet *pkt, struct header_bytes *h, const u8 *l3,
+				      struct tunnel *tunnel)
 {
+	u32 flow_label = (u32)(h->l3[1] & 0xf) << 16 | be16_at(&h->l3[2]);
+
 	if ((h->l3[0] >> 4) != 6) {
 		pkt->l3_proto = 0;
 		return 0;
@@ -244,26 +343,64 @@ static __always_inline u64 parse_ipv6(struct nt_packet *pkt, struct header_bytes
 	__builtin_memcpy(pkt->daddr, &h->l3[24], 16);
 	__builtin_memcpy(h->l4, &h->l3[40], sizeof(h->l4));
 	parse_l4(pkt, h->l4);
-	return packet_fingerprint(pkt, 0);
+	find_tunnel(pkt, h->l4, l3 + 40, tunnel);
+	return packet_fingerprint(pkt, flow_label, h->l4);
 }
 
-static __always_inline void parse_arp(struct nt_packet *pkt, struct header_bytes *h)
+static __always_inline u64 parse_arp(struct nt_packet *pkt, struct header_bytes *h)
 {
 	/* Ethernet/IPv4 ARP only: hardware length 6, protocol length 4 */
 	if (h->l3[4] != 6 || h->l3[5] != 4)
-		return;
+		return 0;
 	pkt->arp_op = be16_at(&h->l3[6]);
 	__builtin_memcpy(pkt->hwaddr, &h->l3[8], 6);
 	__builtin_memcpy(pkt->saddr, &h->l3[14], 4);
 	__builtin_memcpy(pkt->daddr, &h->l3[24], 4);
+	return mix(mix(mix(FINGERPRINT_SEED, ETH_P_ARP), pkt->arp_op), be32_at(&h->l3[14]) ^ (u64)be32_at(&h->l3[24]) << 32);
+}
+
+/*
+ * Parses the network header at l3 (proto: its ethertype) and what follows into pkt, and says
+ * where a tunnel's inner packet starts if it carries one. Returns the packet's fingerprint.
+ * Not inlined: parse_skb calls it for a tunnel's outer and inner packet.
+ */
+static __noinline u64 parse_network(struct nt_packet *pkt, u32 proto, const u8 *l3, struct tunnel *tunnel)
+{
+	struct header_bytes h;
+
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	pkt->l3_proto = proto;
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP)
+		return 0;
+	if (bpf_probe_read_kernel(h.l3, sizeof(h.l3), l3)) {
+		pkt->l3_proto = 0;
+		return 0;
+	}
+	if (proto == ETH_P_IP)
+		return parse_ipv4(pkt, &h, l3, tunnel);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(pkt, &h, l3, tunnel);
+	return parse_arp(pkt, &h);
+}
+
+/* The ethertype of an IP header, from its version. */
+static __always_inline u32 ip_version_proto(const u8 *l3)
+{
+	u8 first;
+
+	if (bpf_probe_read_kernel(&first, 1, l3))
+		return 0;
+	return first >> 4 == 4 ? ETH_P_IP : first >> 4 == 6 ? ETH_P_IPV6 : 0;
 }
 
 /*
  * Finds the network header whether data points at L2 (transmit path after the link header
  * is pushed, or receive before eth_type_trans), at L3, or past it (L4 processing pulled the IP
- * header), and parses L3/L4 into pkt. Returns the packet's fingerprint (see struct life).
+ * header), and parses L3/L4 into e->pkt. A tunnel's packet is parsed into e->inner too
+ * (EVENT_INNER), and then the fingerprint is the inner packet's: it is the same packet before
+ * and after encapsulation. Returns the fingerprint (0 = unknown).
  */
-static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_packet *pkt, bool direct)
+static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bool direct)
 {
 	unsigned char *head = READ(direct, skb, head);
 	unsigned char *data = READ(direct, skb, data);
@@ -273,11 +410,10 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_packet *pkt,
 	u16 proto = bpf_ntohs(READ(direct, skb, protocol));
 	u32 data_offset = data - head;
 	u32 l3 = data_offset;
-	struct header_bytes h;
-
-	pkt->l4_proto = 0;
-	pkt->ip_len = 0;
-	pkt->vlan_tci = READ(direct, skb, vlan_proto) ? READ(direct, skb, vlan_tci) : 0;
+	u16 vlan_tci = READ(direct, skb, vlan_proto) ? READ(direct, skb, vlan_tci) : 0;
+	struct tunnel tunnel = {};
+	u64 fingerprint;
+	u64 inner;
 
 	if (network != NO_HEADER && network > data_offset && network - data_offset <= 64) {
 		l3 = network;
@@ -292,7 +428,7 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_packet *pkt,
 		proto = be16_at(&eth[12]);
 		l3 = data_offset + ETH_HLEN;
 		if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
-			pkt->vlan_tci = be16_at(&eth[14]);
+			vlan_tci = be16_at(&eth[14]);
 			proto = be16_at(&eth[16]);
 			l3 += 4;
 		}
@@ -302,23 +438,30 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_packet *pkt,
 
 		if (bpf_probe_read_kernel(tag, sizeof(tag), head + l3))
 			goto no_packet;
-		pkt->vlan_tci = be16_at(tag);
+		vlan_tci = be16_at(tag);
 		proto = be16_at(&tag[2]);
 		l3 += 4;
 	}
-	pkt->l3_proto = proto;
-	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP)
-		return 0;
-	if (bpf_probe_read_kernel(h.l3, sizeof(h.l3), head + l3))
-		goto no_packet;
-	if (proto == ETH_P_IP)
-		return parse_ipv4(pkt, &h, head + l3);
-	if (proto == ETH_P_IPV6)
-		return parse_ipv6(pkt, &h);
-	parse_arp(pkt, &h);
-	return 0;
+	fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel);
+	e->pkt.vlan_tci = vlan_tci;
+	if (!tunnel.inner && (direct ? BPF_CORE_READ_BITFIELD(skb, encapsulation)
+				     : BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))) {
+		u16 inner_network = READ(direct, skb, inner_network_header);
+
+		if (inner_network > l3 && inner_network != NO_HEADER) {
+			tunnel.inner = head + inner_network;
+			tunnel.proto = ip_version_proto(tunnel.inner);
+		}
+	}
+	if (!tunnel.inner || !tunnel.proto)
+		return fingerprint;
+	inner = parse_network(&e->inner, tunnel.proto, tunnel.inner, &tunnel);
+	if (!inner)
+		return fingerprint;
+	e->flags |= EVENT_INNER;
+	return inner;
 no_packet:
-	pkt->l3_proto = 0;
+	__builtin_memset(&e->pkt, 0, sizeof(e->pkt));
 	return 0;
 }
 
@@ -337,7 +480,8 @@ static __always_inline bool has_ports(u8 l4_proto)
 	return l4_proto == IPPROTO_TCP || l4_proto == IPPROTO_UDP || l4_proto == IPPROTO_SCTP;
 }
 
-static __always_inline bool packet_matches(const struct nt_packet *pkt)
+/* Not inlined: a tunnel's outer and inner packet are both asked. */
+static __noinline bool packet_matches(const struct nt_packet *pkt)
 {
 	if (CONFIG.l3_proto && pkt->l3_proto != CONFIG.l3_proto)
 		return false;
@@ -435,10 +579,32 @@ static __always_inline void fill_common(void *ctx, struct nt_event *e, u64 objec
 }
 
 /*
+ * Whether a followed skb still holds the packet its life follows. The fingerprint decides when
+ * both sides know it: it stays through a new data buffer (pskb_expand_head on a shared clone
+ * being forwarded or NATed, a tunnel's headroom) and changes when the address came back in
+ * another packet after a free nothing traced. Without it, the data buffer decides.
+ */
+static __always_inline bool same_packet(const struct life *known, const struct life *current)
+{
+	if (known->fingerprint && current->fingerprint)
+		return known->fingerprint == current->fingerprint;
+	return known->head == current->head;
+}
+
+/* The filter holds for a packet, or for the packet a tunnel's packet carries. */
+static __always_inline bool event_matches(const struct nt_event *e)
+{
+	return packet_matches(&e->pkt) || ((e->flags & EVENT_INNER) && packet_matches(&e->inner));
+}
+
+/*
  * Fills the scratch event for a hit on skb and decides whether it is reported.  Returns
  * NULL when it is not: filtered out, or (lifecycle) not followed and not a matcher.
+ * named_dev: the device the tracepoint names (the transmit tracepoints: skb->dev may already be
+ * the veth peer's), or NULL to take skb->dev.
  */
-static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *skb, u64 tracer, bool direct)
+static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *skb, u64 tracer, bool direct,
+						    struct net_device *named_dev)
 {
 	u32 tracer_flags = tracer >> 32;
 	/* a copy: passing &skb to a helper turns the spilled pointer into a scalar on some kernels (6.12) */
@@ -461,22 +627,24 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
 		return NULL;
+	e->flags = 0;
 	current.head = (u64)READ(direct, skb, head);
-	current.fingerprint = parse_skb(skb, &e->pkt, direct);
-	/* once known, the fingerprint must be seen again: an unparsable packet is not taken for it */
-	if (known && known->head == current.head &&
-	    (!known->fingerprint || known->fingerprint == current.fingerprint)) {
+	current.fingerprint = parse_skb(skb, e, direct);
+	if (known && same_packet(known, &current)) {
 		followed = true;
+		/* written only when it changed: the entry's line is shared by every CPU the skb visits */
+		if (known->head != current.head)
+			known->head = current.head;
 		if (!known->fingerprint)
 			known->fingerprint = current.fingerprint;
 	} else if (!(tracer_flags & TRACER_MATCHER)) {
 		return NULL;
 	}
 	/* the packet is checked first: it is already parsed, the context costs more reads */
-	if (!followed && !packet_matches(&e->pkt))
+	if (!followed && !event_matches(e))
 		return NULL;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
-	dev = skb_device(skb, direct);
+	dev = named_dev ?: skb_device(skb, direct);
 	e->netns = skb_netns(skb, dev, direct);
 	if (!followed && !context_matches(e))
 		return NULL;
@@ -485,7 +653,6 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		return NULL;
 	}
 
-	e->flags = 0;
 	if (CONFIG.mode == MODE_LIFECYCLE) {
 		if (!followed) {
 			e->flags |= EVENT_LIFE_NEW;
@@ -499,8 +666,12 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		}
 	}
 	fill_common(ctx, e, (u64)skb, tracer);
+	e->head = current.head;
+	e->fingerprint = current.fingerprint;
 	e->ifindex = dev ? READ(direct, dev, ifindex) : 0;
-	if (CONFIG.detail) {
+	/* a drop's advice names its device, so drops carry the names without --detail too */
+	if (CONFIG.detail || (tracer_flags & TRACER_FREE && tracer_flags & TRACER_DROP)) {
+		e->flags |= EVENT_NAMES;
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 		if (dev)
 			bpf_probe_read_kernel_str(e->ifname, sizeof(e->ifname), dev->name);
@@ -542,8 +713,9 @@ static __always_inline bool within_rate(void)
 /* Sends an event; the names and an extension only when there are, to keep records small. */
 static __always_inline void submit(struct nt_event *e)
 {
-	u64 size = e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? sizeof(*e)
-		 : CONFIG.detail			    ? NT_EVENT_BASE_SIZE
+	u64 size = e->flags & EVENT_INNER			    ? sizeof(*e)
+		 : e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? NT_EVENT_EXT_SIZE
+		 : e->flags & EVENT_NAMES		    ? NT_EVENT_BASE_SIZE
 							    : NT_EVENT_PLAIN_SIZE;
 	u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	/* a record takes its size plus an 8-byte header, rounded up to 8 */
@@ -568,7 +740,7 @@ static __always_inline int wait_for_return(struct nt_event *e, u64 tracer)
 /* A hit on an skb: reported now, or (when the tracer needs its return value) at exit. */
 static __always_inline int on_entry(void *ctx, struct sk_buff *skb, u64 tracer, bool direct, bool wait_for_ret)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
 
 	if (!e)
 		return 0;
@@ -607,7 +779,7 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 static __always_inline int netfilter_hook(void *ctx, struct sk_buff *skb, struct nf_hook_state *state,
 					  struct nf_hook_entries *entries, u64 tracer, bool direct)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
 	u16 count;
 
 	if (!e)
@@ -631,7 +803,7 @@ static __always_inline int netfilter_hook(void *ctx, struct sk_buff *skb, struct
 static __always_inline int netfilter_iptables(void *ctx, struct sk_buff *skb, struct nf_hook_state *state,
 					      struct xt_table *table, u64 tracer, bool direct)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
 
 	if (!e)
 		return 0;
@@ -650,7 +822,7 @@ static __always_inline int netfilter_nftables(void *ctx, struct nft_pktinfo *pkt
 					      u64 tracer)
 {
 	struct nf_hook_state *state = (struct nf_hook_state *)BPF_CORE_READ(pkt, state);
-	struct nt_event *e = build_event(ctx, BPF_CORE_READ(pkt, skb), tracer, false);
+	struct nt_event *e = build_event(ctx, BPF_CORE_READ(pkt, skb), tracer, false, NULL);
 
 	if (!e)
 		return 0;
@@ -726,7 +898,7 @@ TP_SKB(3)
 SEC("tp_btf")
 int tp_kfree_skb(u64 *ctx)
 {
-	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true, NULL);
 
 	if (!e)
 		return 0;
@@ -739,11 +911,29 @@ int tp_kfree_skb(u64 *ctx)
 	return 0;
 }
 
-/* net:net_dev_xmit(skb, rc, dev, len): the driver's return code */
+/* skb:consume_skb(skb[, location]): where the kernel was done with the packet (6.3+) */
+SEC("tp_btf")
+int tp_consume_skb(u64 *ctx)
+{
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true, NULL);
+
+	if (!e)
+		return 0;
+	if (bpf_core_field_exists(struct trace_event_raw_consume_skb, location))
+		e->arg = ctx[1];
+	submit(e);
+	return 0;
+}
+
+/*
+ * net:net_dev_xmit(skb, rc, dev, len): the driver's return code. The device is the one the
+ * tracepoint names: a veth has already made its peer skb->dev.
+ */
 SEC("tp_btf")
 int tp_net_dev_xmit(u64 *ctx)
 {
-	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true,
+					 (struct net_device *)ctx[2]);
 
 	if (!e)
 		return 0;
@@ -753,21 +943,73 @@ int tp_net_dev_xmit(u64 *ctx)
 	return 0;
 }
 
+/* net:net_dev_start_xmit(skb, dev): the transmitting device, as the tracepoint names it */
+SEC("tp_btf")
+int tp_net_dev_start_xmit(u64 *ctx)
+{
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true,
+					 (struct net_device *)ctx[1]);
+
+	if (e)
+		submit(e);
+	return 0;
+}
+
 /* tcp:tcp_send_reset(sk, skb[, reason]): the skb that caused the reset, and why (6.10+) */
 SEC("tp_btf")
 int tp_tcp_send_reset(u64 *ctx)
 {
-	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[1], placeholder_tracer(), true);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[1], placeholder_tracer(), true, NULL);
 
 	if (!e)
 		return 0;
 	if (bpf_core_type_exists(enum sk_rst_reason)) {
 		e->ret = (u32)ctx[2];
-		e->flags |= EVENT_REASON;
+		e->flags |= EVENT_RESET_REASON;
 	}
 	submit(e);
 	return 0;
 }
+
+/* The ICMP error of this type and code is sent about the packet in skb (in arg: the return value may come too). */
+static __always_inline int icmp_sent(void *ctx, struct sk_buff *skb, u64 type, u64 code, u64 tracer, bool direct,
+				     bool wait_for_ret)
+{
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
+
+	if (!e)
+		return 0;
+	e->arg = (type & 0xff) << 8 | (code & 0xff);
+	e->flags |= EVENT_ICMP_SENT;
+	if (wait_for_ret)
+		return wait_for_return(e, tracer);
+	submit(e);
+	return 0;
+}
+
+/* icmp:icmp_send(skb, type, code), on kernels that have it */
+SEC("tp_btf")
+int tp_icmp_send(u64 *ctx)
+{
+	return icmp_sent(ctx, (struct sk_buff *)ctx[0], ctx[1], ctx[2], placeholder_tracer(), true, false);
+}
+
+/* __icmp_send(skb_in, type, code, info, opt), where functions can be traced */
+#define ICMP_SEND_PROGRAMS(wait, wait_for_ret)						\
+SEC("fentry")										\
+int fentry_##wait##icmp_send_0(u64 *ctx)						\
+{											\
+	return icmp_sent(ctx, (struct sk_buff *)ctx[0], ctx[1], ctx[2], placeholder_tracer(), true, \
+			 wait_for_ret);							\
+}											\
+SEC("kprobe")										\
+int kprobe_##wait##icmp_send_0(struct pt_regs *ctx)					\
+{											\
+	return icmp_sent(ctx, (struct sk_buff *)PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx), \
+			 bpf_get_attach_cookie(ctx), false, wait_for_ret);		\
+}
+ICMP_SEND_PROGRAMS(, false)
+ICMP_SEND_PROGRAMS(wait_, true)
 
 /* ---- kernel functions through fentry/fexit: skb at argument N ---- */
 
@@ -852,7 +1094,8 @@ static __always_inline void parse_sock(struct sock *sk, struct nt_packet *pkt, s
 		pkt->l3_proto = 0;
 		pkt->l4_proto = 0;
 	}
-	pkt->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* inet_sport, not skc_num: a socket entering CLOSE has released its port number already */
+	pkt->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	pkt->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	info->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	info->old_state = 0;
@@ -891,8 +1134,11 @@ static __always_inline struct nt_event *build_sock_event(void *ctx, struct sock 
 	}
 	e->flags = EVENT_SOCK;
 	fill_common(ctx, e, (u64)sk, tracer);
+	e->head = 0;
+	e->fingerprint = 0;
 	e->ifindex = 0;
 	if (CONFIG.detail) {
+		e->flags |= EVENT_NAMES;
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 		e->ifname[0] = 0;
 	}

@@ -18,6 +18,7 @@ enum tracer_flag {
 	TRACER_FREE    = 1 << 1, /* ends an skb's life */
 	TRACER_CLONE   = 1 << 2, /* returns a clone of its skb */
 	TRACER_STACK   = 1 << 3, /* record the kernel stack */
+	TRACER_DROP    = 1 << 4, /* its free is a drop (kfree_skb): the event names the device */
 };
 
 #define MAX_TRACERS 8192
@@ -38,6 +39,10 @@ enum event_flag {
 	EVENT_CLONE     = 1 << 5, /* arg is the clone this function returned */
 	EVENT_NETFILTER = 1 << 6, /* the netfilter extension follows the event */
 	EVENT_SOCK      = 1 << 7, /* a struct sock event: the sock extension follows */
+	EVENT_RESET_REASON = 1 << 8, /* ret holds a tcp_send_reset reason (enum sk_rst_reason) */
+	EVENT_INNER     = 1 << 9, /* pkt is a tunnel's outer packet: inner holds the one it carries */
+	EVENT_ICMP_SENT = 1 << 10, /* arg holds type << 8 | code of the ICMP error sent about the packet */
+	EVENT_NAMES     = 1 << 11, /* comm and ifname are sent (--detail, and every drop) */
 };
 
 struct nt_config {
@@ -132,6 +137,8 @@ struct nt_event {
 	__u32 netns;
 	__u32 ifindex;
 	__s32 stack_id;       /* kernel stack in the stacks map, -1 = none */
+	__u64 head;           /* the skb's data buffer: a clone shares it with its original */
+	__u64 fingerprint;    /* what identifies the packet through NAT and tunnels (see packet_fingerprint) */
 	struct nt_packet pkt;
 	__u32 pad;            /* the names start 8-aligned, where plain records end */
 	char  comm[16];       /* sent only with --detail */
@@ -140,9 +147,12 @@ struct nt_event {
 		struct nt_netfilter nf;
 		struct nt_sock sock;
 	} ext;
+	struct nt_packet inner; /* sent only with EVENT_INNER */
+	__u32 inner_pad;
 };
 
-/* The size of an event without its extension, and without the names too. */
+/* The size of an event without the inner packet; without its extension; without the names too. */
+#define NT_EVENT_EXT_SIZE (__builtin_offsetof(struct nt_event, inner))
 #define NT_EVENT_BASE_SIZE (__builtin_offsetof(struct nt_event, ext))
 #define NT_EVENT_PLAIN_SIZE (__builtin_offsetof(struct nt_event, comm))
 

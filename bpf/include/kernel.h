@@ -71,6 +71,10 @@ struct sock {
 	u16 sk_protocol;
 };
 
+struct inet_sock {
+	__be16 inet_sport;
+};
+
 struct inet_connection_sock {
 	__u8 icsk_ca_state: 5;
 };
@@ -101,6 +105,8 @@ struct sk_buff {
 	__u16 transport_header;
 	__u16 network_header;
 	__u16 mac_header;
+	__u16 inner_network_header;
+	__u8 encapsulation: 1;
 	__be16 vlan_proto;
 	__u16 vlan_tci;
 	unsigned char *head;
@@ -139,6 +145,11 @@ struct nft_table {
 struct nft_chain {
 	struct nft_table *table;
 	char *name;
+};
+
+/* The consume_skb tracepoint's record: it has a location field (and argument) since 6.3. */
+struct trace_event_raw_consume_skb {
+	void *location;
 };
 
 #pragma clang attribute pop

@@ -14,6 +14,8 @@ import nettrace.output.Console;
 import nettrace.trace.Nettrace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,7 +29,10 @@ import picocli.CommandLine.Parameters;
         description = {
             "Trace packets through the Linux network stack with eBPF, and diagnose why they are dropped.",
             "Needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN) and a kernel with BTF."},
-        footer = {"", "With -- COMMAND, the command runs once tracing has begun and tracing stops when it exits."})
+        footer = {"", "With -- COMMAND, the command runs once tracing has begun and tracing stops when it exits:",
+            "the command sets the span. --diag does not end it at the first error (it stops showing packets",
+            "and says so). With --output json on stdout, the command's standard output goes to stderr, so",
+            "stdout holds JSON records only."})
 public final class NettraceCommand implements Callable<Integer> {
 
     // first, so the filters lead the help as they always did
@@ -173,8 +178,12 @@ public final class NettraceCommand implements Callable<Integer> {
         return Nettrace.run(toConfig(), console);
     }
 
+    @Spec
+    CommandSpec spec;
+
     /** Validates the options; throws a one-line {@link NettraceException} on bad input. */
     public Config toConfig() {
+        checkCommandFollowsSeparator();
         Mode mode = mode();
         PacketFilter filter = filterOptions.filter();
         Config.Verbosity verbosity = debug ? Config.Verbosity.DEBUG
@@ -202,11 +211,28 @@ public final class NettraceCommand implements Callable<Integer> {
                 List.copyOf(command), Optional.ofNullable(btfPath), verbosity);
     }
 
+    /**
+     * A word that is no option is taken for the command to run only after "--": `nettrace foo`
+     * is a typo far more often than a command, and it would run only once everything is attached.
+     */
+    private void checkCommandFollowsSeparator() {
+        if (command.isEmpty() || spec == null || spec.commandLine().getParseResult() == null) {
+            return;
+        }
+        List<String> typed = spec.commandLine().getParseResult().originalArgs();
+        int separator = typed.indexOf("--");
+        if (separator < 0 || typed.size() - separator - 1 != command.size()) {
+            throw NettraceException.badInput("unexpected argument '" + command.getFirst() + "': to run a command"
+                    + " while tracing, put it after --: nettrace [options] -- " + String.join(" ", command));
+        }
+    }
+
     /** --output-file: a file that can be written, found out before anything is loaded. */
     private Optional<java.nio.file.Path> outputFile() {
         if (outputFile == null) {
             return Optional.empty();
         }
+        OutputFiles.refuseSpecial(outputFile);
         java.nio.file.Path folder = outputFile.toAbsolutePath().getParent();
         if (java.nio.file.Files.isDirectory(outputFile) || folder == null || !java.nio.file.Files.isDirectory(folder)
                 || !java.nio.file.Files.isWritable(folder)) {
@@ -280,16 +306,21 @@ public final class NettraceCommand implements Callable<Integer> {
                 rateLimit == null ? 0 : OptionValues.positiveLong(rateLimit, "--rate-limit"));
     }
 
-    private static Duration seconds(String text) {
+    /** The longest --duration: ten years, far inside what a deadline in nanoseconds can hold. */
+    static final long MAX_DURATION_SECONDS = 10L * 365 * 24 * 3600;
+
+    static Duration seconds(String text) {
+        double value;
         try {
-            double value = Double.parseDouble(text.strip());
-            if (!(value > 0) || Double.isInfinite(value)) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofNanos((long) (value * 1e9));
+            value = Double.parseDouble(text.strip());
         } catch (NumberFormatException e) {
-            throw NettraceException.badInput("--duration: expected a positive number of seconds, got '" + text + "'");
+            value = Double.NaN;
         }
+        if (!(value > 0) || !(value <= MAX_DURATION_SECONDS)) {
+            throw NettraceException.badInput("--duration: expected a number of seconds from above 0 to "
+                    + MAX_DURATION_SECONDS + " (ten years), got '" + text + "'");
+        }
+        return Duration.ofNanos(Math.max(1, (long) (value * 1e9)));
     }
 
     private static java.util.regex.Pattern regex(String text) {

@@ -6,25 +6,36 @@ import nettrace.event.SkbEvent;
 import nettrace.lifecycle.SkbLife;
 import nettrace.tracer.Rule;
 
-/** An skb life with the finding, if any, of each of its events. */
-public record DiagnosedLife(SkbLife life, List<Entry> entries) {
+/**
+ * An skb life with what the diagnosis says of each of its events, and of the packet as a whole.
+ *
+ * @param verdictReason why the verdict is what it is, in a sentence ("no end seen: ...")
+ */
+public record DiagnosedLife(SkbLife life, List<Entry> entries, Verdict verdict, String verdictReason) {
 
-    /** One event of the life and what the diagnosis says about it. */
-    public record Entry(SkbEvent event, String tracer, String group, Optional<Finding> finding) {
+    /** One event of the life and what the diagnosis says about it, most severe finding first. */
+    public record Entry(SkbEvent event, String tracer, String group, List<Finding> findings) {
+
+        public Optional<Finding> finding() {
+            return findings.isEmpty() ? Optional.empty() : Optional.of(findings.getFirst());
+        }
     }
 
     /** The most severe finding level, or empty for a life without findings. */
     public Optional<Rule.Level> worst() {
-        return entries.stream().flatMap(entry -> entry.finding().stream()).map(Finding::level)
-                .max(Enum::compareTo);
+        return findings().map(Finding::level).max(Enum::compareTo);
     }
 
     /** True when some event has a WARN or ERROR finding. */
     public boolean hasProblem() {
-        return entries.stream().anyMatch(entry -> entry.finding().map(Finding::isProblem).orElse(false));
+        return findings().anyMatch(Finding::isProblem);
     }
 
     public boolean hasError() {
         return worst().map(level -> level == Rule.Level.ERROR).orElse(false);
+    }
+
+    private java.util.stream.Stream<Finding> findings() {
+        return entries.stream().flatMap(entry -> entry.findings().stream());
     }
 }

@@ -1,6 +1,7 @@
 package nettrace.diag;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import nettrace.event.Netfilter;
 import nettrace.event.SkbEvent;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
+import nettrace.kernel.NetworkNamespaces;
 import nettrace.lifecycle.SkbLife;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
@@ -16,55 +18,86 @@ import nettrace.tracer.Rule;
 import nettrace.tracer.Tracer;
 
 /**
- * Applies the tracer tree's rules to each event of a life (SPEC §3 "Diagnosis"). Drops get
- * their location, the kernel's reason and advice for that reason; resets their reason.
+ * Applies the tracer tree's rules to each event of a life (SPEC §3 "Diagnosis"), then judges the
+ * life as a whole: drops get their location, reason and advice; what NAT and tunnels did is told;
+ * each dropped packet has one ERROR (the drop, which takes in the netfilter verdict that made
+ * it); and the verdict is good only for a packet seen to its normal end.
  */
 public final class Diagnosis {
     private static final long NF_VERDICT_MASK = 0xff;
     private static final long NF_DROP = 0;
     private static final long NF_STOLEN = 2;
-    private static final String DROPPED = "packet is dropped by kernel";
 
     private final AttachPlan plan;
-    private final DropReasons dropReasons;
-    private final Map<Long, String> resetReasons;
+    private final DropReasons reasons;
     private final Supplier<KernelSymbols> symbols;
-    private final DropAdvice advice;
-    private final Optional<String> netfilterDetailMissing;
     private final boolean listHooks;
+    private final DropFinding drops;
+    private final Handshakes handshakes;
+    private long diagnosed;
 
     /**
-     * @param resetReasons           the kernel's enum sk_rst_reason, empty on kernels without it
      * @param netfilterDetailMissing why netfilter tables, chains and hooks cannot be shown, if so
      * @param listHooks              name the hook functions registered where netfilter dropped (--hooks)
+     * @param handshakes             the TCP handshakes seen so far (fed in front of the lifecycle tracker)
      */
-    public Diagnosis(AttachPlan plan, DropReasons dropReasons, Map<Long, String> resetReasons,
-            Supplier<KernelSymbols> symbols, DropAdvice advice, Optional<String> netfilterDetailMissing,
-            boolean listHooks) {
+    public Diagnosis(AttachPlan plan, DropReasons dropReasons, Supplier<KernelSymbols> symbols, DropAdvice advice, Optional<String> netfilterDetailMissing,
+            boolean listHooks, NetworkNamespaces namespaces, Handshakes handshakes) {
         this.plan = plan;
-        this.dropReasons = dropReasons;
-        this.resetReasons = resetReasons;
+        this.reasons = dropReasons;
         this.symbols = symbols;
-        this.advice = advice;
-        this.netfilterDetailMissing = netfilterDetailMissing;
         this.listHooks = listHooks;
+        this.drops = new DropFinding(dropReasons, symbols, advice, netfilterDetailMissing, namespaces);
+        this.handshakes = handshakes;
     }
 
     public DiagnosedLife diagnose(SkbLife life) {
-        List<DiagnosedLife.Entry> entries = new ArrayList<>(life.events().size());
-        for (SkbEvent event : life.events()) {
-            Tracer tracer = plan.byId(event.tracer()).tracer();
-            entries.add(new DiagnosedLife.Entry(event, tracer.name(), tracer.group(), evaluate(tracer, event)));
+        diagnosed++;
+        List<SkbEvent> events = life.events();
+        List<List<Finding>> findings = new ArrayList<>(events.size());
+        Map<Long, SkbEvent> lastOfSkb = new HashMap<>();
+        for (SkbEvent event : events) {
+            Tracer tracer = tracer(event);
+            List<Finding> found = new ArrayList<>(1);
+            evaluate(tracer, event, life).ifPresent(found::add);
+            SkbEvent previous = lastOfSkb.put(event.skb(), event);
+            if (previous != null) {
+                PacketChanges.between(previous, event, tracer.name()).ifPresent(found::add);
+            } else if (Handshakes.isSyn(event.userPacket()) && handshakes.sentAgain(event.userPacket(), diagnosed,
+                    event.skb()) && !handshakes.answered(event.userPacket())) {
+                found.add(new Finding(Rule.Level.WARN, "SYN retransmitted, unanswered: the listener's accept queue"
+                        + " is full, or the reply was lost", Optional.of("on the server, compare Recv-Q with"
+                        + " Send-Q in `ss -ltn` and watch ListenOverflows in `nstat -az`; raise the listen backlog"
+                        + " (and net.core.somaxconn) or accept faster"), List.of()));
+            }
+            findings.add(found);
         }
-        return new DiagnosedLife(life, entries);
+        OneErrorPerDrop.apply(events, findings, this::tracer);
+        List<DiagnosedLife.Entry> entries = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            Tracer tracer = tracer(events.get(i));
+            List<Finding> sorted = new ArrayList<>(findings.get(i));
+            sorted.sort((a, b) -> b.level().compareTo(a.level()));
+            entries.add(new DiagnosedLife.Entry(events.get(i), tracer.name(), tracer.group(), List.copyOf(sorted)));
+        }
+        return LifeVerdict.judge(life, entries, handshakes, symbols);
     }
 
-    Optional<Finding> evaluate(Tracer tracer, SkbEvent event) {
+    private Tracer tracer(SkbEvent event) {
+        return plan.byId(event.tracer()).tracer();
+    }
+
+    /** The finding of one event taken alone (a rule, or a drop); life may be null. */
+    Optional<Finding> evaluate(Tracer tracer, SkbEvent event, SkbLife life) {
         if (tracer.analyzer() == Analyzer.DROP) {
-            return Optional.of(drop(tracer, event));
+            return Optional.of(drops.of(tracer, event, life));
         }
         Optional<Rule> rule = tracer.rules().stream().filter(r -> holds(tracer, r, event)).findFirst();
         return rule.map(r -> new Finding(r.level(), message(tracer, r, event), r.advice(), netfilterDetails(event)));
+    }
+
+    Optional<Finding> evaluate(Tracer tracer, SkbEvent event) {
+        return evaluate(tracer, event, null);
     }
 
     /** For a drop at a netfilter hook: the hook functions registered there (--hooks). */
@@ -106,37 +139,9 @@ public final class Diagnosis {
             String chain = nf.source() == Netfilter.Source.IPTABLES ? nf.iptablesChain() : nf.chain();
             return rule.message() + " (table " + nf.table() + ", chain " + chain + ")";
         }
-        if (tracer.analyzer() == Analyzer.RESET && event.hasDropReason()) {
-            String reason = resetReasons.getOrDefault(event.result(), "reason " + event.result());
-            return rule.message() + " (reason: " + reason.replaceFirst("^SK_RST_REASON_", "") + ")";
+        if (tracer.analyzer() == Analyzer.RESET && event.hasResetReason()) {
+            return rule.message() + " (reason: " + reasons.resetReason(event.result()) + ")";
         }
         return rule.message();
-    }
-
-    private Finding drop(Tracer tracer, SkbEvent event) {
-        String message = tracer.rules().stream().filter(r -> r.condition().isAny()).map(Rule::message).findFirst()
-                .orElse(DROPPED);
-        List<Finding.Detail> details = new ArrayList<>();
-        Optional<String> function = Optional.empty();
-        if (event.argument() != 0) {
-            KernelSymbols kernel = symbols.get();
-            details.add(new Finding.Detail("location", List.of(kernel.describe(event.argument()))));
-            function = kernel.functionAt(event.argument());
-        }
-        if (!event.hasDropReason()) {
-            return new Finding(Rule.Level.ERROR, message, Optional.empty(), details);
-        }
-        String reason = dropReasons.name(event.result());
-        details.add(new Finding.Detail("drop reason", List.of(reason)));
-        if (reason.equals("NETFILTER_DROP") && netfilterDetailMissing.isPresent()) {
-            details.add(new Finding.Detail("netfilter", List.of("table, chain and hook functions unknown: "
-                    + netfilterDetailMissing.get())));
-        }
-        Optional<String> benign = function.flatMap(f -> advice.benign(reason, f));
-        if (benign.isPresent()) {
-            return new Finding(Rule.Level.INFO, "packet is dropped by kernel as expected: " + benign.get(),
-                    Optional.empty(), details);
-        }
-        return new Finding(Rule.Level.ERROR, message, advice.advice(reason), details);
     }
 }

@@ -9,15 +9,21 @@ import java.util.Optional;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Fix advice per drop reason name, and the locations where a reason is benign (drop-reasons.yaml). */
+/**
+ * Fix advice per drop reason name, advice for a reason at a particular drop location, and the
+ * locations where a reason is benign (drop-reasons.yaml).
+ */
 public final class DropAdvice {
     public static final String RESOURCE = "/nettrace/drop-reasons.yaml";
 
     private final Map<String, String> advice;
+    private final Map<String, Map<String, String>> atLocation;
     private final Map<String, Map<String, String>> benign;
 
-    private DropAdvice(Map<String, String> advice, Map<String, Map<String, String>> benign) {
+    private DropAdvice(Map<String, String> advice, Map<String, Map<String, String>> atLocation,
+            Map<String, Map<String, String>> benign) {
         this.advice = advice;
+        this.atLocation = atLocation;
         this.benign = benign;
     }
 
@@ -37,21 +43,34 @@ public final class DropAdvice {
         Map<String, Object> document = (Map<String, Object>) new Load(LoadSettings.builder().build())
                 .loadFromString(yaml);
         Map<String, String> advice = new HashMap<>();
+        Map<String, Map<String, String>> atLocation = new HashMap<>();
         Map<String, Map<String, String>> benign = new HashMap<>();
         document.forEach((reason, value) -> {
             Map<String, Object> entry = (Map<String, Object>) value;
             advice.put(reason, String.valueOf(entry.get("advice")));
-            if (entry.get("benign") instanceof Map<?, ?> locations) {
-                Map<String, String> why = new HashMap<>();
-                locations.forEach((function, text) -> why.put(String.valueOf(function), String.valueOf(text)));
-                benign.put(reason, why);
-            }
+            byFunction(entry.get("at")).ifPresent(texts -> atLocation.put(reason, texts));
+            byFunction(entry.get("benign")).ifPresent(texts -> benign.put(reason, texts));
         });
-        return new DropAdvice(advice, benign);
+        return new DropAdvice(advice, atLocation, benign);
+    }
+
+    private static Optional<Map<String, String>> byFunction(Object section) {
+        if (!(section instanceof Map<?, ?> locations)) {
+            return Optional.empty();
+        }
+        Map<String, String> texts = new HashMap<>();
+        locations.forEach((function, text) -> texts.put(String.valueOf(function), String.valueOf(text)));
+        return Optional.of(texts);
     }
 
     public Optional<String> advice(String reason) {
         return Optional.ofNullable(advice.get(reason));
+    }
+
+    /** The advice for this reason where the kernel dropped it (function), else the reason's own. */
+    public Optional<String> advice(String reason, Optional<String> function) {
+        return function.map(name -> atLocation.getOrDefault(reason, Map.of()).get(name))
+                .or(() -> advice(reason));
     }
 
     /** Why a drop with this reason in this function is the kernel working as intended, if it is. */

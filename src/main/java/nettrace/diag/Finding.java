@@ -17,4 +17,9 @@ public record Finding(Rule.Level level, String message, Optional<String> advice,
     public boolean isProblem() {
         return level != Rule.Level.INFO;
     }
+
+    /** The same finding at another level. */
+    public Finding at(Rule.Level other) {
+        return new Finding(other, message, advice, details);
+    }
 }

@@ -38,7 +38,8 @@ public final class EventDecoder {
     public SkbEvent decode(ByteBuffer data, int at, int length) {
         int flags = Short.toUnsignedInt(data.getShort(at + FLAGS));
         boolean extended = length >= SIZE_WITH_EXTENSION;
-        boolean named = withNames && length >= SIZE_WITH_NAMES;
+        boolean named = (withNames || (flags & SkbEvent.NAMES) != 0) && length >= SIZE_WITH_NAMES;
+        boolean inner = length >= SIZE_WITH_INNER && (flags & SkbEvent.INNER) != 0;
         boolean netfilter = extended && (flags & SkbEvent.NETFILTER) != 0;
         boolean sock = extended && (flags & SkbEvent.SOCK) != 0;
         return new SkbEvent(
@@ -57,7 +58,10 @@ public final class EventDecoder {
                 packet(data, at + PKT),
                 data.getInt(at + STACK_ID),
                 netfilter ? decodeNetfilter(data, at + EXT) : null,
-                sock ? decodeSock(data, at + EXT) : null);
+                sock ? decodeSock(data, at + EXT) : null,
+                data.getLong(at + HEAD),
+                data.getLong(at + FINGERPRINT),
+                inner ? decodePacket(data, at + INNER) : null);
     }
 
     static SockState decodeSock(ByteBuffer data, int at) {

@@ -9,11 +9,13 @@ public final class EventLayout {
     }
 
     /** The event without the names and the extension (NT_EVENT_PLAIN_SIZE): most records. */
-    public static final int SIZE = 128;
+    public static final int SIZE = 144;
     /** With the task and interface names (--detail), without an extension (NT_EVENT_BASE_SIZE). */
-    public static final int SIZE_WITH_NAMES = 160;
-    /** With an extension (netfilter or sock): struct nt_event. */
-    public static final int SIZE_WITH_EXTENSION = 296;
+    public static final int SIZE_WITH_NAMES = 176;
+    /** With an extension (netfilter or sock), without the inner packet (NT_EVENT_EXT_SIZE). */
+    public static final int SIZE_WITH_EXTENSION = 312;
+    /** With a tunnel's inner packet: struct nt_event. */
+    public static final int SIZE_WITH_INNER = 384;
     public static final int TS = 0;
     public static final int SKB = 8;
     public static final int ARG = 16;
@@ -25,11 +27,15 @@ public final class EventLayout {
     public static final int NETNS = 44;
     public static final int IFINDEX = 48;
     public static final int STACK_ID = 52;
-    public static final int PKT = 56;
-    public static final int COMM = 128;
-    public static final int IFNAME = 144;
+    public static final int HEAD = 56;
+    public static final int FINGERPRINT = 64;
+    public static final int PKT = 72;
+    public static final int COMM = 144;
+    public static final int IFNAME = 160;
     /** Where the extension starts: netfilter or sock details. */
-    public static final int EXT = 160;
+    public static final int EXT = 176;
+    /** Where a tunnel's inner packet starts. */
+    public static final int INNER = 312;
 
     public static final int PACKET_SIZE = 68;
     public static final int PKT_SADDR = 0;

@@ -15,6 +15,9 @@ package nettrace.event;
  * @param stackId   the kernel stack recorded for this event, or -1
  * @param netfilter what a netfilter analyzer saw, or null for other events
  * @param sock      for socket events (then skb is the socket's address), or null
+ * @param head      the skb's data buffer: a clone shares its original's (0 for socket events)
+ * @param fingerprint what identifies the packet through NAT and tunnels (0 = unknown)
+ * @param inner     the packet a tunnel's packet carries (then packet is the outer one), or null
  */
 public record SkbEvent(
         long timestamp,
@@ -32,7 +35,10 @@ public record SkbEvent(
         Packet packet,
         int stackId,
         Netfilter netfilter,
-        SockState sock) {
+        SockState sock,
+        long head,
+        long fingerprint,
+        Packet inner) {
 
     public static final int HAS_RETURN = 1;
     public static final int LIFE_NEW = 1 << 1;
@@ -41,6 +47,10 @@ public record SkbEvent(
     public static final int CLONE = 1 << 5;
     public static final int NETFILTER = 1 << 6;
     public static final int SOCK = 1 << 7;
+    public static final int RESET_REASON = 1 << 8;
+    public static final int INNER = 1 << 9;
+    public static final int ICMP_SENT = 1 << 10;
+    public static final int NAMES = 1 << 11;
 
     public boolean hasReturnValue() {
         return (flags & HAS_RETURN) != 0;
@@ -48,6 +58,25 @@ public record SkbEvent(
 
     public boolean hasDropReason() {
         return (flags & HAS_REASON) != 0;
+    }
+
+    /** True when result() is tcp_send_reset's reason (enum sk_rst_reason). */
+    public boolean hasResetReason() {
+        return (flags & RESET_REASON) != 0;
+    }
+
+    /** True when argument() is the type (high byte) and code of the ICMP error sent about the packet. */
+    public boolean sentIcmpError() {
+        return (flags & ICMP_SENT) != 0;
+    }
+
+    public boolean hasInner() {
+        return inner != null;
+    }
+
+    /** The packet the user sent: a tunnel's inner packet, or the packet itself. */
+    public Packet userPacket() {
+        return inner != null ? inner : packet;
     }
 
     /** True when argument() is a clone of this skb that the traced function returned. */

@@ -38,6 +38,8 @@ public final class LifecycleTracker implements EventSink {
 
     private final LifeSink sink;
     private final Map<Long, SkbLife> byAddress = new HashMap<>();
+    /** the lives not yet handed on, by the data buffer their packet is in */
+    private final Map<Long, SkbLife> byHead = new HashMap<>();
     private final Deque<SkbLife> ended = new ArrayDeque<>();
     /** the open lives (not ended) as a list linked through the lives, oldest first */
     private SkbLife oldest;
@@ -69,19 +71,33 @@ public final class LifecycleTracker implements EventSink {
     public void accept(SkbEvent event) {
         long now = arrivalTime();
         SkbLife life = byAddress.get(event.skb());
+        if (life != null && !life.ended() && event.startsLife() && life.freed(event.skb())) {
+            // a clone of the life was freed, and its address is another skb's now
+            byAddress.remove(event.skb(), life);
+            life = null;
+        }
         if (life == null || event.startsLife() || (life.ended() && event.timestamp() > life.endTimestamp())) {
             if (life != null && !life.ended()) {
-                // the address was freed where nothing traced it and is in use again
-                close(life, SkbLife.Ending.EXPIRED);
+                close(life, SkbLife.Ending.REUSED);
             }
-            life = new SkbLife(event.skb(), now);
-            link(life);
+            life = copiedLife(event);
+            if (life != null) {
+                life.addClone(event.skb());
+            } else {
+                life = new SkbLife(event.skb(), now);
+                link(life);
+                if (open > MAX_LIVES) {
+                    close(oldest, SkbLife.Ending.SHOWN_EARLY);
+                }
+            }
             byAddress.put(event.skb(), life);
-            if (open > MAX_LIVES) {
-                close(oldest, SkbLife.Ending.EXPIRED);
-            }
         }
+        long head = life.head();
         life.add(event, now);
+        if (life.head() != head) {
+            byHead.remove(head, life);
+            byHead.put(life.head(), life);
+        }
         heldEvents++;
         if (event.madeClone()) {
             life.addClone(event.argument());
@@ -95,9 +111,31 @@ public final class LifecycleTracker implements EventSink {
             if (!ended.isEmpty()) {
                 finish(ended.pollFirst(), SkbLife.Ending.FREED);
             } else {
-                close(oldest, SkbLife.Ending.EXPIRED);
+                close(oldest, SkbLife.Ending.SHOWN_EARLY);
             }
         }
+    }
+
+    /**
+     * The life an skb seen for the first time shares its packet with: a clone made where nothing
+     * traced it (the neighbour layer's probes of a queued packet, a tap's copy) shares its
+     * original's data buffer and holds the same packet. Either may be seen first: a copy freed
+     * before its original's first event is still waiting out its grace period, and is taken back
+     * into the open lives. Null when there is none.
+     */
+    private SkbLife copiedLife(SkbEvent event) {
+        SkbLife original = byHead.get(event.head());
+        if (original == null || original.closed() || !original.sharesDataWith(event)) {
+            return null;
+        }
+        if (original.ended()) {
+            if (original.has(event.skb())) {
+                return null; // the same address again after its free: a new skb, even with a copy of the packet
+            }
+            ended.remove(original);
+            link(original);
+        }
+        return original;
     }
 
     /**
@@ -172,6 +210,7 @@ public final class LifecycleTracker implements EventSink {
         for (long address : life.addresses()) {
             byAddress.remove(address, life);
         }
+        byHead.remove(life.head(), life);
         heldEvents -= life.events().size();
         if (limit > 0 && completed >= limit) {
             return;

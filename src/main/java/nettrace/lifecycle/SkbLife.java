@@ -13,12 +13,34 @@ import nettrace.event.SkbEvent;
 public final class SkbLife {
     /** How a life came to be printed. */
     public enum Ending {
-        /** every skb of the life was freed */
-        FREED,
+        /** every skb of the life was seen freed (consumed or dropped) */
+        FREED(true, "every skb was freed"),
         /** no event for a while: printed as it stands (an skb held in a queue, or freed untraced) */
-        EXPIRED,
+        EXPIRED(false, "no event for 5 s: the skb waits in a queue, or was freed where nothing traces"),
+        /** its address came back in another packet: it was freed where nothing traces */
+        REUSED(false, "its address came back in another packet: it was freed where nothing traces"),
+        /** shown before its end to keep memory bounded: too many lives or events were held */
+        SHOWN_EARLY(false, "shown before its end: more lives were open than nettrace holds at once"),
         /** tracing stopped before the life ended */
-        UNFINISHED
+        UNFINISHED(false, "tracing stopped before this skb was freed");
+
+        private final boolean endSeen;
+        private final String description;
+
+        Ending(boolean endSeen, String description) {
+            this.endSeen = endSeen;
+            this.description = description;
+        }
+
+        /** True when the life's end was seen; otherwise nothing is known of how it ended. */
+        public boolean endSeen() {
+            return endSeen;
+        }
+
+        /** What is known of the end, in a phrase: "tracing stopped before this skb was freed". */
+        public String description() {
+            return description;
+        }
     }
 
     private final List<SkbEvent> events = new ArrayList<>(8);
@@ -33,6 +55,9 @@ public final class SkbLife {
     private long lastArrival;
     private long endTimestamp;
     private Ending ending;
+    /** the data buffer and packet fingerprint of the life's latest event: how its clones are recognised */
+    private long head;
+    private long fingerprint;
 
     SkbLife(long skb, long arrival) {
         addresses = new long[] {skb};
@@ -45,11 +70,30 @@ public final class SkbLife {
     void add(SkbEvent event, long arrival) {
         events.add(event);
         lastArrival = arrival;
+        if (event.head() != 0) {
+            head = event.head();
+            fingerprint = event.fingerprint();
+        }
+    }
+
+    long head() {
+        return head;
+    }
+
+    /** True when skb's event shows a copy of this life's packet: the same data buffer, the same packet. */
+    boolean sharesDataWith(SkbEvent event) {
+        return event.head() != 0 && event.head() == head && event.fingerprint() != 0
+                && event.fingerprint() == fingerprint;
     }
 
     void addClone(long skb) {
         for (int i = 0; i < addressCount; i++) {
             if (addresses[i] == skb) {
+                if (freed[i]) {
+                    // a clone freed earlier, its address now a new clone's
+                    freed[i] = false;
+                    aliveCount++;
+                }
                 return;
             }
         }
@@ -73,6 +117,25 @@ public final class SkbLife {
         if (aliveCount == 0) {
             endTimestamp = timestamp;
             return true;
+        }
+        return false;
+    }
+
+    boolean has(long skb) {
+        for (int i = 0; i < addressCount; i++) {
+            if (addresses[i] == skb) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when this address belongs to the life and was freed: a new event there is another skb. */
+    boolean freed(long skb) {
+        for (int i = 0; i < addressCount; i++) {
+            if (addresses[i] == skb) {
+                return freed[i];
+            }
         }
         return false;
     }

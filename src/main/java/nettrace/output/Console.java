@@ -127,6 +127,11 @@ public final class Console {
         return outputClosed || (out instanceof PrintStream print && print.checkError());
     }
 
+    /** stderr, for a command whose own output must stay off stdout (see TraceLoop). */
+    public PrintStream errorStream() {
+        return err;
+    }
+
     /** A message about nettrace itself, on stderr. */
     public void message(String text) {
         err.println(text);

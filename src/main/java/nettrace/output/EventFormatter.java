@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import nettrace.event.PacketFormat;
 import nettrace.event.Netfilter;
 import nettrace.event.SkbEvent;
 import nettrace.event.SockState;
@@ -61,6 +62,16 @@ public final class EventFormatter {
         return event.hasDropReason() ? dropReasons.name(event.result()) : "unknown";
     }
 
+    /** The ICMP error an icmp_send event says was sent: "host unreachable". */
+    public static String icmpError(SkbEvent event) {
+        return PacketFormat.icmpError((int) (event.argument() >> 8) & 0xff, (int) event.argument() & 0xff);
+    }
+
+    /** The name of a tcp_send_reset event's reason on this kernel. */
+    public String resetReason(SkbEvent event) {
+        return dropReasons.resetReason(event.result());
+    }
+
     /** "sym+0xoff" of a code address. */
     public String symbol(long address) {
         return symbols.get().describe(address);
@@ -91,6 +102,11 @@ public final class EventFormatter {
             appendSock(line, event.sock());
         } else {
             line.append(packetText.of(event.packet()));
+            if (event.hasInner()) {
+                line.append(" [inner: ");
+                PacketFormat.append(line, event.inner());
+                line.append(']');
+            }
         }
         appendAnnotations(line, event, tracer);
     }
@@ -209,6 +225,10 @@ public final class EventFormatter {
                 line.append(", ").append(symbols.get().describe(event.argument()));
             }
             line.append('*');
+        } else if (event.hasResetReason()) {
+            line.append(" *reset reason: ").append(dropReasons.resetReason(event.result())).append('*');
+        } else if (event.sentIcmpError()) {
+            line.append(" *ICMP error sent: ").append(icmpError(event)).append('*');
         } else if (event.hasReturnValue() && (returnValues || tracer.analyzer() == Analyzer.RET)) {
             line.append(" *return: ").append(event.result()).append('*');
         }

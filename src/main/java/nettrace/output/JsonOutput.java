@@ -10,10 +10,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.Optional;
+import java.util.List;
 import nettrace.diag.DiagnosedLife;
 import nettrace.diag.DiagnosisSink;
 import nettrace.diag.Finding;
+import nettrace.event.PacketFormat;
 import nettrace.event.EventSink;
 import nettrace.event.Netfilter;
 import nettrace.event.Packet;
@@ -48,6 +49,8 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     private static final SerializedString ICMP_SEQ = new SerializedString("icmp_seq");
     private static final SerializedString ICMP_TYPE = new SerializedString("icmp_type");
     private static final SerializedString IFINDEX = new SerializedString("ifindex");
+    private static final SerializedString INNER = new SerializedString("inner");
+    private static final SerializedString RESET_REASON = new SerializedString("reset_reason");
     private static final SerializedString IFNAME = new SerializedString("ifname");
     private static final SerializedString L3 = new SerializedString("l3");
     private static final SerializedString L4 = new SerializedString("l4");
@@ -157,7 +160,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
 
     @Override
     public void accept(SkbEvent event) {
-        line("event", json -> eventFields(json, event, Optional.empty()));
+        line("event", json -> eventFields(json, event, List.of()));
         printed++;
     }
 
@@ -185,7 +188,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             startArray(json, EVENTS);
             for (SkbEvent event : life.events()) {
                 json.writeStartObject();
-                eventFields(json, event, Optional.empty());
+                eventFields(json, event, List.of());
                 json.writeEndObject();
             }
             json.writeEndArray();
@@ -198,12 +201,12 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     public void print(DiagnosedLife diagnosed, boolean last) {
         line("diagnosis", json -> {
             lifeFields(json, diagnosed.life());
-            json.writeStringField("verdict", diagnosed.worst().map(level -> level.name().toLowerCase())
-                    .orElse("good"));
+            json.writeStringField("verdict", diagnosed.verdict().key());
+            json.writeStringField("verdict_reason", diagnosed.verdictReason());
             json.writeArrayFieldStart("events");
             for (DiagnosedLife.Entry entry : diagnosed.entries()) {
                 json.writeStartObject();
-                eventFields(json, entry.event(), entry.finding());
+                eventFields(json, entry.event(), entry.findings());
                 json.writeEndObject();
             }
             json.writeEndArray();
@@ -256,9 +259,10 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         }
         json.writeEndArray();
         string(json, ENDING, life.ending().name().toLowerCase());
+        json.writeBooleanField("end_seen", life.ending().endSeen());
     }
 
-    private void eventFields(JsonGenerator json, SkbEvent event, Optional<Finding> finding) throws IOException {
+    private void eventFields(JsonGenerator json, SkbEvent event, List<Finding> findings) throws IOException {
         Tracer tracer = formatter.tracer(event);
         number(json, TIME_NS, event.timestamp());
         text.setLength(0);
@@ -286,13 +290,27 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
         }
         json.writeFieldName(PACKET);
         json.writeRawValue(encodedPacket.of(event.packet()));
+        if (event.hasInner()) {
+            json.writeFieldName(INNER);
+            packet(json, event.inner());
+        }
         if (event.hasDropReason() || tracer.analyzer() == nettrace.tracer.Analyzer.DROP) {
             string(json, DROP_REASON, formatter.dropReason(event));
             if (event.argument() != 0) {
                 string(json, LOCATION, formatter.symbol(event.argument()));
             }
+        } else if (event.hasResetReason()) {
+            string(json, RESET_REASON, formatter.resetReason(event));
+        } else if (event.sentIcmpError()) {
+            json.writeObjectFieldStart("icmp_error_sent");
+            json.writeNumberField("type", (event.argument() >> 8) & 0xff);
+            json.writeNumberField("code", event.argument() & 0xff);
+            json.writeStringField("name", EventFormatter.icmpError(event));
+            json.writeEndObject();
         } else if (formatter.showsReturn(event)) {
             number(json, RETURN, event.result());
+        } else if (tracer.analyzer() == nettrace.tracer.Analyzer.FREE && event.argument() != 0) {
+            string(json, LOCATION, formatter.symbol(event.argument()));
         }
         if (event.madeClone() && event.argument() != 0) {
             string(json, CLONE, Long.toHexString(event.argument()));
@@ -310,8 +328,14 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             }
             json.writeEndArray();
         }
-        if (finding.isPresent()) {
-            finding(json, finding.get());
+        if (!findings.isEmpty()) {
+            json.writeFieldName("finding");
+            finding(json, findings.getFirst());
+            json.writeArrayFieldStart("findings");
+            for (Finding each : findings) {
+                finding(json, each);
+            }
+            json.writeEndArray();
         }
     }
 
@@ -426,7 +450,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
     }
 
     private static void finding(JsonGenerator json, Finding finding) throws IOException {
-        json.writeObjectFieldStart("finding");
+        json.writeStartObject();
         json.writeStringField("level", finding.level().name().toLowerCase());
         json.writeStringField("message", finding.message());
         if (finding.advice().isPresent()) {

@@ -1,5 +1,6 @@
 package nettrace.output;
 
+import nettrace.event.PacketFormat;
 import nettrace.event.SkbEvent;
 import nettrace.lifecycle.LifeSink;
 import nettrace.lifecycle.SkbLife;

@@ -44,12 +44,14 @@ public final class LifePrinter implements LifeSink {
         if (total != null) {
             console.line(total);
         }
-        if (life.ending() == SkbLife.Ending.EXPIRED) {
-            console.line("(no further event: the skb waits in a queue, or was freed where nothing traces)");
-        } else if (life.ending() == SkbLife.Ending.UNFINISHED) {
-            console.line("(tracing stopped before this skb was freed)");
-        }
+        endingNote(life).ifPresent(console::line);
         console.line("");
+    }
+
+    /** "(no end seen: ...)" for a life whose end was not seen. */
+    public static java.util.Optional<String> endingNote(SkbLife life) {
+        return life.ending().endSeen() ? java.util.Optional.empty()
+                : java.util.Optional.of("(no end seen: " + life.ending().description() + ")");
     }
 
     /** "***************** ffff888003a1c900,ffff888003a1c800 ***************" */

@@ -16,6 +16,7 @@ public final class TracerIdentity {
     static final int FREE = 1 << 1;
     static final int CLONE = 1 << 2;
     static final int STACK = 1 << 3;
+    static final int DROP = 1 << 4;
 
     private TracerIdentity() {
     }
@@ -32,6 +33,9 @@ public final class TracerIdentity {
         }
         if (planned.tracer().analyzer().endsLife() || selection.free().contains(name)) {
             flags |= FREE;
+        }
+        if (planned.tracer().analyzer() == Analyzer.DROP) {
+            flags |= DROP;
         }
         if (planned.tracer().analyzer() == Analyzer.CLONE && !selection.noClone()) {
             flags |= CLONE;

@@ -148,6 +148,8 @@ public final class ConsumerWarmUp {
                     flags |= SkbEvent.HAS_RETURN;
                 }
                 ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + life * 256L);
+                ring.putLong(at + EventLayout.HEAD, 0xffff888200000000L + life * 2048L);
+                ring.putLong(at + EventLayout.FINGERPRINT, 0x9e3779b97f4a7c15L * (life + 1));
                 ring.putInt(at + EventLayout.TRACER, tracer.id());
                 ring.putShort(at + EventLayout.FLAGS, (short) flags);
                 ring.putInt(at + EventLayout.STACK_ID, -1);

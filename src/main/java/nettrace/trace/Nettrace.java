@@ -23,6 +23,8 @@ import nettrace.output.PeriodicReport;
 import nettrace.diag.Diagnosis;
 import nettrace.diag.DiagnosisSink;
 import nettrace.diag.DropAdvice;
+import nettrace.diag.Handshakes;
+import nettrace.kernel.NetworkNamespaces;
 import nettrace.event.EventSink;
 import nettrace.event.StackSource;
 import nettrace.kernel.Btf;
@@ -120,8 +122,7 @@ public final class Nettrace {
      * What tracing needs from the start-up: the plan and the few names taken from the kernel's BTF.
      * The BTF itself (tens of megabytes of objects) is not kept: it stays in prepare's frame.
      */
-    private record Prepared(AttachPlan plan, boolean kprobe, KernelSymbols symbols,
-            DropReasons dropReasons, Map<Long, String> resetReasons) {
+    private record Prepared(AttachPlan plan, boolean kprobe, KernelSymbols symbols, DropReasons dropReasons) {
     }
 
     /** Reads the kernel's BTF and symbols and plans the attachment. */
@@ -148,6 +149,7 @@ public final class Nettrace {
         }
         // all input is checked first: bad input is reported as such, also without privileges
         Privileges.check();
+        warnAboutAbsentContext(config, console);
         installLibbpfLog(config, console);
         KernelFeatures features = KernelFeatures.probe(btf, symbols);
         timer.mark("feature probes");
@@ -159,8 +161,20 @@ public final class Nettrace {
             throw new NettraceException("none of the selected tracers can be attached on this kernel: "
                     + plan.unavailable().getFirst().reason());
         }
-        return new Prepared(plan, features.kprobe(), symbols, DropReasons.fromBtf(btf),
-                btf.enumValues("sk_rst_reason"));
+        return new Prepared(plan, features.kprobe(), symbols, DropReasons.fromBtf(btf));
+    }
+
+    /** --pid or --netns naming nothing that exists now: tracing goes on (it may appear), with a warning. */
+    private static void warnAboutAbsentContext(Config config, Console console) {
+        int pid = config.filter().pid();
+        if (pid != 0 && !Files.exists(Path.of("/proc", Integer.toString(pid)))) {
+            console.warning("--pid " + pid + ": no such process now; nothing matches unless it appears");
+        }
+        long netns = config.filter().netns();
+        if (netns != 0 && !new NetworkNamespaces().exists(netns)) {
+            console.warning("--netns " + netns + ": no network namespace with this inode now (no process"
+                    + " or /run/netns entry has it); nothing matches unless it appears");
+        }
     }
 
     private static final java.util.concurrent.Executor BACKGROUND = runnable -> Thread.ofVirtual().start(runnable);
@@ -218,9 +232,8 @@ public final class Nettrace {
             case LATENCY -> new LifecycleTracker(config.modes().latencySummary()
                     ? new LatencySummary(console, latency) : new LatencyPrinter(console, formatter, latency),
                     config.count());
-            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, prepared, console),
-                    new DiagnosisPrinter(console, formatter, latency), config.diag().quiet(),
-                    config.diag().keep(), stop::stop), config.count());
+            case DIAG -> diagnosing(config, prepared, console, stop, new DiagnosisPrinter(console, formatter,
+                    latency));
             default -> new BasicOutput(console, formatter);
         };
     }
@@ -255,20 +268,36 @@ public final class Nettrace {
             JsonOutput json) {
         return switch (config.mode()) {
             case LIFECYCLE -> new LifecycleTracker(json, config.count());
-            case DIAG -> new LifecycleTracker(new DiagnosisSink(diagnosis(config, prepared, console), json,
-                    config.diag().quiet(), config.diag().keep(), stop::stop), config.count());
+            case DIAG -> diagnosing(config, prepared, console, stop, json);
             default -> json;
         };
     }
 
-    private static Diagnosis diagnosis(Config config, Prepared prepared, Console console) {
+    /** --diag: lives diagnosed and printed; TCP handshakes watched as the events come. */
+    private static EventSink diagnosing(Config config, Prepared prepared, Console console, RunControl stop,
+            DiagnosisSink.Printer printer) {
         AttachPlan plan = prepared.plan();
         Optional<String> netfilterMissing = netfilterDetailMissing(plan);
         netfilterMissing.ifPresent(why -> console.message("nettrace: netfilter tables, chains and hook"
                 + " functions will not be shown: " + why + "; drops are diagnosed from the kernel's drop"
                 + " reasons"));
-        return new Diagnosis(plan, prepared.dropReasons(), prepared.resetReasons(), prepared::symbols, DropAdvice.load(),
-                netfilterMissing, config.diag().hooks());
+        Handshakes handshakes = new Handshakes();
+        Diagnosis diagnosis = new Diagnosis(plan, prepared.dropReasons(), prepared::symbols, DropAdvice.load(),
+                netfilterMissing, config.diag().hooks(), new NetworkNamespaces(), handshakes);
+        return handshakes.inFrontOf(new LifecycleTracker(new DiagnosisSink(diagnosis, printer, config.diag().quiet(),
+                config.diag().keep(), firstError(config, console, stop)), config.count()));
+    }
+
+    /**
+     * What the first error does without --diag-keep: it ends the trace, unless a command sets the
+     * span; then the command goes on to its end, and the diagnosis stops showing packets.
+     */
+    private static Consumer<String> firstError(Config config, Console console, RunControl stop) {
+        if (config.command().isEmpty()) {
+            return stop::stop;
+        }
+        return reason -> console.message("nettrace: " + reason + "; no further packet is shown, the command goes"
+                + " on until it exits (use --diag-keep to see them all)");
     }
 
     /** Why the netfilter analyzers cannot run in this plan, if they cannot. */

@@ -55,7 +55,8 @@ final class TraceLoop {
         }
         stop.markBegun();
         Process command = startCommand();
-        long deadline = config.duration().map(d -> System.nanoTime() + d.toNanos()).orElse(Long.MAX_VALUE);
+        long deadline = config.duration().map(d -> Math.addExact(System.nanoTime(), d.toNanos()))
+                .orElse(Long.MAX_VALUE);
         while (!stop.stopped()) {
             int handled = ring.poll(POLL_MILLIS, handler);
             long now = System.nanoTime();
@@ -112,12 +113,33 @@ final class TraceLoop {
             return null;
         }
         try {
-            Process process = new ProcessBuilder(config.command()).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(config.command()).inheritIO();
+            boolean recordsOnStdout = config.output().json() && config.output().file().isEmpty();
+            if (recordsOnStdout) {
+                builder.redirectOutput(ProcessBuilder.Redirect.PIPE);
+            }
+            Process process = builder.start();
+            if (recordsOnStdout) {
+                // stdout holds JSON records only: the command's output goes to stderr
+                Thread.ofVirtual().start(() -> copy(process.getInputStream(), console.errorStream()));
+            }
             process.onExit().thenRun(() -> stop.stop("command exited"));
             return process;
         } catch (IOException e) {
             stop.stop("command failed");
             throw new NettraceException("cannot run " + config.command().getFirst() + ": " + e.getMessage());
+        }
+    }
+
+    private static void copy(java.io.InputStream from, java.io.PrintStream to) {
+        try (from) {
+            byte[] chunk = new byte[8192];
+            for (int read = from.read(chunk); read >= 0; read = from.read(chunk)) {
+                to.write(chunk, 0, read);
+                to.flush();
+            }
+        } catch (IOException e) {
+            // the command closed its output, or ended
         }
     }
 

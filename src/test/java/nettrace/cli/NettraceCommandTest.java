@@ -90,8 +90,17 @@ class NettraceCommandTest {
         "-c 0                   | --count: expected a positive number",
         "-c -3                  | --count: expected a positive number",
         "-c many                | --count: expected a positive number",
-        "--duration 0           | --duration: expected a positive number of seconds",
-        "--duration soon        | --duration: expected a positive number of seconds",
+        "--duration 0           | --duration: expected a number of seconds from above 0 to 315360000",
+        "--duration soon        | --duration: expected a number of seconds",
+        "--duration 9300000000  | --duration: expected a number of seconds from above 0 to 315360000 (ten years)",
+        "--duration 1e300       | --duration: expected a number of seconds",
+        "--duration NaN         | --duration: expected a number of seconds",
+        "foo                    | unexpected argument 'foo': to run a command while tracing, put it after --",
+        "-p icmp ping -c1 x     | unexpected argument 'ping': to run a command while tracing, put it after --",
+        "--output-file /dev/full | --output-file: cannot write /dev/full: a device, not a file",
+        "--output-file /proc/sys/net/core/somaxconn | --output-file: /proc/sys/net/core/somaxconn is a kernel file",
+        "--output-file /proc/self/comm | --output-file: /proc/self/comm is a kernel file",
+        "--output-file /sys/kernel/x | --output-file: /sys/kernel/x is a kernel file",
         "--bogus                | Unknown option: '--bogus'",
         "-s                     | Missing required parameter for option '--saddr'",
         "--btf-path /no/such    | --btf-path: no such file: /no/such",
@@ -122,7 +131,7 @@ class NettraceCommandTest {
         "--pid 0                | --pid: not a process id",
         "-t nosuch -p icmp      | unknown tracer or group 'nosuch'",
         "--btf-path /etc/passwd | --btf-path: /etc/passwd is not BTF data",
-        "--duration -1          | --duration: expected a positive number of seconds",
+        "--duration -1          | --duration: expected a number of seconds",
         "--netns -5             | --netns: not a namespace inode",
         "--pid -1               | --pid: not a process id",
         "-S 80-90               | --sport: expected a port number",
@@ -138,6 +147,23 @@ class NettraceCommandTest {
         assertThat(result.err()).startsWith("nettrace: ").contains(message);
         assertThat(result.err().strip().lines()).hasSize(1);
         assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void aCommandAfterTheSeparatorIsTaken() {
+        assertThat(parse("-p", "icmp", "--", "ping", "-c1", "x").command()).containsExactly("ping", "-c1", "x");
+        assertThat(parse("--", "true").command()).containsExactly("true");
+    }
+
+    @Test
+    void theNullDeviceAndRegularFilesMayTakeTheTrace() {
+        assertThat(parse("--output-file", "/dev/null").output().file()).hasValue(java.nio.file.Path.of("/dev/null"));
+        assertThat(parse("--output-file", "/tmp/trace.txt").output().file()).isPresent();
+    }
+
+    @Test
+    void aLongDurationIsKeptWhole() {
+        assertThat(parse("--duration", "315360000").duration()).hasValue(Duration.ofDays(3650));
     }
 
     @Test

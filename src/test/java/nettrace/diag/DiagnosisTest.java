@@ -10,6 +10,7 @@ import java.util.Optional;
 import nettrace.event.SkbEvent;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
+import nettrace.kernel.NetworkNamespaces;
 import nettrace.testing.Events;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.AttachPlan;
@@ -24,7 +25,7 @@ class DiagnosisTest {
             ffffffff82000400 T __udp4_lib_rcv
             """);
     private static final DropReasons REASONS = new DropReasons(Map.of(3L, "SKB_DROP_REASON_NO_SOCKET",
-            12L, "SKB_DROP_REASON_NETFILTER_DROP"), Map.of());
+            12L, "SKB_DROP_REASON_NETFILTER_DROP"), Map.of(), Map.of(2L, "SK_RST_REASON_NO_SOCKET"));
     private static final Tracer XMIT = tracer("__dev_queue_xmit", "link-out", Analyzer.RET,
             rule("ret != 0", Rule.Level.ERROR, "failed to queue packet to qdisc", null));
     private static final Tracer XDP = tracer("netif_receive_generic_xdp", "link-in", Analyzer.RET,
@@ -40,8 +41,8 @@ class DiagnosisTest {
             rule("any", Rule.Level.ERROR, "connection reset initiated by transport layer", null));
     private static final AttachPlan PLAN = Events.plan(XMIT, XDP, LISTENER, BACKLOG, DROP, RESET);
 
-    private final Diagnosis diagnosis = new Diagnosis(PLAN, REASONS, Map.of(2L, "SK_RST_REASON_NO_SOCKET"),
-            () -> SYMBOLS, DropAdvice.load(), Optional.of("kprobes are off"), true);
+    private final Diagnosis diagnosis = new Diagnosis(PLAN, REASONS, () -> SYMBOLS, DropAdvice.load(),
+            Optional.of("kprobes are off"), true, new NetworkNamespaces(), new Handshakes());
 
     private Optional<Finding> evaluate(Tracer tracer, SkbEvent event) {
         return diagnosis.evaluate(tracer, event);
@@ -81,7 +82,8 @@ class DiagnosisTest {
                 new Finding.Detail("location", java.util.List.of("nf_hook_slow+0x96")),
                 new Finding.Detail("drop reason", java.util.List.of("NETFILTER_DROP")),
                 new Finding.Detail("netfilter", java.util.List.of(
-                        "table, chain and hook functions unknown: kprobes are off")));
+                        "table, chain and hook functions unknown: kprobes are off")),
+                new Finding.Detail("network namespace", java.util.List.of("inode 1")));
         assertThat(finding.advice()).get().asString().contains("netfilter rule");
     }
 
@@ -97,7 +99,7 @@ class DiagnosisTest {
 
     @Test
     void aResetNamesTheKernelsReason() {
-        assertThat(evaluate(RESET, event(5, 1, SkbEvent.HAS_REASON, 2, 0))).get().extracting(Finding::message)
+        assertThat(evaluate(RESET, event(5, 1, SkbEvent.RESET_REASON, 2, 0))).get().extracting(Finding::message)
                 .isEqualTo("connection reset initiated by transport layer (reason: NO_SOCKET)");
         assertThat(evaluate(RESET, event(5, 1, 0, 0, 0))).get().extracting(Finding::message)
                 .isEqualTo("connection reset initiated by transport layer");

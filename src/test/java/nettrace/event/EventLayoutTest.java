@@ -34,8 +34,13 @@ class EventLayoutTest {
                 .containsEntry("ifname", (long) EventLayout.IFNAME)
                 .containsEntry("pkt", (long) EventLayout.PKT)
                 .containsEntry("stack_id", (long) EventLayout.STACK_ID)
-                .containsEntry("ext", (long) EventLayout.EXT);
+                .containsEntry("head", (long) EventLayout.HEAD)
+                .containsEntry("fingerprint", (long) EventLayout.FINGERPRINT)
+                .containsEntry("ext", (long) EventLayout.EXT)
+                .containsEntry("inner", (long) EventLayout.INNER);
         assertThat(OBJECT.size(OBJECT.find("nt_event", Btf.Kind.STRUCT).orElseThrow()))
+                .isEqualTo(EventLayout.SIZE_WITH_INNER);
+        assertThat(EventLayout.INNER).as("the extension ends where the inner packet starts")
                 .isEqualTo(EventLayout.SIZE_WITH_EXTENSION);
         assertThat(EventLayout.COMM).as("the plain size is where the names start").isEqualTo(EventLayout.SIZE);
         assertThat(EventLayout.EXT).as("the names end where the extension starts")

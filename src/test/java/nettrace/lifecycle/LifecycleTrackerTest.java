@@ -20,7 +20,12 @@ class LifecycleTrackerTest {
     }
 
     private static SkbEvent event(long skb, long timestamp, int tracer, int flags, long argument) {
-        return new SkbEvent(timestamp, skb, argument, 0, tracer, flags, 0, 1, 1, 1, "", "", PACKET, -1, null, null);
+        return new SkbEvent(timestamp, skb, argument, 0, tracer, flags, 0, 1, 1, 1, "", "", PACKET, -1, null, null, skb << 4, 7, null);
+    }
+
+    /** An event of skb whose packet is in the data buffer head, with fingerprint 7 (all packets here). */
+    private static SkbEvent inBuffer(long skb, long head, long timestamp, int flags) {
+        return new SkbEvent(timestamp, skb, 0, 0, 1, flags, 0, 1, 1, 1, "", "", PACKET, -1, null, null, head, 7, null);
     }
 
     private void later(long nanos) {
@@ -123,7 +128,7 @@ class LifecycleTrackerTest {
             tracker.accept(event(skb, skb, 1, SkbEvent.LIFE_NEW));
         }
         assertThat(tracker.held()).isEqualTo(LifecycleTracker.MAX_LIVES);
-        assertThat(printed).hasSize(10).allMatch(life -> life.ending() == SkbLife.Ending.EXPIRED);
+        assertThat(printed).hasSize(10).allMatch(life -> life.ending() == SkbLife.Ending.SHOWN_EARLY);
     }
 
     @Test
@@ -137,8 +142,54 @@ class LifecycleTrackerTest {
             }
         }
         assertThat(tracker.held()).isEqualTo(LifecycleTracker.MAX_HELD_EVENTS / eventsPerLife);
-        assertThat(printed).hasSize(5).allMatch(life -> life.ending() == SkbLife.Ending.EXPIRED)
+        assertThat(printed).hasSize(5).allMatch(life -> life.ending() == SkbLife.Ending.SHOWN_EARLY)
                 .allMatch(life -> life.events().size() == eventsPerLife);
         assertThat(printed.getFirst().events().getFirst().skb()).isEqualTo(1);
+    }
+
+    @Test
+    void aCopyMadeWhereNothingTracedJoinsTheLifeOfThePacketItCopies() {
+        tracker.accept(inBuffer(0xa, 0x5000, 100, SkbEvent.LIFE_NEW));
+        tracker.accept(inBuffer(0xb, 0x5000, 200, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xc, 0x5000, 300, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        tracker.accept(inBuffer(0xb, 0x5000, 400, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).as("the original is still queued").isEmpty();
+        tracker.accept(inBuffer(0xa, 0x5000, 500, SkbEvent.LIFE_END));
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).singleElement().satisfies(life -> {
+            assertThat(life.addresses()).containsExactly(0xaL, 0xbL, 0xcL);
+            assertThat(life.events()).hasSize(5);
+            assertThat(life.ending()).isEqualTo(SkbLife.Ending.FREED);
+        });
+    }
+
+    @Test
+    void aCopyFreedBeforeItsOriginalIsFirstSeenStillJoinsIt() {
+        tracker.accept(inBuffer(0xb, 0x5000, 100, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        later(LifecycleTracker.GRACE_NANOS / 2);
+        tracker.accept(inBuffer(0xa, 0x5000, 150, SkbEvent.LIFE_NEW));
+        tracker.accept(inBuffer(0xa, 0x5000, 250, SkbEvent.LIFE_END));
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).singleElement().satisfies(life -> assertThat(life.addresses())
+                .containsExactly(0xbL, 0xaL));
+    }
+
+    @Test
+    void anotherPacketInAnotherBufferIsAnotherLife() {
+        tracker.accept(inBuffer(0xa, 0x5000, 100, SkbEvent.LIFE_NEW));
+        tracker.accept(inBuffer(0xb, 0x6000, 200, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END));
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).singleElement().satisfies(life -> assertThat(life.addresses()).containsExactly(0xbL));
+    }
+
+    @Test
+    void anAddressBackInANewPacketBeforeItsFreeWasSeenEndsTheOldLifeAsReused() {
+        tracker.accept(inBuffer(0xa, 0x5000, 100, SkbEvent.LIFE_NEW));
+        tracker.accept(inBuffer(0xa, 0x6000, 200, SkbEvent.LIFE_NEW));
+        assertThat(printed).singleElement().satisfies(life -> {
+            assertThat(life.ending()).isEqualTo(SkbLife.Ending.REUSED);
+            assertThat(life.ending().endSeen()).isFalse();
+        });
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import nettrace.diag.DiagnosedLife;
 import nettrace.diag.Finding;
+import nettrace.diag.Verdict;
 import nettrace.event.SkbEvent;
 import nettrace.kernel.DropReasons;
 import nettrace.kernel.KernelSymbols;
@@ -35,11 +36,15 @@ class DiagnosisPrinterTest {
             new LatencyView(false, false, 0));
 
     private DiagnosedLife life(List<DiagnosedLife.Entry> entries) {
+        return life(entries, Verdict.ERROR, "dropped");
+    }
+
+    private DiagnosedLife life(List<DiagnosedLife.Entry> entries, Verdict verdict, String reason) {
         List<nettrace.lifecycle.SkbLife> done = new java.util.ArrayList<>();
         var collecting = new nettrace.lifecycle.LifecycleTracker(done::add, 0);
         entries.forEach(entry -> collecting.accept(entry.event()));
         collecting.finish();
-        return new DiagnosedLife(done.getFirst(), entries);
+        return new DiagnosedLife(done.getFirst(), entries, verdict, reason);
     }
 
     private String printed() {
@@ -57,8 +62,8 @@ class DiagnosisPrinterTest {
                 new Finding.Detail("drop reason", List.of("NETFILTER_DROP"))));
         SkbEvent hook = event(0, 1_000_001_000L, SkbEvent.HAS_RETURN | SkbEvent.LIFE_NEW, -1, 0);
         SkbEvent drop = event(1, 1_000_002_000L, SkbEvent.LIFE_END, 0, 0);
-        printer.print(life(List.of(new DiagnosedLife.Entry(hook, "nf_hook_slow", "netfilter", Optional.of(netfilter)),
-                new DiagnosedLife.Entry(drop, "kfree_skb", "life", Optional.of(kernel)))), true);
+        printer.print(life(List.of(new DiagnosedLife.Entry(hook, "nf_hook_slow", "netfilter", List.of(netfilter)),
+                new DiagnosedLife.Entry(drop, "kfree_skb", "life", List.of(kernel)))), true);
         assertThat(printed()).isEqualTo("""
                 ***************** ffff888000001000 ***************
                 [1.000001] [nf_hook_slow        ] ICMP: 10.0.0.1 -> 10.0.0.2 ping request, seq: 1, id: 7 \
@@ -92,8 +97,30 @@ class DiagnosisPrinterTest {
     void aCleanLifeIsAGoodPacket() {
         Finding freed = new Finding(Rule.Level.INFO, "packet is freed (normally)", Optional.empty(), List.of());
         SkbEvent consume = event(1, 5_000_000L, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END, 0, 0);
-        printer.print(life(List.of(new DiagnosedLife.Entry(consume, "kfree_skb", "life", Optional.of(freed)))), false);
+        printer.print(life(List.of(new DiagnosedLife.Entry(consume, "kfree_skb", "life", List.of(freed))),
+                Verdict.GOOD, "consumed normally"), false);
         assertThat(printed()).endsWith("*packet is freed (normally)*\nthis is a good packet!\n\n")
                 .doesNotContain("ANALYSIS RESULT");
+    }
+
+    @Test
+    void aLifeWhoseEndWasNotSeenIsNeverCalledGood() {
+        SkbEvent seen = event(1, 5_000_000L, SkbEvent.LIFE_NEW, 0, 0);
+        printer.print(life(List.of(new DiagnosedLife.Entry(seen, "kfree_skb", "life", List.of())),
+                Verdict.UNKNOWN, "no end seen: tracing stopped before this skb was freed"), false);
+        assertThat(printed()).endsWith("(no end seen: tracing stopped before this skb was freed)\n"
+                + "this packet's fate is unknown: no end seen: tracing stopped before this skb was freed\n\n")
+                .doesNotContain("good packet");
+    }
+
+    @Test
+    void twoFindingsOnOneEventAreBothShown() {
+        Finding nat = new Finding(Rule.Level.INFO, "DNAT 10.0.0.2:8080 -> 10.0.1.2:80 at kfree_skb", Optional.empty(),
+                List.of());
+        Finding drop = new Finding(Rule.Level.ERROR, "packet is dropped by kernel", Optional.empty(), List.of());
+        SkbEvent event = event(1, 5_000_000L, SkbEvent.LIFE_NEW | SkbEvent.LIFE_END, 0, 0);
+        printer.print(life(List.of(new DiagnosedLife.Entry(event, "kfree_skb", "life", List.of(drop, nat)))), false);
+        assertThat(printed()).contains("*packet is dropped by kernel* *DNAT 10.0.0.2:8080 -> 10.0.1.2:80 at kfree_skb*")
+                .contains("[1] ERROR happens in kfree_skb(life):").doesNotContain("[2]");
     }
 }

@@ -23,7 +23,7 @@ class EventFormatterTest {
 
     private String line(Packet packet) {
         return formatter.format(new SkbEvent(1_000_000L, 0xffff888000001000L, 0, 0, 0, 0, 0, 1, 1, 1, "", "",
-                packet, -1, null, null));
+                packet, -1, null, null, 0, 0, null));
     }
 
     @Test

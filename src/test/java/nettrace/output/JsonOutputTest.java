@@ -35,7 +35,8 @@ class JsonOutputTest {
             new PrintStream(out, true, StandardCharsets.UTF_8), System.err), formatter), 0);
 
     private static SkbEvent event(long skb, int tracer, long timestamp, int flags, Packet packet) {
-        return new SkbEvent(timestamp, skb, 0, 0, tracer, flags, 1, 42, 1, 3, "", "", packet, -1, null, null);
+        return new SkbEvent(timestamp, skb, 0, 0, tracer, flags, 1, 42, 1, 3, "", "", packet, -1, null, null, skb << 4,
+                packet.hashCode(), null);
     }
 
     private List<JsonNode> lines() throws Exception {

@@ -35,7 +35,7 @@ public final class Events {
 
     public static SkbEvent event(int tracer, long timestamp, int flags, long result, long argument) {
         return new SkbEvent(timestamp, 0xffff888000001000L, argument, result, tracer, flags, 0, 1, 1, 1, "", "",
-                PING, -1, null, null);
+                PING, -1, null, null, 0x1000, 7, null);
     }
 
     public static Rule rule(String when, Rule.Level level, String message, String advice) {

@@ -1,6 +1,7 @@
 package nettrace.testing;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -17,7 +18,7 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
  * Runs test classes without Maven, for the VM (vm/test), where Java is ~7x slower under
  * emulation and Maven's start would cost minutes: one line per test, the failures, the counts.
  * Exit code 0 when nothing failed.
- *   java -cp CLASSPATH nettrace.testing.GuestSuite CLASS...
+ *   java -cp CLASSPATH nettrace.testing.GuestSuite CLASS[#METHOD]...
  */
 public final class GuestSuite {
     private GuestSuite() {
@@ -25,7 +26,8 @@ public final class GuestSuite {
 
     public static void main(String[] classes) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(Arrays.stream(classes).map(name -> selectClass(name)).toList()).build();
+                .selectors(Arrays.stream(classes).map(name -> name.contains("#") ? selectMethod(name) : selectClass(name))
+                        .toList()).build();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         Launcher launcher = LauncherFactory.create();
         launcher.execute(request, summary, new TestExecutionListener() {

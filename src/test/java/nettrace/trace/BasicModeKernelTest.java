@@ -94,7 +94,7 @@ class BasicModeKernelTest {
         }
         assertThat(output.events()).as(output.toString()).isNotEmpty()
                 .allMatch(line -> line.contains(":7001"))
-                .noneMatch(line -> line.contains(":7002") || line.contains("ICMP"));
+                .noneMatch(line -> line.contains(":7002") || line.contains("] ICMP: "));
     }
 
     @Test

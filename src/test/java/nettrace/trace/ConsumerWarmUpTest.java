@@ -49,7 +49,7 @@ class ConsumerWarmUpTest {
         assertThat(lives).hasSize(32);
         assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.FREED).hasSize(28)
                 .allSatisfy(life -> assertThat(life.events()).extracting(SkbEvent::tracer).containsExactly(4, 1, 3, 5));
-        assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.EXPIRED).hasSize(2);
+        assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.REUSED).hasSize(2);
         assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.UNFINISHED).hasSize(2);
         SkbEvent first = lives.getFirst().events().getFirst();
         assertThat(first.startsLife()).isTrue();

@@ -1,4 +1,4 @@
-package nettrace.output;
+package nettrace.event;
 
 /** Text forms of addresses, written straight into a StringBuilder (no InetAddress objects). */
 public final class Addresses {

@@ -1,6 +1,5 @@
-package nettrace.output;
+package nettrace.event;
 
-import nettrace.event.Packet;
 
 /** The one-line packet summary of SPEC §3 ("TCP: 10.0.0.1:40000 -> 10.0.0.2:80 seq:1, ..."). */
 public final class PacketFormat {
@@ -55,6 +54,16 @@ public final class PacketFormat {
         StringBuilder out = new StringBuilder(40);
         appendAddress(out, packet, source);
         return out.toString();
+    }
+
+    /** "10.0.0.1:80", "[fd00::1]:80", or the address alone for a packet without ports. */
+    public static String endpoint(Packet packet, boolean source) {
+        String address = address(packet, source);
+        if (!packet.hasPorts()) {
+            return address;
+        }
+        int port = source ? packet.sourcePort() : packet.destinationPort();
+        return (packet.isIpv6() ? "[" + address + "]" : address) + ":" + port;
     }
 
     private static void appendAddress(StringBuilder out, Packet packet, boolean source) {
@@ -130,6 +139,24 @@ public final class PacketFormat {
         } else {
             out.append(" type: ").append(type).append(", code: ").append(packet.icmpCode());
         }
+    }
+
+    /** An ICMP (IPv4) error by its type and code: "host unreachable", "type 5, code 1". */
+    public static String icmpError(int type, int code) {
+        return switch (type) {
+            case 3 -> switch (code) {
+                case 0 -> "net unreachable";
+                case 1 -> "host unreachable";
+                case 2 -> "protocol unreachable";
+                case 3 -> "port unreachable";
+                case 4 -> "fragmentation needed";
+                case 9, 10, 13 -> "administratively prohibited";
+                default -> "destination unreachable, code " + code;
+            };
+            case 11 -> code == 0 ? "TTL exceeded in transit" : "fragment reassembly time exceeded";
+            case 12 -> "parameter problem";
+            default -> "type " + type + ", code " + code;
+        };
     }
 
     public static String protocolName(int l4, boolean ipv6) {

@@ -1,8 +1,7 @@
-package nettrace.output;
+package nettrace.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import nettrace.event.Packet;
 import org.junit.jupiter.api.Test;
 
 class PacketFormatTest {

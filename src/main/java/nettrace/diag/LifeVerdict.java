@@ -1,0 +1,72 @@
+package nettrace.diag;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import nettrace.event.SkbEvent;
+import nettrace.kernel.KernelSymbols;
+import nettrace.lifecycle.SkbLife;
+import nettrace.tracer.Rule;
+
+/**
+ * The verdict on a diagnosed life, from what was seen and only that: a problem found is told;
+ * a life whose end was not seen is unknown; a dropped packet is never good; a TCP SYN that a
+ * listener consumed is good only once its answer was seen (a full accept queue consumes SYNs
+ * the same way it consumes those it answers).
+ */
+final class LifeVerdict {
+    private static final String TCP_RECEIVE = "tcp-in";
+
+    private LifeVerdict() {
+    }
+
+    static DiagnosedLife judge(SkbLife life, List<DiagnosedLife.Entry> entries, Handshakes handshakes,
+            Supplier<KernelSymbols> symbols) {
+        Optional<Finding> error = first(entries, Rule.Level.ERROR);
+        if (error.isPresent()) {
+            return new DiagnosedLife(life, entries, Verdict.ERROR, error.get().message());
+        }
+        Optional<Finding> warning = first(entries, Rule.Level.WARN);
+        if (warning.isPresent()) {
+            return new DiagnosedLife(life, entries, Verdict.WARN, warning.get().message());
+        }
+        if (!life.ending().endSeen()) {
+            return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "no end seen: " + life.ending().description());
+        }
+        Optional<Finding> expectedDrop = entries.stream().filter(entry -> entry.event().hasDropReason())
+                .flatMap(entry -> entry.findings().stream()).findFirst();
+        if (expectedDrop.isPresent()) {
+            return new DiagnosedLife(life, entries, Verdict.EXPECTED, expectedDrop.get().message());
+        }
+        SkbEvent first = entries.getFirst().event();
+        if (Handshakes.isSyn(first.userPacket()) && consumedByTcp(entries, symbols)
+                && !handshakes.answered(first.userPacket())) {
+            return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "a listening socket consumed this SYN, and no"
+                    + " SYN-ACK answering it was seen: it was accepted, or refused because the accept queue was"
+                    + " full (both look alike); trace both directions (e.g. --port) to see the answer");
+        }
+        boolean delivered = entries.stream().anyMatch(entry -> entry.tracer().equals("skb_copy_datagram_iovec"));
+        return new DiagnosedLife(life, entries, Verdict.GOOD, delivered ? "delivered to the application"
+                : "consumed normally");
+    }
+
+    private static Optional<Finding> first(List<DiagnosedLife.Entry> entries, Rule.Level level) {
+        return entries.stream().flatMap(entry -> entry.findings().stream())
+                .filter(finding -> finding.level() == level).findFirst();
+    }
+
+    /**
+     * True when TCP's receive path consumed the packet: the consume's location is a TCP function
+     * (kernels since 6.3 tell it), or the event before the consume was in TCP's receive path.
+     */
+    private static boolean consumedByTcp(List<DiagnosedLife.Entry> entries, Supplier<KernelSymbols> symbols) {
+        DiagnosedLife.Entry last = entries.getLast();
+        if (last.event().hasDropReason() || !last.event().endsLife()) {
+            return false;
+        }
+        if (last.event().argument() != 0) {
+            return symbols.get().functionAt(last.event().argument()).filter(f -> f.startsWith("tcp_")).isPresent();
+        }
+        return entries.size() > 1 && entries.get(entries.size() - 2).group().equals(TCP_RECEIVE);
+    }
+}

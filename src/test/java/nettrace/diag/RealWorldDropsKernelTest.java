@@ -1,0 +1,401 @@
+package nettrace.diag;
+
+import static nettrace.testing.Diagnoses.drops;
+import static nettrace.testing.Diagnoses.events;
+import static nettrace.testing.Diagnoses.findings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import nettrace.testing.Diagnoses;
+import nettrace.testing.KernelCounters;
+import nettrace.testing.Shell;
+import nettrace.testing.Topology;
+import nettrace.testing.TracedRun;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Everyday topologies broken on purpose, each diagnosed with --diag --diag-keep: every packet the
+ * kernel dropped (as the kernel's own counters tell) is exactly one ERROR with the right reason,
+ * location and advice, and no packet the kernel dropped is ever called good.
+ */
+@Tag("kernel")
+class RealWorldDropsKernelTest {
+    private static final String CLIENT = "10.198.10.1";
+    private static final String ROUTER_IN = "10.198.10.254";
+    private static final String SERVER = "10.198.20.1";
+    private static final String CLIENT6 = "fd00:198:10::1";
+    private static final String SERVER6 = "fd00:198:20::1";
+
+    private static Topology topology;
+    private static String client;
+    private static String router;
+    private static String server;
+
+    @BeforeAll
+    static void buildTopology() {
+        topology = new Topology();
+        Topology.Routed routed = topology.routed("rw", "10.198.10", "10.198.20", "fd00:198:10::", "fd00:198:20::");
+        client = routed.client();
+        router = routed.router();
+        server = routed.server();
+    }
+
+    @AfterAll
+    static void removeTopology() {
+        topology.close();
+    }
+
+    private static Diagnoses diagnose(Runnable traffic, String... filters) {
+        String[] options = new String[filters.length + 4];
+        options[0] = "--diag";
+        options[1] = "--diag-keep";
+        options[2] = "--output";
+        options[3] = "json";
+        System.arraycopy(filters, 0, options, 4, filters.length);
+        try (TracedRun run = TracedRun.start(options)) {
+            traffic.run();
+            return Diagnoses.of(run.stop());
+        }
+    }
+
+    /** What every test holds: each dropped packet one ERROR, its verdict error, and nothing dropped good. */
+    private static void assertEachDropIsOneError(Diagnoses diagnosed, List<JsonNode> dropped, long kernelCount) {
+        assertThat(dropped).as("one life per packet the kernel counted\n%s", diagnosed).hasSize((int) kernelCount);
+        assertThat(kernelCount).as("the fault dropped something\n%s", diagnosed).isPositive();
+        for (JsonNode life : dropped) {
+            assertThat(findings(life, "error")).as("one ERROR per dropped skb: %s", life).hasSize(drops(life).size());
+            assertThat(life.path("verdict").asText()).as(life.toString()).isEqualTo("error");
+        }
+        assertThat(diagnosed.dropped()).as("no dropped packet is good\n%s", diagnosed)
+                .noneMatch(life -> life.path("verdict").asText().equals("good"));
+    }
+
+    private static JsonNode dropFinding(JsonNode life) {
+        return findings(life, "error").getFirst();
+    }
+
+    private static String advice(JsonNode life) {
+        return dropFinding(life).path("advice").asText();
+    }
+
+    private static String location(JsonNode life) {
+        return drops(life).getFirst().path("location").asText();
+    }
+
+    @Test
+    void aPublishedPortWhoseForwardIsDroppedIsDiagnosedThroughTheDnat() {
+        topology.exec(router, "nft", "add table ip rwnat; add chain ip rwnat pre { type nat hook prerouting priority"
+                + " -100; }; add rule ip rwnat pre tcp dport 8080 dnat to " + SERVER + ":80;"
+                + " add table inet rwfilter; add chain inet rwfilter forward { type filter hook forward priority 0; };"
+                + " add rule inet rwfilter forward ip daddr " + SERVER + " tcp dport 80 counter drop comment \"dnat\"");
+        try {
+            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "nc", "-w", "2", ROUTER_IN, "8080"),
+                    "-p", "tcp", "-D", "8080");
+            List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
+            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(topology, router, "dnat"));
+            for (JsonNode life : dropped) {
+                assertThat(location(life)).containsAnyOf("nft_do_chain", "nf_hook_slow");
+                assertThat(findings(life, "info")).extracting(finding -> finding.path("message").asText())
+                        .contains("DNAT " + ROUTER_IN + ":8080 -> " + SERVER + ":80 at kfree_skb");
+                assertThat(advice(life)).contains("ip netns exec " + router + " nft list ruleset");
+                if (events(life).stream().anyMatch(event -> event.path("tracer").asText().equals("nft_do_chain"))) {
+                    assertThat(dropFinding(life).path("netfilter_verdict").toString())
+                            .contains("table rwfilter, chain forward");
+                }
+            }
+            assertThat(diagnosed.withVerdict("good")).as(diagnosed.toString()).isEmpty();
+        } finally {
+            topology.exec(router, "nft", "delete table ip rwnat; delete table inet rwfilter");
+        }
+    }
+
+    @Test
+    void aForwardedTcpDropIsOneLifeFromTheClientToTheDrop() {
+        topology.exec(router, "iptables-legacy", "-A", "FORWARD", "-p", "tcp", "--dport", "5555", "-j", "DROP");
+        try {
+            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "nc", "-w", "2", SERVER, "5555"),
+                    "-p", "tcp", "-D", "5555");
+            List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
+            assertEachDropIsOneError(diagnosed, dropped,
+                    KernelCounters.iptablesPackets(topology, router, "iptables-legacy", "FORWARD"));
+            for (JsonNode life : dropped) {
+                assertThat(events(life).getFirst().path("netns").asLong()).as("the life starts at the client: %s",
+                        life).isEqualTo(topology.inode(client));
+                assertThat(drops(life).getFirst().path("netns").asLong()).isEqualTo(topology.inode(router));
+            }
+            assertThat(diagnosed.withVerdict("good")).as(diagnosed.toString()).isEmpty();
+        } finally {
+            topology.exec(router, "iptables-legacy", "-F", "FORWARD");
+        }
+    }
+
+    @Test
+    void aVxlanUnderlayDropIsTheInnerPacketsDrop() {
+        try (Topology tunnel = new Topology()) {
+            String a = tunnel.namespace("vxa");
+            String b = tunnel.namespace("vxb");
+            tunnel.veth(a, "u0", List.of("10.198.77.1/24"), b, "u0", List.of("10.198.77.2/24"));
+            for (String[] end : new String[][] {{a, "10.198.77.1", "10.198.77.2", "02:00:00:00:77:0a",
+                    "192.168.198.1"}, {b, "10.198.77.2", "10.198.77.1", "02:00:00:00:77:0b", "192.168.198.2"}}) {
+                tunnel.exec(end[0], "ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789",
+                        "local", end[1], "remote", end[2], "dev", "u0");
+                tunnel.exec(end[0], "ip", "link", "set", "vx0", "address", end[3]);
+                tunnel.exec(end[0], "sysctl", "-qw", "net.ipv6.conf.vx0.disable_ipv6=1");
+                tunnel.exec(end[0], "ip", "addr", "add", end[4] + "/24", "dev", "vx0");
+                tunnel.exec(end[0], "ip", "link", "set", "vx0", "up");
+            }
+            tunnel.exec(a, "ip", "neigh", "replace", "192.168.198.2", "lladdr", "02:00:00:00:77:0b", "dev", "vx0",
+                    "nud", "permanent");
+            tunnel.exec(b, "nft", "add table inet underlay; add chain inet underlay input { type filter hook input"
+                    + " priority 0; }; add rule inet underlay input udp dport 4789 counter drop comment \"vxlan\"");
+            Diagnoses diagnosed = diagnose(() -> tunnel.tryExec(a, "ping", "-c", "2", "-i", "0.3", "-W", "1",
+                    "192.168.198.2"), "-p", "icmp", "-s", "192.168.198.1");
+            List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
+            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(tunnel, b, "vxlan"));
+            for (JsonNode life : dropped) {
+                JsonNode drop = drops(life).getFirst();
+                assertThat(drop.path("packet").path("dport").asInt()).isEqualTo(4789);
+                assertThat(drop.path("inner").path("saddr").asText()).isEqualTo("192.168.198.1");
+                assertThat(findings(life, "info")).extracting(finding -> finding.path("message").asText())
+                        .anyMatch(message -> message.startsWith("encapsulated in UDP: 10.198.77.1:"));
+                assertThat(advice(life)).contains("ip netns exec " + b + " nft list ruleset");
+            }
+            assertThat(diagnosed.withVerdict("good")).as(diagnosed.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void anIpv6HopLimitRunningOutGetsIpv6Advice() {
+        long before = KernelCounters.snmp(topology, router, "Ip6InHdrErrors");
+        Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "ping", "-6", "-c", "1", "-t", "1", "-W", "1",
+                SERVER6), "-p", "icmp6", "-s", CLIENT6);
+        List<JsonNode> dropped = diagnosed.droppedFor("IP_INHDR");
+        assertEachDropIsOneError(diagnosed, dropped, KernelCounters.snmp(topology, router, "Ip6InHdrErrors") - before);
+        for (JsonNode life : dropped) {
+            assertThat(location(life)).startsWith("ip6_forward");
+            assertThat(advice(life)).contains("hop limit").contains("ip netns exec " + router + " ip -6 route get "
+                    + SERVER6).doesNotContain("IPv4");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"blackhole", "unreachable", "prohibit"})
+    void aRouteThatRefusesNamesItsType(String type) {
+        String destination = "10.198.99.1";
+        topology.exec(router, "ip", "route", "add", type, "10.198.99.0/24");
+        try {
+            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "ping", "-c", "1", "-W", "1", destination),
+                    "-p", "icmp", "-d", destination);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            JsonNode life = dropped.getFirst();
+            assertThat(location(life)).startsWith("ip_error");
+            boolean icmpSeen = events(life).stream().anyMatch(event -> event.has("icmp_error_sent"));
+            String route = dropFinding(life).path("route").toString();
+            if (type.equals("blackhole") || icmpSeen) {
+                assertThat(route).as(life.toString()).contains(type + " route to " + destination);
+            }
+            assertThat(advice(life)).contains("ip netns exec " + router + " ip route get " + destination);
+        } finally {
+            topology.exec(router, "ip", "route", "del", "10.198.99.0/24");
+        }
+    }
+
+    @Test
+    void anUnansweredArpIsOneDropWithItsProbesAndNothingGood() {
+        String absent = "10.198.20.99";
+        topology.exec(router, "sysctl", "-qw", "net.ipv4.neigh.out0.mcast_solicit=2",
+                "net.ipv4.neigh.out0.retrans_time_ms=300");
+        Diagnoses diagnosed = diagnose(() -> {
+            topology.tryExec(client, "ping", "-c", "1", "-W", "1", absent);
+            sleep(1500);
+        }, "-p", "icmp", "-d", absent);
+        List<JsonNode> dropped = diagnosed.droppedFor("NEIGH_FAILED");
+        assertEachDropIsOneError(diagnosed, dropped, 1);
+        assertThat(location(dropped.getFirst())).startsWith("neigh_invalidate");
+        assertThat(advice(dropped.getFirst())).contains("ip netns exec " + router + " ip neigh show dev out0");
+        assertThat(diagnosed.lives()).as("the probes' copies belong to the packet they copy\n%s", diagnosed)
+                .hasSize(1);
+    }
+
+    @Test
+    void anUnansweredNeighbourSolicitationIsOneDropAndNothingGood() {
+        String absent = "fd00:198:20::99";
+        topology.exec(router, "sysctl", "-qw", "net.ipv6.neigh.out0.mcast_solicit=2",
+                "net.ipv6.neigh.out0.retrans_time_ms=300");
+        Diagnoses diagnosed = diagnose(() -> {
+            topology.tryExec(client, "ping", "-6", "-c", "1", "-W", "1", absent);
+            sleep(1500);
+        }, "-p", "icmp6", "-d", absent);
+        List<JsonNode> dropped = diagnosed.dropped();
+        assertEachDropIsOneError(diagnosed, dropped, 1);
+        assertThat(location(dropped.getFirst())).startsWith("neigh_invalidate");
+        assertThat(advice(dropped.getFirst())).contains("neighbour").contains("ip netns exec " + router);
+        assertThat(diagnosed.lives()).as(diagnosed.toString()).hasSize(1);
+    }
+
+    @Test
+    void aBridgedPacketDroppedByBridgeNetfilterIsDiagnosed() {
+        try (Topology bridged = new Topology()) {
+            Bridge bridge = Bridge.build(bridged);
+            assumeTrue(Files.exists(Path.of("/proc/sys/net/bridge")) || Shell.run(List.of("modprobe",
+                    "br_netfilter"), 30).code() == 0, "br_netfilter is not available");
+            bridged.exec(bridge.bridge(), "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1");
+            bridged.exec(bridge.bridge(), "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
+            Diagnoses diagnosed = diagnose(() -> bridged.tryExec(bridge.first(), "ping", "-c", "1", "-W", "1",
+                    Bridge.SECOND), "-p", "icmp", "-s", Bridge.FIRST);
+            List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
+            assertEachDropIsOneError(diagnosed, dropped,
+                    KernelCounters.iptablesPackets(bridged, bridge.bridge(), "iptables-legacy", "FORWARD"));
+            assertThat(advice(dropped.getFirst())).contains("ip netns exec " + bridge.bridge());
+        }
+    }
+
+    @Test
+    void isolatedBridgePortsAreNamedInTheAdvice() {
+        try (Topology bridged = new Topology()) {
+            Bridge bridge = Bridge.build(bridged);
+            bridged.exec(bridge.bridge(), "bridge", "link", "set", "dev", "p1", "isolated", "on");
+            bridged.exec(bridge.bridge(), "bridge", "link", "set", "dev", "p2", "isolated", "on");
+            Diagnoses diagnosed = diagnose(() -> bridged.tryExec(bridge.first(), "ping", "-c", "1", "-W", "1",
+                    Bridge.SECOND), "-p", "icmp", "-s", Bridge.FIRST);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(location(dropped.getFirst())).startsWith("br_");
+            assertThat(advice(dropped.getFirst())).contains("isolation")
+                    .contains("ip netns exec " + bridge.bridge() + " bridge link show");
+        }
+    }
+
+    /** A bridge in its own namespace, with a host on each of two ports (p1, p2). */
+    private record Bridge(String bridge, String first, String second) {
+        static final String FIRST = "10.198.88.1";
+        static final String SECOND = "10.198.88.2";
+
+        static Bridge build(Topology topology) {
+            Bridge built = new Bridge(topology.namespace("brg"), topology.namespace("bh1"), topology.namespace("bh2"));
+            topology.exec(built.bridge, "ip", "link", "add", "br0", "type", "bridge");
+            topology.exec(built.bridge, "ip", "link", "set", "br0", "up");
+            topology.veth(built.bridge, "p1", List.of(), built.first, "eth0", List.of(FIRST + "/24"));
+            topology.veth(built.bridge, "p2", List.of(), built.second, "eth0", List.of(SECOND + "/24"));
+            for (String port : List.of("p1", "p2")) {
+                topology.exec(built.bridge, "ip", "link", "set", port, "master", "br0");
+            }
+            topology.exec(built.first, "ping", "-c", "1", "-W", "5", SECOND);
+            return built;
+        }
+    }
+
+    @Test
+    void aConntrackInvalidPacketDroppedByTheRuleIsDiagnosed() {
+        topology.exec(router, "nft", "add table inet rwct; add chain inet rwct forward { type filter hook forward"
+                + " priority 0; }; add rule inet rwct forward ct state invalid counter drop comment \"invalid\"");
+        try {
+            Diagnoses diagnosed = diagnose(() -> topology.exec(client, "python3", "-c", SYN_FIN_SENDER, CLIENT, SERVER,
+                    "7800"), "-p", "tcp", "-D", "7800");
+            List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
+            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.nftPackets(topology, router, "invalid"));
+        } finally {
+            topology.exec(router, "nft", "delete", "table", "inet", "rwct");
+        }
+    }
+
+    /** Sends one TCP segment with SYN and FIN set (conntrack calls it invalid): source, destination, port. */
+    private static final String SYN_FIN_SENDER = """
+            import socket, struct, sys
+            source, destination, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+            def checksum(data):
+                total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+                while total >> 16:
+                    total = (total & 0xffff) + (total >> 16)
+                return ~total & 0xffff
+            header = struct.pack('!HHIIBBHHH', 40000, port, 1000, 0, 5 << 4, 0x03, 1024, 0, 0)
+            pseudo = socket.inet_aton(source) + socket.inet_aton(destination) + struct.pack('!BBH', 0, 6, len(header))
+            header = header[:16] + struct.pack('!H', checksum(pseudo + header)) + header[18:]
+            socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP).sendto(header, (destination, 0))
+            """;
+
+    @Test
+    void aTcIngressDropIsDiagnosed() {
+        Path program = Path.of("target/test-classes/bpf/tc_drop.bpf.o").toAbsolutePath();
+        assumeTrue(Files.exists(program), "the test tc program is built by mvn");
+        topology.exec(router, "tc", "qdisc", "add", "dev", "in0", "clsact");
+        try {
+            topology.exec(router, "tc", "filter", "add", "dev", "in0", "ingress", "bpf", "da", "obj",
+                    program.toString(), "sec", "tc");
+            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "ping", "-c", "1", "-W", "1", SERVER),
+                    "-p", "icmp", "-s", CLIENT);
+            List<JsonNode> dropped = diagnosed.droppedFor("TC_INGRESS");
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(advice(dropped.getFirst())).contains("ip netns exec " + router
+                    + " tc filter show dev in0 ingress");
+        } finally {
+            topology.exec(router, "tc", "qdisc", "del", "dev", "in0", "clsact");
+        }
+    }
+
+    @Test
+    void synsRefusedByAFullAcceptQueueAreNeverCalledGood() throws Exception {
+        Process listener = topology.start(server, "python3", "-c", "import socket, time\n"
+                + "s = socket.socket(); s.bind(('0.0.0.0', 9100)); s.listen(0); time.sleep(120)");
+        try {
+            Thread.sleep(500);
+            // listen(0) holds one connection not yet accepted: this one fills the queue
+            topology.start(client, "python3", "-c", "import socket, time\n"
+                    + "s = socket.create_connection(('" + SERVER + "', 9100), 3); time.sleep(60)");
+            Thread.sleep(1500);
+            long before = KernelCounters.snmp(topology, server, "TcpExtListenDrops");
+            Diagnoses diagnosed = diagnose(() -> topology.tryExec(client, "python3", "-c", "import socket\n"
+                    + "try: socket.create_connection(('" + SERVER + "', 9100), 2.5)\nexcept OSError: pass"),
+                    "-p", "tcp", "-D", "9100", "--tcp-flags", "S");
+            long refused = KernelCounters.snmp(topology, server, "TcpExtListenDrops") - before;
+            assertThat(refused).as(diagnosed.toString()).isGreaterThanOrEqualTo(2);
+            assertThat(diagnosed.lives()).as(diagnosed.toString()).hasSize((int) refused)
+                    .noneMatch(life -> life.path("verdict").asText().equals("good"));
+            assertThat(diagnosed.withVerdict("warn")).as(diagnosed.toString()).hasSize((int) refused - 1)
+                    .allSatisfy(life -> assertThat(findings(life, "warn").getFirst().path("message").asText())
+                            .startsWith("SYN retransmitted, unanswered"));
+        } finally {
+            topology.tryExec(server, "pkill", "-f", "9100");
+            topology.tryExec(client, "pkill", "-f", "9100");
+            listener.destroyForcibly();
+        }
+    }
+
+    @Test
+    void datagramsOverflowingAReceiveBufferAreEachAnErrorAndTheQueuedOnesAreNotGood() throws Exception {
+        Process reader = topology.start(server, "nc", "-u", "-l", "-p", "7712");
+        try {
+            Thread.sleep(300);
+            topology.exec(server, "kill", "-STOP", Long.toString(reader.pid()));
+            long before = KernelCounters.snmp(topology, server, "UdpRcvbufErrors");
+            Diagnoses diagnosed = diagnose(() -> topology.exec(client, "bash", "-c", "exec 3>/dev/udp/" + SERVER
+                    + "/7712; for i in $(seq 1 400); do printf '%1400s' x >&3; done"), "-p", "udp", "-D", "7712");
+            List<JsonNode> dropped = diagnosed.droppedFor("SOCKET_RCVBUFF");
+            assertEachDropIsOneError(diagnosed, dropped,
+                    KernelCounters.snmp(topology, server, "UdpRcvbufErrors") - before);
+            assertThat(diagnosed.withVerdict("good")).as("queued, never read: their end was not seen\n%s", diagnosed)
+                    .isEmpty();
+            assertThat(diagnosed.withVerdict("unknown")).isNotEmpty();
+        } finally {
+            topology.tryExec(server, "kill", "-KILL", Long.toString(reader.pid()));
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
