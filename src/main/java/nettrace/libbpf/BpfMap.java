@@ -11,6 +11,8 @@ public final class BpfMap {
 
     private final MemorySegment map;
     private final String name;
+    /** Entries the last read of the whole map found: the size of the next one's buffers. */
+    private int lastCount;
 
     BpfMap(MemorySegment map) {
         this.map = map;
@@ -124,8 +126,10 @@ public final class BpfMap {
         int cpus = perCpu() ? possibleCpus() : 1;
         int slot = (valueSize() + 7) & ~7;
         int valueBytes = slot * cpus;
-        java.io.ByteArrayOutputStream keys = new java.io.ByteArrayOutputStream();
-        java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream();
+        // sized for what the map held last time: growing a 10,000-entry read by doubling copies it again
+        int expected = Math.min(maxEntries(), lastCount + BATCH);
+        java.io.ByteArrayOutputStream keys = new java.io.ByteArrayOutputStream(expected * keySize);
+        java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream(expected * valueBytes);
         int count = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment keyBuffer = arena.allocate((long) keySize * BATCH, 8);
@@ -156,6 +160,7 @@ public final class BpfMap {
                 first = false;
             }
         }
+        lastCount = count;
         return new MapEntries(count, keySize, slot, cpus, keys.toByteArray(), values.toByteArray());
     }
 
