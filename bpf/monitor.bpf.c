@@ -240,8 +240,7 @@ static __always_inline void add_drop(struct mon_drop_value *value, u64 bytes, u6
 }
 
 /* skb:kfree_skb(skb, location[, reason[, rx_sk]]); kernels before 5.17 give no reason */
-SEC("tp_btf/kfree_skb")
-int monitor_kfree_skb(u64 *ctx)
+static __always_inline int count_drop(u64 *ctx, bool name_chains)
 {
 	u64 now = bpf_ktime_get_ns();
 	bool timed = count_run(MON_PROGRAM_DROP);
@@ -273,7 +272,8 @@ int monitor_kfree_skb(u64 *ctx)
 	key.netns = flow.netns;
 	key.l3_proto = flow.l3_proto;
 	key.l4_proto = flow.l4_proto;
-	name_chain((u64)skb, &key);
+	if (name_chains)
+		name_chain((u64)skb, &key);
 
 	value = bpf_map_lookup_elem(&drops, &key);
 	if (!value) {
@@ -291,6 +291,22 @@ out:
 	if (timed)
 		add_run_time(MON_PROGRAM_DROP, now);
 	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int monitor_kfree_skb(u64 *ctx)
+{
+	return count_drop(ctx, true);
+}
+
+/*
+ * Without the chains' names: the netfilter types it does not read live in a module's BTF where
+ * nf_tables is a module, and libbpf reaches those only with CAP_SYS_ADMIN.
+ */
+SEC("tp_btf/kfree_skb")
+int monitor_kfree_skb_plain(u64 *ctx)
+{
+	return count_drop(ctx, false);
 }
 
 /* ---- netfilter: the chain a packet is in ---- */

@@ -38,6 +38,8 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
             new Tracepoint("tcp:tcp_receive_reset", "monitor_tcp_receive_reset"),
             new Tracepoint("sock:inet_sock_set_state", "monitor_sock_state"));
     private static final Tracepoint RTT = new Tracepoint("tcp:tcp_probe", "monitor_tcp_rtt");
+    /** kfree_skb's program when no netfilter function is attached: it reads no netfilter type. */
+    private static final String DROP_WITHOUT_CHAINS = "monitor_kfree_skb_plain";
     /** The netfilter functions whose verdicts name a drop's table and chain. */
     private static final List<String> NETFILTER = List.of("nft_do_chain", "ipt_do_table");
     private static final String SKB = "struct sk_buff *";
@@ -63,7 +65,30 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
             planNetfilter(function, kernelBtf, symbols, features).ifPresentOrElse(attachments::add,
                     () -> unavailable.add(new Unavailable(function, whyNot(function, kernelBtf, symbols, features))));
         }
-        return new MonitorPlan(List.copyOf(attachments), List.copyOf(unavailable));
+        return withDropProgram(attachments, unavailable);
+    }
+
+    /** The plan, kfree_skb's program chosen by whether any netfilter function is attached. */
+    private static MonitorPlan withDropProgram(List<Attachment> attachments, List<Unavailable> unavailable) {
+        boolean chains = attachments.stream().anyMatch(a -> NETFILTER.contains(a.probe()));
+        List<Attachment> chosen = attachments.stream().map(a -> !a.probe().equals("skb:kfree_skb") ? a
+                : new Attachment(a.probe(), chains ? "monitor_kfree_skb" : DROP_WITHOUT_CHAINS, a.mechanism(),
+                        a.target())).toList();
+        return new MonitorPlan(chosen, List.copyOf(unavailable));
+    }
+
+    /** True for the programs that read netfilter's types (its functions', and kfree_skb's naming one). */
+    public boolean readsNetfilterTypes(String program) {
+        return program.equals("monitor_kfree_skb") || attachments.stream()
+                .anyMatch(a -> a.program().equals(program) && NETFILTER.contains(a.probe()));
+    }
+
+    /** This plan without the netfilter functions (their types cannot be relocated), saying why. */
+    public MonitorPlan withoutNetfilter(String why) {
+        List<Unavailable> missing = new ArrayList<>(unavailable);
+        attachments.stream().filter(a -> NETFILTER.contains(a.probe()))
+                .forEach(a -> missing.add(new Unavailable(a.probe(), why)));
+        return withDropProgram(attachments.stream().filter(a -> !NETFILTER.contains(a.probe())).toList(), missing);
     }
 
     private static Optional<Attachment> planNetfilter(String function, KernelBtf kernelBtf, KernelSymbols symbols,
@@ -136,6 +161,6 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
         } else {
             missing.add(new Unavailable(refused.probe(), "the kernel refused its fentry program and has no kprobes"));
         }
-        return new MonitorPlan(List.copyOf(kept), List.copyOf(missing));
+        return withDropProgram(kept, missing);
     }
 }

@@ -69,11 +69,17 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
                     object.load();
                 } catch (BpfException e) {
                     MonitorPlan.Attachment refused = fentryOf(plan, e.program());
-                    if (refused == null) {
+                    if (refused != null) {
+                        verbose.accept("the kernel refuses " + refused.program() + " (" + e.getMessage() + ")");
+                        plan = plan.withKprobeFor(refused, features);
+                    } else if (plan.readsNetfilterTypes(e.program())) {
+                        // nf_tables' types are in its module's BTF, which libbpf reads only with CAP_SYS_ADMIN
+                        verbose.accept("cannot relocate " + e.program() + " (" + e.getMessage() + ")");
+                        plan = plan.withoutNetfilter("netfilter's types cannot be relocated (" + e.getMessage()
+                                + "; module BTF takes CAP_SYS_ADMIN): drops carry no hook, table and chain labels");
+                    } else {
                         throw e;
                     }
-                    verbose.accept("the kernel refuses " + refused.program() + " (" + e.getMessage() + ")");
-                    plan = plan.withKprobeFor(refused, features);
                     probes.close();
                     continue;
                 }

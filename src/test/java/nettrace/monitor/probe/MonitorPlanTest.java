@@ -52,6 +52,9 @@ class MonitorPlanTest {
                 .contains("skb:kfree_skb TRACEPOINT monitor_kfree_skb", "nft_do_chain FENTRY monitor_fentry_nft_do_chain")
                 .anyMatch(line -> line.matches("ipt_do_table FENTRY monitor_fentry_ipt_do_table_[01]"))
                 .noneMatch(line -> line.startsWith("tcp:tcp_probe"));
+        assertThat(plan.readsNetfilterTypes("monitor_kfree_skb")).isTrue();
+        assertThat(plan.readsNetfilterTypes("monitor_fentry_nft_do_chain")).isTrue();
+        assertThat(plan.readsNetfilterTypes("monitor_tcp_retransmit")).isFalse();
         assertThat(plan.unavailable()).isEmpty();
         assertTheObjectHasEveryProgram(plan);
     }
@@ -68,6 +71,7 @@ class MonitorPlanTest {
     @Test
     void withTracepointsOnlyTheNetfilterLabelsAreSaidToBeMissing() {
         MonitorPlan plan = MonitorPlan.of(btf, symbols, TRACEPOINTS_ONLY, false);
+        assertThat(plan.programs()).contains("monitor_kfree_skb_plain").doesNotContain("monitor_kfree_skb");
         assertThat(plan.attachments()).allMatch(a -> a.mechanism() == Mechanism.TRACEPOINT)
                 .extracting(MonitorPlan.Attachment::target)
                 .contains("kfree_skb", "tcp_retransmit_skb", "tcp_send_reset", "tcp_receive_reset", "inet_sock_set_state");
@@ -76,6 +80,16 @@ class MonitorPlanTest {
                         + "(CONFIG_KPROBES is off): drops by nftables carry no hook, table and chain labels",
                 "ipt_do_table: the kernel refuses fentry programs (EPERM); the kernel has no kprobe support "
                         + "(CONFIG_KPROBES is off): drops by iptables-legacy carry no hook, table and chain labels");
+    }
+
+    @Test
+    void netfilterTypesThatCannotBeRelocatedLeaveTheDropsUnnamed() {
+        MonitorPlan plan = MonitorPlan.of(btf, symbols, KPROBES_ONLY, false).withoutNetfilter("no module BTF");
+        assertThat(plan.attachments()).noneMatch(a -> a.probe().equals("nft_do_chain") || a.probe().equals("ipt_do_table"));
+        assertThat(plan.programs()).contains("monitor_kfree_skb_plain");
+        assertThat(plan.unavailable()).extracting(MonitorPlan.Unavailable::reason).containsOnly("no module BTF")
+                .hasSize(2);
+        assertTheObjectHasEveryProgram(plan);
     }
 
     @Test
