@@ -67,7 +67,7 @@ class MonitorCaptureKernelTest {
             assertThat(diagnosis.path("options").toString()).contains("\"-p\",\"udp\"", "\"-s\",\"" + CLIENT + "\"",
                     "\"-d\",\"" + SERVER + "\"", "\"-D\",\"7710\"");
             JsonNode life = diagnosis.path("lives").get(0);
-            assertThat(life.path("verdict").asText()).isEqualTo("error");
+            assertThat(life.path("verdict").asText()).as(diagnosis.toString()).isEqualTo("error");
             assertThat(life.toString()).contains("\"drop_reason\":[\"NO_SOCKET\"]",
                     "nothing listens on the destination port");
 
