@@ -9,6 +9,7 @@ idle_cases() {
 default|default mode|${NOMATCH_FILTER[*]}
 diag|--diag|--diag ${NOMATCH_FILTER[*]}
 drop|--drop|--drop ${NOMATCH_FILTER[*]}
+monitor|nettrace monitor|${NOMATCH_FILTER[*]}
 EOF
 }
 
@@ -27,7 +28,11 @@ nettrace_thread_times() {
 idle_case() {
   local name=$1 label=$2 options=$3 rc=0 before after ticks_per_second rss_kb threads_before
   # shellcheck disable=SC2086  # options are words
-  nettrace_start $options || rc=$?
+  if [[ $name == monitor ]]; then
+    monitor_start $options || rc=$?
+  else
+    nettrace_start $options || rc=$?
+  fi
   if ((rc == 2)); then
     figure "idle_cpu_$name" "$label: CPU while idle" n/a "%cpu" "<=" 0.1 "mode not available"
     return
@@ -46,8 +51,13 @@ idle_case() {
   busiest=$(join <(sort <<<"$threads_before") <(nettrace_thread_times | sort) 2>/dev/null |
     awk '{ d = ($5 - $3) / 1e6; if (d >= 0.05) printf "%s %.1f\n", $2, d }' | sort -k2 -rn | head -4 |
     awk '{ printf "%s%s %s ms", (NR > 1 ? ", " : ""), $1, $2 }')
-  rc=0; nettrace_stop || rc=$?
-  ((rc == 0)) || echo "    nettrace exited $rc after SIGINT: $(nettrace_complaint)"
+  rc=0
+  if [[ $name == monitor ]]; then
+    monitor_stop idle || rc=$?
+  else
+    nettrace_stop || rc=$?
+  fi
+  ((rc == 0)) || echo "    nettrace exited $rc after being stopped: $(nettrace_complaint)"
   ticks_per_second=$(getconf CLK_TCK)
   figure "idle_cpu_$name" "$label: CPU while idle" \
     "$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v s="$idle_seconds" 'BEGIN { printf "%.3f", 100 * t / hz / s }')" \

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 
 /** The nettrace command line: options in, a validated {@link Config} out. */
 @Command(name = "nettrace",
-        subcommands = {DemoCommand.class, ReplayCommand.class},
+        subcommands = {DemoCommand.class, ReplayCommand.class, MonitorCommand.class},
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,

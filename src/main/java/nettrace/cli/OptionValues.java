@@ -104,4 +104,25 @@ final class OptionValues {
                     + "'");
         }
     }
+
+    /** "HOST:PORT", "[IPv6]:PORT" or ":PORT" (every address); the host a literal or a name of this machine. */
+    static java.net.InetSocketAddress listen(String text) {
+        String value = text.strip();
+        int colon = value.lastIndexOf(':');
+        if (colon < 0 || value.startsWith("[") != value.substring(0, colon).endsWith("]")) {
+            throw NettraceException.badInput("--listen: expected HOST:PORT or :PORT, got '" + text + "'");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = port(value.substring(colon + 1), "--listen");
+        try {
+            java.net.InetAddress address = host.isEmpty() ? java.net.InetAddress.getByName("0.0.0.0")
+                    : java.net.InetAddress.getByName(host);
+            return new java.net.InetSocketAddress(address, port);
+        } catch (java.net.UnknownHostException e) {
+            throw NettraceException.badInput("--listen: unknown host '" + host + "'");
+        }
+    }
 }

@@ -11,6 +11,8 @@ public final class BpfMap {
 
     private final MemorySegment map;
     private final String name;
+    /** Entries the last read of the whole map found: the size of the next one's buffers. */
+    private int lastCount;
 
     BpfMap(MemorySegment map) {
         this.map = map;
@@ -104,6 +106,85 @@ public final class BpfMap {
             }
             return true;
         }
+    }
+
+    private static final int[] PER_CPU_TYPES = {5, 6, 10}; // PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH
+    /** Entries asked for per batch call; a hash bucket holding more than this would need a larger one. */
+    private static final int BATCH = 4096;
+
+    public boolean perCpu() {
+        int type = Native.callInt(Libbpf.MAP_TYPE, map);
+        return java.util.Arrays.stream(PER_CPU_TYPES).anyMatch(t -> t == type);
+    }
+
+    /**
+     * Every entry of the map, read with batch lookups (a system call per {@value #BATCH} entries),
+     * or key by key on kernels without batch operations for this kind of map (before 5.6).
+     */
+    public MapEntries entries() {
+        int keySize = keySize();
+        int cpus = perCpu() ? possibleCpus() : 1;
+        int slot = (valueSize() + 7) & ~7;
+        int valueBytes = slot * cpus;
+        // sized for what the map held last time: growing a 10,000-entry read by doubling copies it again
+        int expected = Math.min(maxEntries(), lastCount + BATCH);
+        java.io.ByteArrayOutputStream keys = new java.io.ByteArrayOutputStream(expected * keySize);
+        java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream(expected * valueBytes);
+        int count = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment keyBuffer = arena.allocate((long) keySize * BATCH, 8);
+            MemorySegment valueBuffer = arena.allocate((long) valueBytes * BATCH, 8);
+            MemorySegment position = arena.allocate(Math.max(keySize, 8), 8);
+            MemorySegment next = arena.allocate(Math.max(keySize, 8), 8);
+            MemorySegment found = arena.allocate(ValueLayout.JAVA_INT);
+            boolean first = true;
+            while (true) {
+                found.set(ValueLayout.JAVA_INT, 0, BATCH);
+                int result = Native.callInt(Libbpf.MAP_LOOKUP_BATCH, fd(), first ? MemorySegment.NULL : position,
+                        next, keyBuffer, valueBuffer, found, MemorySegment.NULL);
+                if (result < 0 && result != -ENOENT) {
+                    if (first && (result == -Errno.EINVAL || result == -Errno.ENOTSUPP
+                            || result == -Errno.EOPNOTSUPP)) {
+                        return entriesOneByOne(keySize, slot, cpus);
+                    }
+                    throw new BpfException("bpf_map_lookup_batch", -result, name);
+                }
+                int got = found.get(ValueLayout.JAVA_INT, 0);
+                keys.writeBytes(keyBuffer.asSlice(0, (long) got * keySize).toArray(ValueLayout.JAVA_BYTE));
+                values.writeBytes(valueBuffer.asSlice(0, (long) got * valueBytes).toArray(ValueLayout.JAVA_BYTE));
+                count += got;
+                if (result == -ENOENT) {
+                    break;
+                }
+                position.copyFrom(next);
+                first = false;
+            }
+        }
+        lastCount = count;
+        return new MapEntries(count, keySize, slot, cpus, keys.toByteArray(), values.toByteArray());
+    }
+
+    private MapEntries entriesOneByOne(int keySize, int slot, int cpus) {
+        java.io.ByteArrayOutputStream keys = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream values = new java.io.ByteArrayOutputStream();
+        int count = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(keySize, 8);
+            MemorySegment next = arena.allocate(keySize, 8);
+            MemorySegment value = arena.allocate((long) slot * cpus, 8);
+            MemorySegment previous = MemorySegment.NULL;
+            while (Native.callInt(Libbpf.MAP_GET_NEXT_KEY, fd(), previous, next) == 0) {
+                key.copyFrom(next);
+                previous = key;
+                // a key deleted between the two calls is skipped
+                if (Native.callInt(Libbpf.MAP_LOOKUP_ELEM, fd(), key, value) == 0) {
+                    keys.writeBytes(key.toArray(ValueLayout.JAVA_BYTE));
+                    values.writeBytes(value.toArray(ValueLayout.JAVA_BYTE));
+                    count++;
+                }
+            }
+        }
+        return new MapEntries(count, keySize, slot, cpus, keys.toByteArray(), values.toByteArray());
     }
 
     /** Sum over CPUs of a per-CPU array's 64-bit counter at index. */

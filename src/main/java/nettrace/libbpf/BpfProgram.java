@@ -46,6 +46,21 @@ public final class BpfProgram {
         return Native.callInt(Libbpf.PROGRAM_FD, program);
     }
 
+    /**
+     * Attaches the program where its section and attach target say: a tp_btf program to its
+     * tracepoint, an fentry or fexit program to its function.
+     */
+    public BpfLink attach() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            MemorySegment link = Native.callPointer(Libbpf.PROGRAM_ATTACH, state, program);
+            if (link.equals(MemorySegment.NULL)) {
+                throw new BpfException("attach", Native.errno(state), name);
+            }
+            return BpfLink.ofLibbpf(link);
+        }
+    }
+
     /** Attaches a kprobe or kretprobe; the cookie is what bpf_get_attach_cookie() returns. */
     public BpfLink attachKprobe(String function, boolean retprobe, long cookie) {
         try (Arena arena = Arena.ofConfined()) {

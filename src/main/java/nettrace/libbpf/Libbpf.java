@@ -45,6 +45,9 @@ final class Libbpf {
     static final MethodHandle PROGRAM_ATTACH_KPROBE_MULTI = Native.libbpfWithErrno(
             "bpf_program__attach_kprobe_multi_opts", FunctionDescriptor.of(PTR, PTR, PTR, PTR));
 
+    static final MethodHandle PROGRAM_ATTACH = Native.libbpfWithErrno("bpf_program__attach",
+            FunctionDescriptor.of(PTR, PTR));
+
     static final MethodHandle LINK_DESTROY = Native.libbpf("bpf_link__destroy", FunctionDescriptor.of(INT, PTR));
 
     static final MethodHandle MAP_NAME = Native.libbpf("bpf_map__name", FunctionDescriptor.of(PTR, PTR));
@@ -68,6 +71,8 @@ final class Libbpf {
             FunctionDescriptor.of(INT, INT, PTR, PTR, LONG));
     static final MethodHandle MAP_DELETE_ELEM = Native.libbpf("bpf_map_delete_elem",
             FunctionDescriptor.of(INT, INT, PTR));
+    static final MethodHandle MAP_LOOKUP_BATCH = Native.libbpf("bpf_map_lookup_batch",
+            FunctionDescriptor.of(INT, INT, PTR, PTR, PTR, PTR, PTR, PTR));
     static final MethodHandle MAP_GET_NEXT_KEY = Native.libbpf("bpf_map_get_next_key",
             FunctionDescriptor.of(INT, INT, PTR, PTR));
 

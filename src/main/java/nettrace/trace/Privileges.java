@@ -8,7 +8,7 @@ import java.util.List;
 import nettrace.NettraceException;
 
 /** Checks, before anything is loaded, that this process may load and attach BPF programs. */
-final class Privileges {
+public final class Privileges {
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_PERFMON = 38;
@@ -17,7 +17,7 @@ final class Privileges {
     private Privileges() {
     }
 
-    static void check() {
+    public static void check() {
         long effective = effectiveCapabilities();
         if (has(effective, CAP_SYS_ADMIN) && has(effective, CAP_NET_ADMIN)) {
             return;

@@ -41,6 +41,7 @@ class PackagingTest {
         String top = "nettrace-" + VERSION + "/";
         assertThat(listing).contains(top + "bin/nettrace", top + "share/nettrace/nettrace.jar",
                 top + "share/man/man1/nettrace.1", top + "share/man/man1/nettrace-demo.1",
+                top + "share/man/man1/nettrace-monitor.1",
                 top + "share/bash-completion/completions/nettrace");
         assertThat(listing.lines().filter(line -> line.endsWith("bin/nettrace"))).singleElement().asString()
                 .startsWith("-rwxr-xr-x");
@@ -94,5 +95,49 @@ class PackagingTest {
         assertThat(manPage).contains("\\-\\-output\\-file", "\\-\\-diag\\-keep", "\\fBdemo\\fP");
         assertThat(Files.readString(root.resolve("usr/share/bash-completion/completions/nettrace")))
                 .contains("--output-file", "--trace-exclude", "complete -F");
+    }
+
+    @Test
+    void theDebianPackageInstallsTheMonitorsUnitOptionsAndDeployFiles(@TempDir Path root) throws Exception {
+        Path deb = Files.list(TARGET).filter(file -> file.getFileName().toString().matches("nettrace_.*_amd64\\.deb"))
+                .findFirst().orElseThrow();
+        List<String> files = run(Map.of(), "dpkg-deb", "-c", deb.toString()).lines().toList();
+        assertThat(files).anyMatch(line -> line.matches("-rw-r--r-- root/root .* \\./lib/systemd/system/nettrace-monitor\\.service"))
+                .anyMatch(line -> line.endsWith("./etc/default/nettrace-monitor"))
+                .anyMatch(line -> line.endsWith("./usr/share/man/man1/nettrace-monitor.1.gz"))
+                .anyMatch(line -> line.endsWith("./usr/share/nettrace/deploy/prometheus/nettrace-alerts.yml"))
+                .anyMatch(line -> line.endsWith("./usr/share/nettrace/deploy/prometheus/prometheus.yml"))
+                .anyMatch(line -> line.endsWith("./usr/share/nettrace/deploy/grafana/nettrace-dashboard.json"))
+                .anyMatch(line -> line.endsWith("./usr/share/nettrace/deploy/kubernetes/nettrace-monitor.yaml"));
+        Path control = root.resolve("control");
+        run(Map.of(), "dpkg-deb", "-e", deb.toString(), control.toString());
+        assertThat(Files.readString(control.resolve("conffiles")).strip()).isEqualTo("/etc/default/nettrace-monitor");
+        assertThat(control.resolve("postinst")).isExecutable();
+        assertThat(Files.readString(control.resolve("prerm"))).contains("systemctl stop nettrace-monitor.service");
+
+        Path installed = root.resolve("installed");
+        run(Map.of(), "dpkg-deb", "-x", deb.toString(), installed.toString());
+        String unit = Files.readString(installed.resolve("lib/systemd/system/nettrace-monitor.service"));
+        assertThat(unit).contains("ExecStart=/usr/bin/nettrace monitor $NETTRACE_MONITOR_OPTIONS",
+                "EnvironmentFile=-/etc/default/nettrace-monitor", "Restart=on-failure", "NoNewPrivileges=yes",
+                "CapabilityBoundingSet=CAP_BPF CAP_PERFMON ", "WantedBy=multi-user.target");
+        assertThat(run(Map.of(), installed.resolve("usr/bin/nettrace").toString(), "monitor", "--help"))
+                .contains("--listen", "--max-series", "--capture", "--log");
+        String manPage = run(Map.of(), "sh", "-c", "zcat " + installed.resolve("usr/share/man/man1/nettrace-monitor.1.gz"));
+        assertThat(manPage).contains("\\-\\-capture\\-threshold");
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            // the unit's syntax and directives; the ExecStart binary is not installed on this machine
+            String verified = runAnyway("systemd-analyze", "verify",
+                    installed.resolve("lib/systemd/system/nettrace-monitor.service").toString());
+            assertThat(verified.lines().filter(line -> !line.contains("is not executable")
+                    && !line.contains("man nettrace-monitor(1)"))).as(verified).isEmpty();
+        }
+    }
+
+    private static String runAnyway(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        process.waitFor(60, TimeUnit.SECONDS);
+        return output;
     }
 }

@@ -15,9 +15,13 @@ public final class BpfObjectFile {
     }
 
     public static byte[] bytes() {
-        try (InputStream in = BpfObjectFile.class.getResourceAsStream(ProbeSet.OBJECT_RESOURCE)) {
+        return bytes(ProbeSet.OBJECT_RESOURCE);
+    }
+
+    public static byte[] bytes(String resource) {
+        try (InputStream in = BpfObjectFile.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(ProbeSet.OBJECT_RESOURCE + " not built");
+                throw new IllegalStateException(resource + " not built");
             }
             return in.readAllBytes();
         } catch (IOException e) {
@@ -26,7 +30,12 @@ public final class BpfObjectFile {
     }
 
     public static Btf btf() {
-        return Btf.parse(section(bytes(), ".BTF"));
+        return btf(ProbeSet.OBJECT_RESOURCE);
+    }
+
+    /** The BTF of another object the build made (the monitor's). */
+    public static Btf btf(String resource) {
+        return Btf.parse(section(bytes(resource), ".BTF"));
     }
 
     /** The contents of a named section of a little-endian ELF64 file. */

@@ -1,0 +1,80 @@
+package nettrace.monitor.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import nettrace.kernel.Btf;
+import nettrace.kernel.KernelBtf;
+import nettrace.kernel.KernelFeatures;
+import nettrace.kernel.KernelSymbols;
+import nettrace.testing.Topology;
+import nettrace.testing.Waiting;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The monitor's BPF side alone: counted drops read back and forgotten with their namespace; the
+ * RTT histogram of a connection.
+ */
+@Tag("kernel")
+class MonitorProbesKernelTest {
+    private static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
+
+    @Test
+    void aNamespacesDropsAreCountedThenForgottenWithTheirCounts() throws Exception {
+        Btf btf = Btf.read(VMLINUX);
+        KernelSymbols symbols = KernelSymbols.read();
+        KernelFeatures features = KernelFeatures.probe(btf, symbols);
+        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, false);
+        try (Topology topology = new Topology();
+                MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
+                        MonitorLayout.NO_REASON, MonitorLayout.NO_REASON, 4096), features, line -> { })) {
+            String a = topology.namespace("pa");
+            String b = topology.namespace("pb");
+            topology.veth(a, "eth0", List.of("10.199.170.1/24"), b, "eth0", List.of("10.199.170.2/24"));
+            long inode = topology.inode(b);
+            for (int i = 0; i < 3; i++) {
+                topology.sendUdp(a, "10.199.170.2", 7730, 10);
+            }
+            LongSupplier counted = () -> probes.read().drops().stream().filter(drop -> drop.key().netns() == inode)
+                    .filter(drop -> drop.sample().destinationPort() == 7730).mapToLong(DropCount::packets).sum();
+            Waiting.until(() -> counted.getAsLong() >= 3, Duration.ofSeconds(10), 100, () -> "no drops counted");
+            Thread.sleep(300);
+            assertThat(counted.getAsLong()).isEqualTo(3);
+            KernelCounters forgotten = probes.forget(Set.of(inode));
+            assertThat(forgotten.drops()).allMatch(drop -> drop.key().netns() == inode)
+                    .extracting(DropCount::packets).contains(3L);
+            assertThat(probes.read().drops()).noneMatch(drop -> drop.key().netns() == inode);
+        }
+    }
+
+    @Test
+    void theRttHistogramSamplesAnEstablishedConnection() throws Exception {
+        Btf btf = Btf.read(VMLINUX);
+        KernelSymbols symbols = KernelSymbols.read();
+        KernelFeatures features = KernelFeatures.probe(btf, symbols);
+        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, true);
+        try (Topology topology = new Topology();
+                MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
+                        MonitorLayout.NO_REASON, MonitorLayout.NO_REASON, 4096), features, line -> { })) {
+            String a = topology.namespace("ra");
+            String b = topology.namespace("rb");
+            topology.veth(a, "eth0", List.of("10.199.171.1/24"), b, "eth0", List.of("10.199.171.2/24"));
+            Process server = topology.start(b, "nc", "-l", "-p", "7740");
+            try {
+                Thread.sleep(300);
+                topology.exec(a, "bash", "-c", "head -c 200000 /dev/zero | nc -q 1 10.199.171.2 7740");
+            } finally {
+                server.destroy();
+            }
+            long inode = topology.inode(a);
+            long samples = probes.read().rtt().stream().filter(count -> count.netns() == inode)
+                    .mapToLong(RttCount::count).sum();
+            assertThat(samples).as("the sender's ACKs received, each a smoothed RTT sample").isPositive();
+        }
+    }
+}
