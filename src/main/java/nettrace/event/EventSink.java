@@ -16,6 +16,13 @@ public interface EventSink {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * Called once every tracer is attached (System.nanoTime, the clock of the events' timestamps):
+     * what began before was seen by only some of the tracers.
+     */
+    default void tracingBegan(long nowNanos) {
+    }
+
     /** Called once when tracing stops, after the last event. */
     default void finish() {
     }

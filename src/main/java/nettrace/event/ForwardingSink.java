@@ -19,6 +19,11 @@ public abstract class ForwardingSink implements EventSink {
     }
 
     @Override
+    public void tracingBegan(long nowNanos) {
+        next.tracingBegan(nowNanos);
+    }
+
+    @Override
     public void finish() {
         next.finish();
     }

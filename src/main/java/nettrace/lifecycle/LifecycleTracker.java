@@ -49,6 +49,8 @@ public final class LifecycleTracker implements EventSink {
     private final java.util.function.LongSupplier clock;
     private static final long EXPIRY_SCAN_NANOS = 1_000_000_000L;
     private long completed;
+    /** lives that began before this (every tracer attached) are handed on but not counted by -c */
+    private long tracingBegan = Long.MIN_VALUE;
     private long lastExpiryScan;
     private static final int CLOCK_READ_EVERY = 32;
     private long batchClock;
@@ -228,7 +230,10 @@ public final class LifecycleTracker implements EventSink {
             return;
         }
         life.close(how);
-        completed++;
+        // such a life was seen by the tracers attached so far only: its end may be missing
+        if (life.firstTimestamp() >= tracingBegan) {
+            completed++;
+        }
         sink.complete(life);
     }
 
@@ -244,6 +249,11 @@ public final class LifecycleTracker implements EventSink {
         unfinished.sort(Comparator.comparingLong(SkbLife::firstTimestamp));
         unfinished.forEach(life -> close(life, SkbLife.Ending.UNFINISHED));
         sink.flush();
+    }
+
+    @Override
+    public void tracingBegan(long nowNanos) {
+        tracingBegan = nowNanos;
     }
 
     @Override

@@ -53,6 +53,7 @@ final class TraceLoop {
 
     int run() {
         RingBuffer ring = probes.events();
+        sink.tracingBegan(System.nanoTime());
         Banner.begin(config, console);
         stop.markBegun();
         Process command = startCommand();

@@ -138,6 +138,21 @@ class LifecycleTrackerTest {
     }
 
     @Test
+    void livesThatBeganWhileTracersWereStillAttachingAreShownButNotCounted() {
+        LifecycleTracker limited = new LifecycleTracker(printed::add, 2, () -> now);
+        limited.tracingBegan(25);
+        for (long skb = 1; skb <= 5; skb++) {
+            limited.accept(event(skb, skb * 10, 1, LIFE_NEW | LIFE_END));
+        }
+        now += LifecycleTracker.GRACE_NANOS;
+        limited.idle(now);
+        limited.finish();
+        // skbs 1 and 2 began at 10 and 20, before every tracer was attached at 25
+        assertThat(printed).extracting(life -> life.events().getFirst().skb()).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(limited.completed()).isEqualTo(2);
+    }
+
+    @Test
     void holdsABoundedNumberOfLives() {
         for (long skb = 1; skb <= LifecycleTracker.MAX_LIVES + 10; skb++) {
             tracker.accept(event(skb, skb, 1, LIFE_NEW));
