@@ -78,7 +78,12 @@ public final class LifecycleTracker implements EventSink {
             byAddress.remove(event.skb(), life);
             life = null;
         }
-        if (life == null || event.startsLife() || (life.ended() && event.timestamp() > life.endTimestamp())) {
+        // A function traced with its return value sends its event when it returns, after the
+        // points the packet passed inside it: a start of a life from before this life's latest
+        // point is this life's start, not a new packet's (with fentry and fexit, ip_output's
+        // event comes after the forwarded packet's drop).
+        if (life == null || (event.startsLife() && event.timestamp() > life.latestTimestamp())
+                || (life.ended() && event.timestamp() > life.endTimestamp())) {
             if (life != null && !life.ended()) {
                 close(life, SkbLife.Ending.REUSED);
             }

@@ -58,6 +58,7 @@ public final class SkbLife {
     /** the data buffer and packet fingerprint of the life's latest event: how its clones are recognised */
     private long head;
     private long fingerprint;
+    private long latestTimestamp = Long.MIN_VALUE;
 
     SkbLife(long skb, long arrival) {
         addresses = new long[] {skb};
@@ -70,10 +71,19 @@ public final class SkbLife {
     void add(SkbEvent event, long arrival) {
         events.add(event);
         lastArrival = arrival;
+        if (event.timestamp() < latestTimestamp) {
+            return; // a function's exit, sent after later points: its buffer is not the latest
+        }
+        latestTimestamp = event.timestamp();
         if (event.head() != 0) {
             head = event.head();
             fingerprint = event.fingerprint();
         }
+    }
+
+    /** The time of the life's latest point so far (events arrive in the order they were sent). */
+    long latestTimestamp() {
+        return latestTimestamp;
     }
 
     long head() {

@@ -138,6 +138,26 @@ class LifecycleTrackerTest {
     }
 
     @Test
+    void aLifesStartSentWhenItsFunctionReturnedJoinsTheLifeItBegan() {
+        // fexit: ip_output's event (with LIFE_NEW) comes after the forwarded packet's drop inside it
+        tracker.accept(event(0xa, 200, 2, 0));
+        tracker.accept(event(0xa, 300, 4, LIFE_END));
+        tracker.accept(event(0xa, 100, 1, LIFE_NEW));
+        // the next packet in the same skb, again its start last
+        tracker.accept(event(0xa, 600, 2, 0));
+        tracker.accept(event(0xa, 500, 1, LIFE_NEW));
+        tracker.accept(event(0xa, 700, 4, LIFE_END));
+        now += LifecycleTracker.GRACE_NANOS;
+        tracker.idle(now);
+        tracker.finish();
+
+        assertThat(printed).hasSize(2);
+        assertThat(printed).allSatisfy(life -> assertThat(life.ending().endSeen()).isTrue());
+        assertThat(printed.get(0).events()).extracting(SkbEvent::timestamp).containsExactlyInAnyOrder(100L, 200L, 300L);
+        assertThat(printed.get(1).events()).extracting(SkbEvent::timestamp).containsExactlyInAnyOrder(500L, 600L, 700L);
+    }
+
+    @Test
     void livesThatBeganWhileTracersWereStillAttachingAreShownButNotCounted() {
         LifecycleTracker limited = new LifecycleTracker(printed::add, 2, () -> now);
         limited.tracingBegan(25);
