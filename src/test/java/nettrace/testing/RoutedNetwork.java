@@ -57,7 +57,9 @@ public final class RoutedNetwork extends Topology implements BeforeAllCallback {
             exec(client, "ip", "-6", "route", "add", "default", "via", clientNet6 + "fe");
             exec(server, "ip", "-6", "route", "add", "default", "via", serverNet6 + "fe");
         }
-        exec(client, "ping", "-c", "1", "-W", "5", serverNet + ".1");
+        // a ping a second until one comes back: on a loaded machine (guests emulated beside the
+        // tests) the first neighbour resolution was seen to fail its three probes
+        exec(client, "ping", "-c", "1", "-w", "20", serverNet + ".1");
     }
 
     private static List<String> subnet(String net, String net6, String host, String host6) {

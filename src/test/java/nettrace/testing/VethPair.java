@@ -39,7 +39,7 @@ public final class VethPair extends Topology implements BeforeAllCallback {
         b = namespace(prefix + "b");
         veth(a, interfaceA, addressesA, b, interfaceB, addressesB);
         addressesB.stream().filter(address -> !address.contains(":")).findFirst()
-                .ifPresent(address -> exec(a, "ping", "-c", "1", "-W", "5", address.substring(0, address.indexOf('/'))));
+                .ifPresent(address -> exec(a, "ping", "-c", "1", "-w", "20", address.substring(0, address.indexOf('/'))));
         return this;
     }
 
