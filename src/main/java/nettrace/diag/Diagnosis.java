@@ -2,9 +2,11 @@ package nettrace.diag;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import nettrace.event.Netfilter;
 import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
@@ -47,6 +49,7 @@ public final class Diagnosis {
         List<List<Finding>> findings = new ArrayList<>(events.size());
         Map<Long, SkbEvent> lastOfSkb = new HashMap<>();
         int synCopies = 0;
+        Set<Long> synSeen = new HashSet<>();
         for (SkbEvent event : events) {
             Tracer tracer = event.tracer();
             List<Finding> found = new ArrayList<>(1);
@@ -56,8 +59,10 @@ public final class Diagnosis {
             if (previous != null) {
                 PacketChanges.between(previous, event, tracer.name()).ifPresent(found::add);
             }
-            // sent again: in a life of its own, or (where clones are traced) as a new clone of TCP's copy
-            boolean again = syn && (previous == null && handshakes.sentAgain(event.userPacket(), diagnosed)
+            // sent again: in a life of its own (judged at the skb's first point that shows the SYN:
+            // __ip_local_out's comes before the headers are set), or (where clones are traced) as a
+            // new clone of TCP's copy
+            boolean again = syn && (synSeen.add(event.skb()) && handshakes.sentAgain(event.userPacket(), diagnosed)
                     || event.madeClone() && ++synCopies > 1);
             if (again && !handshakes.answered(event.userPacket())) {
                 found.add(new Finding(Rule.Level.WARN, "SYN retransmitted, unanswered: the listener's accept queue"

@@ -36,7 +36,10 @@ final class LifeVerdict {
         if (expectedDrop.isPresent()) {
             return new DiagnosedLife(life, entries, Verdict.EXPECTED, expectedDrop.get().message());
         }
-        SkbEvent first = entries.getFirst().event();
+        // the first point where the packet was seen (before __ip_local_out sets the headers, nothing is)
+        SkbEvent first = entries.stream().map(DiagnosedLife.Entry::event)
+                .filter(event -> event.userPacket().l3Protocol() != 0).findFirst()
+                .orElse(entries.getFirst().event());
         if (Handshakes.isSyn(first.userPacket()) && consumedByTcp(entries)
                 && !handshakes.answered(first.userPacket())) {
             return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "a listening socket consumed this SYN, and no"

@@ -156,6 +156,19 @@ class LifeDiagnosisTest {
     }
 
     @Test
+    void aSynWhoseFirstPointShowsNoHeadersYetIsStillJudgedAsTheSyn() {
+        // with fentry, __ip_local_out sees the skb before its headers are set: an empty packet
+        Packet unparsed = new Packet(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        List<DiagnosedLife> lives = diagnose(passes(1, 100, EVENT_LIFE_NEW, unparsed), passes(1, 150, 0, SYN),
+                consumed(1, 200, IN_TCP, SYN), passes(2, 1_000_000_100L, EVENT_LIFE_NEW, unparsed),
+                passes(2, 1_000_000_150L, 0, SYN), consumed(2, 1_000_000_200L, IN_TCP, SYN));
+        assertThat(lives).extracting(DiagnosedLife::verdict).containsExactly(Verdict.UNKNOWN, Verdict.WARN);
+        assertThat(findings(lives.getLast(), Rule.Level.WARN)).extracting(Finding::message)
+                .containsExactly("SYN retransmitted, unanswered: the listener's accept queue is full, or the reply"
+                        + " was lost");
+    }
+
+    @Test
     void aSynSentAgainAsANewCloneOfTcpsCopyIsAWarning() {
         DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, SYN),
                 event(1, QUEUE, 110, 0, new Outcome.Cloned(2), SYN), passes(2, 120, 0, SYN),
