@@ -35,7 +35,8 @@ public final class LibbpfLog {
     private static boolean insideVerifierLog;
     private static String rejectedProgram = "";
     private static final java.util.regex.Pattern FAILED_PROGRAM =
-            java.util.regex.Pattern.compile("prog '([^']+)': (?:BPF program load failed|failed to load)");
+            java.util.regex.Pattern.compile(
+                    "prog '([^']+)': (?:BPF program load failed|failed to load|relo #\\d+: failed to relocate)");
     private static boolean installed;
 
     private LibbpfLog() {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import nettrace.testing.Diagnoses;
 import nettrace.testing.KernelCounters;
@@ -17,6 +18,7 @@ import nettrace.testing.RoutedNetwork;
 import nettrace.testing.Topology;
 import nettrace.testing.TracedRun;
 import nettrace.testing.VethPair;
+import nettrace.testing.Waiting;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -334,11 +336,13 @@ class RealWorldDropsKernelTest {
         Process listener = net.start(net.server(), "python3", "-c", "import socket, time\n"
                 + "s = socket.socket(); s.bind(('0.0.0.0', 9100)); s.listen(0); time.sleep(120)");
         try {
-            Thread.sleep(500);
+            // waited for, not slept on: python starts in seconds in the emulated guests
+            Waiting.until(() -> listenQueue(9100) != null, Duration.ofSeconds(60), 100, () -> "nobody listens on 9100");
             // listen(0) holds one connection not yet accepted: this one fills the queue
             net.start(net.client(), "python3", "-c", "import socket, time\n"
                     + "s = socket.create_connection(('" + SERVER + "', 9100), 3); time.sleep(60)");
-            Thread.sleep(1500);
+            Waiting.until(() -> "1".equals(listenQueue(9100)), Duration.ofSeconds(60), 100,
+                    () -> "the accept queue of 9100 did not fill");
             long before = KernelCounters.snmp(net, net.server(), "TcpExtListenDrops");
             Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "python3", "-c", "import socket\n"
                     + "try: socket.create_connection(('" + SERVER + "', 9100), 2.5)\nexcept OSError: pass"),
@@ -378,6 +382,13 @@ class RealWorldDropsKernelTest {
         } finally {
             net.tryExec(net.server(), "kill", "-KILL", Long.toString(reader.pid()));
         }
+    }
+
+    /** The server's listener on port: its accept queue's length (ss's Recv-Q), null when nobody listens. */
+    private static String listenQueue(int port) {
+        return net.exec(net.server(), "ss", "-Hltn", "sport = :" + port).out().lines()
+                .map(line -> line.strip().split("\\s+")).filter(fields -> fields.length > 2)
+                .map(fields -> fields[1]).findFirst().orElse(null);
     }
 
     private static void sleep(long millis) {
