@@ -334,13 +334,13 @@ class RealWorldDropsKernelTest {
     @Test
     void synsRefusedByAFullAcceptQueueAreNeverCalledGood() throws Exception {
         Process listener = net.start(net.server(), "python3", "-c", "import socket, time\n"
-                + "s = socket.socket(); s.bind(('0.0.0.0', 9100)); s.listen(0); time.sleep(120)");
+                + "s = socket.socket(); s.bind(('0.0.0.0', 9100)); s.listen(0); time.sleep(900)");
         try {
             // waited for, not slept on: python starts in seconds in the emulated guests
             Waiting.until(() -> listenQueue(9100) != null, Duration.ofSeconds(60), 100, () -> "nobody listens on 9100");
             // listen(0) holds one connection not yet accepted: this one fills the queue
             net.start(net.client(), "python3", "-c", "import socket, time\n"
-                    + "s = socket.create_connection(('" + SERVER + "', 9100), 3); time.sleep(60)");
+                    + "s = socket.create_connection(('" + SERVER + "', 9100), 3); time.sleep(900)");
             Waiting.until(() -> "1".equals(listenQueue(9100)), Duration.ofSeconds(60), 100,
                     () -> "the accept queue of 9100 did not fill");
             long before = KernelCounters.snmp(net, net.server(), "TcpExtListenDrops");

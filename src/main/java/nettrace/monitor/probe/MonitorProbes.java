@@ -15,6 +15,7 @@ import nettrace.libbpf.BpfLink;
 import nettrace.libbpf.BpfMap;
 import nettrace.libbpf.BpfObject;
 import nettrace.libbpf.BpfProgram;
+import nettrace.libbpf.LibbpfLog;
 import nettrace.libbpf.MapEntries;
 import nettrace.tracer.Mechanism;
 
@@ -47,6 +48,12 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
      */
     public static MonitorProbes attach(MonitorPlan plan, Settings settings, KernelFeatures features,
             Consumer<String> verbose) {
+        // through nettrace's callback, libbpf's messages tell which program a failed load was about
+        LibbpfLog.install((level, line) -> {
+            if (level == LibbpfLog.Level.WARN) {
+                verbose.accept(line.startsWith("libbpf: ") ? line : "libbpf: " + line);
+            }
+        });
         byte[] elf = objectBytes();
         while (true) {
             MonitorProbes probes = new MonitorProbes(BpfObject.open("nettrace_monitor", elf, Optional.empty()));
