@@ -27,6 +27,8 @@ public final class LibbpfLog {
     private static final java.lang.invoke.MethodHandle MALLOC =
             Native.libc("malloc", FunctionDescriptor.of(PTR, Native.LONG));
     private static MemorySegment printBuffer;
+    /** Every line the sink gets starts with it, as libbpf's own printer writes them. */
+    private static final String PREFIX = "libbpf: ";
     private static final String LOG_BEGIN = "-- BEGIN PROG LOAD LOG --";
     private static final String LOG_END = "-- END PROG LOAD LOG --";
 
@@ -79,7 +81,7 @@ public final class LibbpfLog {
             remember(text);
             for (String line : text.split("\n")) {
                 if (!line.isBlank()) {
-                    sink.accept(mapped, line);
+                    sink.accept(mapped, line.startsWith(PREFIX) ? line : PREFIX + line);
                 }
             }
         } catch (Throwable ignored) {

@@ -323,7 +323,7 @@ public final class Nettrace {
     private static void installLibbpfLog(Config config, Console console) {
         LibbpfLog.install((level, line) -> {
             if (config.verbosity().debug() || (level == LibbpfLog.Level.WARN && config.verbosity().verbose())) {
-                console.message(line.startsWith("libbpf: ") ? line : "libbpf: " + line);
+                console.message(line);
             }
         });
     }

@@ -51,7 +51,7 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
         // through nettrace's callback, libbpf's messages tell which program a failed load was about
         LibbpfLog.install((level, line) -> {
             if (level == LibbpfLog.Level.WARN) {
-                verbose.accept(line.startsWith("libbpf: ") ? line : "libbpf: " + line);
+                verbose.accept(line);
             }
         });
         byte[] elf = objectBytes();
