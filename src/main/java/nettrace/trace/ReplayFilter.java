@@ -17,7 +17,7 @@ import nettrace.event.SkbEvent;
  * in the mode's part of the tree only (--drop: the kfree_skb tracers), and its filters as the BPF side applies
  * them: every event on its own in the modes that do not follow skbs; in those that do, a life is
  * kept from its first event on when that event matches (a followed packet may be NATed out of
- * the filter later), with its clones.
+ * the filter later), with its clones, and a normal free starts none.
  */
 final class ReplayFilter extends ForwardingSink {
     private final String tracerPart;
@@ -37,18 +37,15 @@ final class ReplayFilter extends ForwardingSink {
         if (!event.tracer().servesMode(tracerPart)) {
             return;
         }
-        if (filter.isEmpty() && filter.expression().isEmpty()) {
-            next.accept(event);
-            return;
-        }
+        boolean unfiltered = filter.isEmpty() && filter.expression().isEmpty();
         if (!followsSkb) {
-            if (matches(event)) {
+            if (unfiltered || matches(event)) {
                 next.accept(event);
             }
             return;
         }
         boolean known = followed.contains(event.skb()) && !event.startsLife();
-        if (!known && !matches(event)) {
+        if (!known && (startsNoLife(event) || !(unfiltered || matches(event)))) {
             followed.remove(event.skb());
             return;
         }
@@ -60,6 +57,11 @@ final class ReplayFilter extends ForwardingSink {
             followed.remove(event.skb());
         }
         next.accept(event);
+    }
+
+    /** A normal free starts no life, as in a live run without --trace-matcher (TracerIdentity). */
+    private static boolean startsNoLife(SkbEvent event) {
+        return event.endsLife() && !event.isDrop() && !event.startsLife();
     }
 
     private boolean matches(SkbEvent event) {
