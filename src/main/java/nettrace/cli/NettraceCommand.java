@@ -56,7 +56,8 @@ public final class NettraceCommand implements Callable<Integer> {
     String traceFunctions;
 
     @Option(names = "--trace-matcher", paramLabel = "LIST", split = ",",
-            description = "only these tracers may start following a new skb")
+            description = "only these tracers may start following a new skb (default: all but those that free it "
+                    + "normally, such as consume_skb)")
     List<String> traceMatcher = new ArrayList<>();
 
     @Option(names = "--trace-free", paramLabel = "LIST", split = ",",

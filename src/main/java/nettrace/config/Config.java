@@ -48,11 +48,6 @@ public record Config(
         public static final TracerSelection DEFAULTS = new TracerSelection(List.of(), List.of(), Optional.empty(),
                 false, List.of(), List.of(), false, List.of());
 
-        /** True when this tracer may start following a new skb (--trace-matcher; all by default). */
-        public boolean isMatcher(String tracer) {
-            return matchers.isEmpty() || matchers.contains(tracer);
-        }
-
         /** True for `-t ?`: list the tree instead of tracing. */
         public boolean listTree() {
             return trace.contains("?");

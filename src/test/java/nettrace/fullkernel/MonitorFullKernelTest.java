@@ -20,7 +20,6 @@ import nettrace.testing.Shell;
 import nettrace.testing.Waiting;
 import nettrace.tracer.Mechanism;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -137,10 +136,6 @@ class MonitorFullKernelTest {
 
     @Test
     void withoutCapSysAdminTheMonitorStillCountsAndSaysWhatIsMissing() throws Exception {
-        // open (issue 18's note): on Debian 6.1 the monitor without CAP_SYS_ADMIN still fails to
-        // load (EPERM) after the fallback that makes it run on 6.12; skipped there, and said so
-        Assumptions.assumeFalse(System.getProperty("os.version").startsWith("6.1."),
-                "open on Debian 6.1: without CAP_SYS_ADMIN the monitor's object does not load (EPERM)");
         String caps = String.join(",+", grantable(List.of("bpf", "perfmon", "net_admin", "sys_ptrace",
                 "dac_read_search", "syslog", "sys_resource")));
         Path log = folder.resolve("without-sys-admin.log");

@@ -2,6 +2,7 @@ package nettrace.monitor.probe;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,8 +16,10 @@ import nettrace.libbpf.BpfLink;
 import nettrace.libbpf.BpfMap;
 import nettrace.libbpf.BpfObject;
 import nettrace.libbpf.BpfProgram;
+import nettrace.libbpf.Errno;
 import nettrace.libbpf.LibbpfLog;
 import nettrace.libbpf.MapEntries;
+import nettrace.trace.Nettrace;
 import nettrace.tracer.Mechanism;
 
 /**
@@ -55,8 +58,9 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
             }
         });
         byte[] elf = objectBytes();
+        Optional<Path> kernelBtfOnly = Optional.empty();
         while (true) {
-            MonitorProbes probes = new MonitorProbes(BpfObject.open("nettrace_monitor", elf, Optional.empty()));
+            MonitorProbes probes = new MonitorProbes(BpfObject.open("nettrace_monitor", elf, kernelBtfOnly));
             try {
                 BpfObject object = probes.object;
                 object.readOnlyData().setInitialValue(MonitorLayout.encodeConfig(settings.patterns(),
@@ -79,11 +83,15 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
                     if (refused != null) {
                         verbose.accept("the kernel refuses " + refused.program() + " (" + e.getMessage() + ")");
                         plan = plan.withKprobeFor(refused, features);
-                    } else if (plan.readsNetfilterTypes(e.program())) {
-                        // nf_tables' types are in its module's BTF, which libbpf reads only with CAP_SYS_ADMIN
+                    } else if (kernelBtfOnly.isEmpty() && e.errno() == Errno.EPERM && !e.program().isEmpty()) {
+                        // a type the kernel's own BTF lacks is looked for in the modules' BTF, which
+                        // libbpf reads only with CAP_SYS_ADMIN, and libbpf 1.1 then fails the load: nf_tables'
+                        // types, or on 6.1 enum sk_rst_reason. With the kernel's BTF alone the netfilter
+                        // programs cannot be relocated, and the others' optional types count as absent.
                         verbose.accept("cannot relocate " + e.program() + " (" + e.getMessage() + ")");
                         plan = plan.withoutNetfilter("netfilter's types cannot be relocated (" + e.getMessage()
                                 + "; module BTF takes CAP_SYS_ADMIN): drops carry no hook, table and chain labels");
+                        kernelBtfOnly = Optional.of(Nettrace.KERNEL_BTF);
                     } else {
                         throw e;
                     }
