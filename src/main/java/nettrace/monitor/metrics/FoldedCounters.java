@@ -3,6 +3,7 @@ package nettrace.monitor.metrics;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +42,9 @@ final class FoldedCounters<K> {
     private final Map<K, Series> byKey = new HashMap<>();
     private final Map<List<String>, Series> byLabels = new LinkedHashMap<>();
     private final Series other;
+    /** series() as last made, or null once a series came or went */
+    private List<Series> ordered;
+    private boolean orderedWithOther;
 
     FoldedCounters(List<String> labelNames, List<String> otherLabels, int counters, int maxSeries,
             Function<K, List<String>> labelsOf) {
@@ -75,10 +79,14 @@ final class FoldedCounters<K> {
 
     private Series seriesOf(K key) {
         List<String> values = labelsOf.apply(key);
-        Series series = limit.admit(values) ? byLabels.computeIfAbsent(values, v -> new Series(labelNames, v, counters))
-                : other;
+        Series series = limit.admit(values) ? byLabels.computeIfAbsent(values, this::newSeries) : other;
         series.keys++;
         return series;
+    }
+
+    private Series newSeries(List<String> labelValues) {
+        ordered = null;
+        return new Series(labelNames, labelValues, counters);
     }
 
     /**
@@ -96,16 +104,27 @@ final class FoldedCounters<K> {
         if (--series.keys == 0 && series != other) {
             byLabels.remove(series.labelValues);
             limit.release(series.labelValues);
+            ordered = null;
         }
     }
 
-    /** The series to export: every admitted one, and "other" once anything was folded into it. */
+    /**
+     * The series to export: every admitted one, and "other" once anything was folded into it, in
+     * the order of their labels. The client sorts a metric's data points by their labels; handed
+     * over in that order its sort is one pass (unsorted, it was a third of a 10,000-series scrape).
+     */
     List<Series> series() {
-        List<Series> all = new ArrayList<>(byLabels.values());
-        if (limit.folded() > 0 || Arrays.stream(other.counts).anyMatch(count -> count != 0)) {
-            all.add(other);
+        boolean withOther = limit.folded() > 0 || Arrays.stream(other.counts).anyMatch(count -> count != 0);
+        if (ordered == null || orderedWithOther != withOther) {
+            List<Series> all = new ArrayList<>(byLabels.values());
+            if (withOther) {
+                all.add(other);
+            }
+            all.sort(Comparator.comparing(series -> series.labels));
+            ordered = all;
+            orderedWithOther = withOther;
         }
-        return all;
+        return ordered;
     }
 
     /** Label sets folded into "other" by the series limit. */

@@ -45,4 +45,23 @@ class FoldedCountersTest {
         assertThat(value(counters, "new")).as("admitted into the freed place").isEqualTo(1);
         assertThat(value(counters, "other")).as("other keeps what it counted").isEqualTo(4);
     }
+
+    @Test
+    void seriesComeInTheOrderOfTheirLabelsAsTheyComeAndGo() {
+        FoldedCounters<String> counters = counters(3);
+        counters.begin();
+        counters.add("web/a", 1);
+        counters.add("db/a", 1);
+        counters.add("cache/a", 1);
+        assertThat(counters.series()).extracting(series -> series.labelValues.getFirst())
+                .containsExactly("cache", "db", "web");
+        counters.add("auth/a", 1);
+        assertThat(counters.series()).extracting(series -> series.labelValues.getFirst())
+                .as("folded beyond the limit").containsExactly("cache", "db", "other", "web");
+        counters.retire("db/a", 1);
+        counters.begin();
+        counters.add("api/a", 1);
+        assertThat(counters.series()).extracting(series -> series.labelValues.getFirst())
+                .containsExactly("api", "cache", "other", "web");
+    }
 }
