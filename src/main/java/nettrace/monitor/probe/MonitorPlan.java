@@ -77,12 +77,6 @@ public record MonitorPlan(List<Attachment> attachments, List<Unavailable> unavai
         return new MonitorPlan(chosen, List.copyOf(unavailable));
     }
 
-    /** True for the programs that read netfilter's types (its functions', and kfree_skb's naming one). */
-    public boolean readsNetfilterTypes(String program) {
-        return program.equals("monitor_kfree_skb") || attachments.stream()
-                .anyMatch(a -> a.program().equals(program) && NETFILTER.contains(a.probe()));
-    }
-
     /** This plan without the netfilter functions (their types cannot be relocated), saying why. */
     public MonitorPlan withoutNetfilter(String why) {
         List<Unavailable> missing = new ArrayList<>(unavailable);
