@@ -218,19 +218,21 @@ static __always_inline bool expression_jump(struct expression_run *run, struct n
 	return true;
 }
 
-/* One instruction (bpf_loop's callback): 0 to go on, 1 once the program has returned or failed. */
-static long expression_step(u32 index, void *unused)
-{
-	u32 zero = 0;
-	struct expression_run *run = bpf_map_lookup_elem(&expression_runs, &zero);
+/* What every step works on, looked up once per run and handed to each step by bpf_loop. */
+struct expression_machine {
+	struct expression_run *run;
 	struct nt_expression_program *program;
+};
+
+/* One instruction (bpf_loop's callback): 0 to go on, 1 once the program has returned or failed. */
+static long expression_step(u32 index, struct expression_machine *machine)
+{
+	struct expression_run *run = machine->run;
+	struct nt_expression_program *program = machine->program;
 	struct nt_filter_insn insn;
 	u32 value = 0;
 
-	if (!run)
-		return 1;
-	program = bpf_map_lookup_elem(&expression_programs, &run->link);
-	if (!program || run->pc >= FILTER_MAX_INSNS)
+	if (run->pc >= FILTER_MAX_INSNS)
 		return 1;
 	insn = program->insns[run->pc & (FILTER_MAX_INSNS - 1)];
 	run->pc++;
@@ -287,6 +289,7 @@ static long expression_step(u32 index, void *unused)
 static __always_inline bool expression_matches(struct sk_buff *skb, bool direct)
 {
 	u32 zero = 0;
+	struct expression_machine machine;
 	struct expression_run *run;
 	u32 length;
 
@@ -295,6 +298,10 @@ static __always_inline bool expression_matches(struct sk_buff *skb, bool direct)
 	run = bpf_map_lookup_elem(&expression_runs, &zero);
 	if (!run || !expression_packet(run, skb, direct))
 		return false;
+	machine.run = run;
+	machine.program = bpf_map_lookup_elem(&expression_programs, &run->link);
+	if (!machine.program)
+		return false;
 	length = run->link == FILTER_ETHERNET ? CONFIG.expression_length[FILTER_ETHERNET]
 					      : CONFIG.expression_length[FILTER_RAW];
 	run->a = 0;
@@ -302,7 +309,7 @@ static __always_inline bool expression_matches(struct sk_buff *skb, bool direct)
 	run->pc = 0;
 	run->accept = 0;
 	__builtin_memset(run->mem, 0, sizeof(run->mem));
-	bpf_loop(length, expression_step, NULL, 0);
+	bpf_loop(length, expression_step, &machine, 0);
 	return run->accept;
 }
 
