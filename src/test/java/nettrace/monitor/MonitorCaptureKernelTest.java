@@ -72,8 +72,8 @@ class MonitorCaptureKernelTest {
                     "nothing listens on the destination port");
 
             String id = diagnosis.path("id").asText();
-            String series = "nettrace_skb_drops_total{chain=\"\",hook=\"\",interface=\"eth0\",location="
-                    + "\"__udp4_lib_rcv\",netns=\"" + server + "\",protocol=\"udp\",reason=\"NO_SOCKET\",table=\"\"}";
+            String series = "nettrace_skb_drops_total{interface=\"eth0\",location="
+                    + "\"__udp4_lib_rcv\",netns=\"" + server + "\",protocol=\"udp\",reason=\"NO_SOCKET\"}";
             assertThat(monitor.get("/metrics", "application/openmetrics-text; version=1.0.0; charset=utf-8")
                     .lines()).anyMatch(line -> line.startsWith(series) && line.contains("# {diagnosis_id=\""
                             + id + "\"} 1.0 "));

@@ -29,10 +29,24 @@ final class FoldedCounters<K> {
 
         Series(List<String> names, List<String> labelValues, int counters) {
             this.labelValues = labelValues;
-            this.labels = Labels.of(names, labelValues);
+            this.labels = withValues(names, labelValues);
             this.counts = new long[counters];
             this.retired = new long[counters];
         }
+    }
+
+    /**
+     * The labels whose value is not empty: Prometheus takes an empty label as an absent one, and a
+     * drop that met no netfilter verdict would otherwise spell out three empty ones on each line.
+     */
+    private static Labels withValues(List<String> names, List<String> values) {
+        Labels.Builder labels = Labels.builder();
+        for (int i = 0; i < names.size(); i++) {
+            if (!values.get(i).isEmpty()) {
+                labels.label(names.get(i), values.get(i));
+            }
+        }
+        return labels.build();
     }
 
     private final List<String> labelNames;
