@@ -18,11 +18,13 @@ import nettrace.monitor.capture.DiagnosisJson;
 
 /**
  * The monitor's HTTP side, the Prometheus client's server: /metrics (the Prometheus text format,
- * or OpenMetrics when the scraper asks for it), /-/healthy, and /diagnoses, the latest diagnoses
- * as JSON.
+ * or OpenMetrics when the scraper asks for it; StreamedScrape), /-/healthy, and /diagnoses, the
+ * latest diagnoses as JSON. /metrics/client serves the same through the client's own handler,
+ * which buffers the whole response (the benchmark compares the two).
  */
 public final class MonitorServer implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
+    static final String CLIENT_METRICS_PATH = "/metrics/client";
 
     private final HTTPServer server;
 
@@ -33,8 +35,10 @@ public final class MonitorServer implements AutoCloseable {
     /** Listens on address; a port in use or an address not of this machine is bad input. */
     public static MonitorServer start(InetSocketAddress address, PrometheusRegistry registry, DiagnosisBoard board) {
         try {
+            StreamedScrape metrics = new StreamedScrape(registry);
             return new MonitorServer(HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort())
-                    .registry(registry).defaultHandler(exchange -> answer(exchange, board)).buildAndStart());
+                    .registry(registry).metricsHandlerPath(CLIENT_METRICS_PATH)
+                    .defaultHandler(exchange -> answer(exchange, metrics, board)).buildAndStart());
         } catch (BindException e) {
             throw NettraceException.badInput("--listen: cannot listen on " + address.getAddress().getHostAddress()
                     + ":" + address.getPort() + ": " + e.getMessage());
@@ -47,14 +51,19 @@ public final class MonitorServer implements AutoCloseable {
         return server.getPort();
     }
 
-    private static void answer(HttpExchange exchange, DiagnosisBoard board) throws IOException {
+    private static void answer(HttpExchange exchange, StreamedScrape metrics, DiagnosisBoard board)
+            throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
-            if (path.equals("/diagnoses")) {
+            if (path.equals("/metrics")) {
+                metrics.answer(exchange);
+            } else if (path.equals("/diagnoses")) {
                 send(exchange, 200, "application/json", diagnoses(board));
             } else if (path.equals("/")) {
-                send(exchange, 200, "text/plain; charset=utf-8", ("nettrace monitor\n/metrics    Prometheus metrics\n"
-                        + "/diagnoses  the latest diagnoses of new drop classes (JSON)\n/-/healthy  liveness\n")
+                send(exchange, 200, "text/plain; charset=utf-8", ("nettrace monitor\n/metrics          Prometheus metrics\n"
+                        + "/metrics/client   the same, through the Prometheus client's buffering handler\n"
+                        + "/diagnoses        the latest diagnoses of new drop classes (JSON)\n"
+                        + "/-/healthy        liveness\n")
                         .getBytes(StandardCharsets.UTF_8));
             } else {
                 send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
