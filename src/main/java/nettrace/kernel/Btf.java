@@ -24,9 +24,10 @@ public final class Btf {
         VOID, INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FUNC_PROTO,
         VAR, DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64;
 
+        private static final Kind[] ALL = values();
+
         static Kind of(int value) {
-            Kind[] all = values();
-            return value >= 0 && value < all.length ? all[value] : VOID;
+            return value >= 0 && value < ALL.length ? ALL[value] : VOID;
         }
     }
 

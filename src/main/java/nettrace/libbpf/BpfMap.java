@@ -126,9 +126,10 @@ public final class BpfMap {
         int cpus = perCpu() ? possibleCpus() : 1;
         int slot = (valueSize() + 7) & ~7;
         int valueBytes = slot * cpus;
-        // sized for what the map held last time, and filled in place: a scrape of 10,000 drop
-        // series read 2 MB, and copying it three times made the monitor's collector run in full
-        int expected = Math.min(maxEntries(), lastCount + BATCH);
+        // sized for what the map held last time (and a little more), filled in place, grown by
+        // doubling: a scrape of 10,000 drop series reads 2.5 MB, and every megabyte more of
+        // garbage per scrape brings the monitor's next full collection closer
+        int expected = Math.min(maxEntries(), lastCount + lastCount / 16 + 64);
         byte[] keys = new byte[expected * keySize];
         byte[] values = new byte[expected * valueBytes];
         int count = 0;

@@ -34,6 +34,11 @@ public final class DiagnosisBoard {
         return List.copyOf(latest);
     }
 
+    /** No drop class has a diagnosis (what a scrape asks before looking up each of its series). */
+    public synchronized boolean isEmpty() {
+        return byClass.isEmpty();
+    }
+
     public synchronized Optional<Diagnosis> latestFor(DropClass dropClass) {
         return Optional.ofNullable(byClass.get(dropClass));
     }

@@ -1,5 +1,6 @@
 package nettrace.monitor.metrics;
 
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +26,8 @@ final class FoldedCounters<K> {
         final long[] counts;
         /** What kernel keys deleted since (their namespace gone) had counted: a counter never goes back. */
         private final long[] retired;
+        /** The data point last made of each counter, kept while the counter does not move. */
+        private final CounterSnapshot.CounterDataPointSnapshot[] points;
         private int keys;
 
         Series(List<String> names, List<String> labelValues, int counters) {
@@ -32,6 +35,21 @@ final class FoldedCounters<K> {
             this.labels = withValues(names, labelValues);
             this.counts = new long[counters];
             this.retired = new long[counters];
+            this.points = new CounterSnapshot.CounterDataPointSnapshot[counters];
+        }
+
+        /**
+         * Counter i as a data point. Most series of a large scrape did not move since the last one;
+         * theirs are the same objects again, not 20,000 new ones each scrape.
+         */
+        CounterSnapshot.CounterDataPointSnapshot point(int counter) {
+            CounterSnapshot.CounterDataPointSnapshot point = points[counter];
+            if (point == null || point.getValue() != counts[counter]) {
+                point = CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(counts[counter])
+                        .build();
+                points[counter] = point;
+            }
+            return point;
         }
     }
 

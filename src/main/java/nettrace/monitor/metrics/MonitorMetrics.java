@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import nettrace.monitor.capture.Diagnosis;
 import nettrace.monitor.capture.DiagnosisBoard;
 import nettrace.monitor.capture.DropClass;
 import nettrace.monitor.labels.DropLabels;
@@ -159,14 +161,14 @@ public final class MonitorMetrics implements MultiCollector {
         CounterSnapshot.Builder bytes = CounterSnapshot.builder().name("nettrace_skb_drop_bytes").unit(Unit.BYTES)
                 .help("bytes of the packets the kernel dropped (skb->len at the drop)");
         for (FoldedCounters.Series series : drops.series()) {
-            CounterSnapshot.CounterDataPointSnapshot.Builder point = CounterSnapshot.CounterDataPointSnapshot.builder()
-                    .labels(series.labels).value(series.counts[0]);
-            diagnoses.latestFor(DropClass.of(series.labelValues)).ifPresent(diagnosis -> point.exemplar(
-                    Exemplar.builder().labels(Labels.of("diagnosis_id", diagnosis.id())).value(1)
-                            .timestampMillis(diagnosis.timeMillis()).build()));
-            packets.dataPoint(point.build());
-            bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(series.labels)
-                    .value(series.counts[1]).build());
+            Optional<Diagnosis> diagnosed = diagnoses.isEmpty() ? Optional.empty()
+                    : diagnoses.latestFor(DropClass.of(series.labelValues));
+            packets.dataPoint(diagnosed.map(diagnosis -> CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(series.labels).value(series.counts[0]).exemplar(Exemplar.builder()
+                            .labels(Labels.of("diagnosis_id", diagnosis.id())).value(1)
+                            .timestampMillis(diagnosis.timeMillis()).build()).build())
+                    .orElseGet(() -> series.point(0)));
+            bytes.dataPoint(series.point(1));
         }
         return List.of(packets.build(), bytes.build());
     }
@@ -188,8 +190,7 @@ public final class MonitorMetrics implements MultiCollector {
     private static CounterSnapshot counter(String name, String help, FoldedCounters<?> counters) {
         CounterSnapshot.Builder builder = CounterSnapshot.builder().name(name).help(help);
         for (FoldedCounters.Series series : counters.series()) {
-            builder.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(series.labels)
-                    .value(series.counts[0]).build());
+            builder.dataPoint(series.point(0));
         }
         return builder.build();
     }

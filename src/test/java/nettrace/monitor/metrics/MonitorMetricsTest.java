@@ -97,6 +97,22 @@ class MonitorMetricsTest {
     }
 
     @Test
+    void eachScrapeShowsTheCountersAsReadThen() {
+        counters.set(counters(List.of(drop(0xffffffff81a00010L, 3, WEB, "eth0", 4),
+                drop(0xffffffff81c00020L, 9, WEB, "eth1", 2)), 0, List.of()));
+        assertThat(text()).contains("interface=\"eth0\"", "} 4.0", "} 2.0");
+        counters.set(counters(List.of(drop(0xffffffff81a00010L, 3, WEB, "eth0", 7),
+                drop(0xffffffff81c00020L, 9, WEB, "eth1", 2)), 0, List.of()));
+        String text = text();
+        assertThat(text.lines().filter(line -> line.startsWith("nettrace_skb_drops_total{")))
+                .anyMatch(line -> line.contains("eth0") && line.endsWith("} 7.0"))
+                .anyMatch(line -> line.contains("eth1") && line.endsWith("} 2.0"));
+        assertThat(text.lines().filter(line -> line.startsWith("nettrace_skb_drop_bytes_total{")))
+                .anyMatch(line -> line.contains("eth0") && line.endsWith("} 700.0"))
+                .anyMatch(line -> line.contains("eth1") && line.endsWith("} 200.0"));
+    }
+
+    @Test
     void labelSetsBeyondTheLimitFoldIntoOtherForGoodAndAreCounted() {
         List<DropCount> drops = new ArrayList<>();
         for (int device = 0; device < 5; device++) {
