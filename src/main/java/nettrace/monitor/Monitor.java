@@ -57,18 +57,21 @@ public final class Monitor {
             KernelSymbols symbols = KernelSymbols.read();
             KernelFeatures features = KernelFeatures.probe(btf, symbols);
             MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, config.tcpRtt());
-            Consumer<String> verbose = config.verbose() ? console::message : line -> { };
-            MonitorProbes probes = running.add(MonitorProbes.attach(plan, new MonitorProbes.Settings(patterns,
-                    reasonValue(btf, "SKB_CONSUMED"), reasonValue(btf, "SKB_DROP_REASON_NETFILTER_DROP"),
-                    config.dropKeys()), features, verbose));
-            NamespaceNames namespaces = NamespaceNames.system();
-            DropLabels dropLabels = new DropLabels(DropReasons.fromBtf(btf), symbols, KernelSymbols::read, namespaces);
+            MonitorProbes.Settings probeSettings = new MonitorProbes.Settings(patterns, reasonValue(btf, "SKB_CONSUMED"),
+                    reasonValue(btf, "SKB_DROP_REASON_NETFILTER_DROP"), config.dropKeys());
+            DropReasons reasons = DropReasons.fromBtf(btf);
             Map<Long, String> resetReasons = btf.enumValues("sk_rst_reason");
             btf = null;
-            // the kernel's BTF (libbpf's copy and this one, tens of megabytes) is garbage from here on:
-            // collected now, the heap shrinks back and the C heap returns libbpf's share
+            // The kernel's BTF is read twice, here and by libbpf while it loads: this copy is
+            // collected (and the heap shrunk) before libbpf makes its own, and libbpf's is given
+            // back to the kernel after loading. Both at once were the monitor's peak RSS.
+            System.gc();
+            Consumer<String> verbose = config.verbose() ? console::message : line -> { };
+            MonitorProbes probes = running.add(MonitorProbes.attach(plan, probeSettings, features, verbose));
             System.gc();
             NativeProcess.releaseFreedNativeMemory();
+            NamespaceNames namespaces = NamespaceNames.system();
+            DropLabels dropLabels = new DropLabels(reasons, symbols, KernelSymbols::read, namespaces);
             registry.register(new MonitorMetrics(probes, new MonitorMetrics.Setup(config.version(),
                     probes.attached(), probes.unavailable(), resetReasons, config.maxSeries()), dropLabels, namespaces,
                     board));
