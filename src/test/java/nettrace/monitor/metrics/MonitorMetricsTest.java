@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,6 +111,24 @@ class MonitorMetricsTest {
         assertThat(text.lines().filter(line -> line.startsWith("nettrace_skb_drop_bytes_total{")))
                 .anyMatch(line -> line.contains("eth0") && line.endsWith("} 700.0"))
                 .anyMatch(line -> line.contains("eth1") && line.endsWith("} 200.0"));
+    }
+
+    @Test
+    void aSeriesThatDidNotMoveKeepsItsDataPoint() {
+        counters.set(counters(List.of(drop(0xffffffff81a00010L, 3, WEB, "eth0", 4),
+                drop(0xffffffff81c00020L, 9, WEB, "eth1", 2)), 0, List.of()));
+        List<CounterSnapshot.CounterDataPointSnapshot> first = dropPoints();
+        counters.set(counters(List.of(drop(0xffffffff81a00010L, 3, WEB, "eth0", 4),
+                drop(0xffffffff81c00020L, 9, WEB, "eth1", 5)), 0, List.of()));
+        List<CounterSnapshot.CounterDataPointSnapshot> second = dropPoints();
+        assertThat(second.get(0)).isSameAs(first.get(0));
+        assertThat(second.get(1)).isNotSameAs(first.get(1));
+        assertThat(second.get(1).getValue()).isEqualTo(5.0);
+    }
+
+    private List<CounterSnapshot.CounterDataPointSnapshot> dropPoints() {
+        return metrics.collect().stream().filter(metric -> metric.getMetadata().getName().equals("nettrace_skb_drops"))
+                .map(metric -> ((CounterSnapshot) metric).getDataPoints()).findFirst().orElseThrow();
     }
 
     @Test
