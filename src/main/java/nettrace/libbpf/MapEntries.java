@@ -4,8 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A map's keys and values as read at one moment, in plain byte arrays. A per-CPU map's value
- * holds one slot per possible CPU, each rounded up to 8 bytes (as the kernel hands them over).
+ * A map's keys and values as read at one moment, in plain byte arrays (valid until the map is
+ * read again: BpfMap reuses them). A per-CPU map's value holds one slot per possible CPU, each
+ * rounded up to 8 bytes (as the kernel hands them over).
  */
 public final class MapEntries {
     private final int count;
