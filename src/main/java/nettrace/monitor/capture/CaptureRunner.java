@@ -1,10 +1,6 @@
 package nettrace.monitor.capture;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,12 +15,10 @@ import nettrace.trace.RunControl;
 
 /**
  * One capture: nettrace's own lifecycle tracing and diagnosis (--diag --diag-keep --output json)
- * run in this process on a derived filter, for a few packets' lives or seconds, its JSON lines
- * kept in memory. The diagnosed lives that ended in an error come first.
+ * run in this process on a derived filter, for a few packets' lives or seconds. Of its JSON
+ * lines, as many diagnosed lives as -c asks for are kept, those that ended in an error first.
  */
 public final class CaptureRunner {
-    private static final JsonFactory JSON = new JsonFactory();
-
     /** What a capture gave: the options it ran with, the diagnosed lives (JSON), or why it failed. */
     public record Result(List<String> options, List<String> lives, String error) {
     }
@@ -51,10 +45,11 @@ public final class CaptureRunner {
 
     public Result run(List<String> filter) {
         List<String> options = options(filter);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        DiagnosedLines out = new DiagnosedLines(lives);
+        // the capture's messages (lost events, what could not be attached) are the monitor's to
+        // ignore: its result is the lives, or the exception that ended it
         Console console = new Console(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
         RunControl control = new RunControl();
         running = control;
         try {
@@ -68,7 +63,7 @@ public final class CaptureRunner {
             running = null;
         }
         console.flush();
-        return new Result(options, diagnosedLives(out.toString(StandardCharsets.UTF_8)), "");
+        return new Result(options, out.lives(), "");
     }
 
     /** Stops the capture under way, if one is (the monitor is stopping). */
@@ -77,43 +72,5 @@ public final class CaptureRunner {
         if (control != null) {
             control.stop("monitor stopping");
         }
-    }
-
-    /** The "diagnosis" lines, those whose verdict is "error" first. */
-    static List<String> diagnosedLives(String output) {
-        List<String> errors = new ArrayList<>();
-        List<String> others = new ArrayList<>();
-        for (String line : output.lines().toList()) {
-            String[] typeAndVerdict = typeAndVerdict(line);
-            if (!"diagnosis".equals(typeAndVerdict[0])) {
-                continue;
-            }
-            ("error".equals(typeAndVerdict[1]) ? errors : others).add(line);
-        }
-        errors.addAll(others);
-        return List.copyOf(errors);
-    }
-
-    private static String[] typeAndVerdict(String line) {
-        String[] found = new String[2];
-        try (JsonParser parser = JSON.createParser(line)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return found;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                parser.nextToken();
-                if (field.equals("type")) {
-                    found[0] = parser.getText();
-                } else if (field.equals("verdict")) {
-                    found[1] = parser.getText();
-                } else {
-                    parser.skipChildren();
-                }
-            }
-        } catch (IOException e) {
-            // not JSON: not a diagnosis
-        }
-        return found;
     }
 }

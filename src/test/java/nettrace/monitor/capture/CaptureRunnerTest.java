@@ -2,6 +2,7 @@ package nettrace.monitor.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,13 +15,37 @@ class CaptureRunnerTest {
                 "json", "-c", "3", "--duration", "7.5", "-p", "udp", "-D", "53");
     }
 
+    private static final String GOOD = "{\"type\":\"diagnosis\",\"skbs\":[\"1\"],\"verdict\":\"good\",\"events\":[]}";
+    private static final String ERROR = "{\"type\":\"diagnosis\",\"skbs\":[\"2\"],\"verdict\":\"error\","
+            + "\"events\":[{\"finding\":{\"level\":\"error\"}}]}";
+
+    private static List<String> livesOf(int kept, String output, int pieceLength) {
+        DiagnosedLines lines = new DiagnosedLines(kept);
+        byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
+        for (int at = 0; at < bytes.length; at += pieceLength) {
+            lines.write(bytes, at, Math.min(pieceLength, bytes.length - at));
+        }
+        return lines.lives();
+    }
+
     @Test
     void theDiagnosedLivesAreKeptTheErrorsFirst() {
-        String good = "{\"type\":\"diagnosis\",\"skbs\":[\"1\"],\"verdict\":\"good\",\"events\":[]}";
-        String error = "{\"type\":\"diagnosis\",\"skbs\":[\"2\"],\"verdict\":\"error\",\"events\":[{\"finding\":"
-                + "{\"level\":\"error\"}}]}";
         String summary = "{\"type\":\"summary\",\"events\":2,\"lost\":0}";
-        assertThat(CaptureRunner.diagnosedLives(String.join("\n", good, error, summary, "not json")))
-                .containsExactly(error, good);
+        String output = String.join("\n", GOOD, ERROR, summary, "not json");
+        assertThat(livesOf(3, output, output.length())).containsExactly(ERROR, GOOD);
+        assertThat(livesOf(3, output + "\n", 7)).as("written in pieces that cut lines").containsExactly(ERROR, GOOD);
+    }
+
+    @Test
+    void aStormOfLivesKeepsNoMoreThanAreAskedFor() {
+        StringBuilder output = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            output.append(i % 1000 == 999 ? ERROR : GOOD).append('\n');
+        }
+        assertThat(livesOf(3, output.toString(), 4096)).containsExactly(ERROR, ERROR, ERROR);
+        List<String> thirty = livesOf(30, output.toString(), 4096);
+        assertThat(thirty).hasSize(30);
+        assertThat(thirty.subList(0, 20)).containsOnly(ERROR);
+        assertThat(thirty.subList(20, 30)).containsOnly(GOOD);
     }
 }
