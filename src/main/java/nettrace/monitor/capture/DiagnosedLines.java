@@ -13,9 +13,9 @@ import java.util.List;
 /**
  * A capture's JSON output, read line by line as it is written, keeping only what a diagnosis
  * publishes: at most {@code kept} diagnosed lives, those that ended in an error first. Under a
- * drop storm the capture's tracer prints far more lives than its -c counts (those it met before
- * tracing began, and those it closes when it holds too many events); kept whole in memory, they
- * filled the monitor's heap and the capture thread died of it.
+ * drop storm the capture's tracer prints far more lives than its -c counts: those it met while
+ * its programs were still being attached do not count. Kept whole in memory, they filled the
+ * monitor's heap and the capture thread died of it.
  */
 final class DiagnosedLines extends OutputStream {
     private static final JsonFactory JSON = new JsonFactory();
