@@ -2,6 +2,8 @@ package nettrace.monitor.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
+import io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.MetricNameFilter;
@@ -10,9 +12,6 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
@@ -36,10 +35,13 @@ final class StreamedScrape {
     }
 
     void answer(HttpExchange exchange) throws IOException {
-        List<String> names = namesAsked(exchange.getRequestURI().getRawQuery());
-        MetricSnapshots snapshots = names.isEmpty() ? registry.scrape()
-                : registry.scrape(MetricNameFilter.builder().nameMustBeEqualTo(names).build());
-        String accept = exchange.getRequestHeaders().getFirst("Accept");
+        // the request as the client's own handler reads it: its name[] parsing, and what its
+        // collectors may ask of the request
+        PrometheusHttpRequest request = new HttpExchangeAdapter(exchange).getRequest();
+        String[] names = request.getParameterValues("name[]");
+        MetricSnapshots snapshots = names == null || names.length == 0 ? registry.scrape(request)
+                : registry.scrape(MetricNameFilter.builder().nameMustBeEqualTo(names).build(), request);
+        String accept = request.getHeader("Accept");
         ExpositionFormatWriter writer = formats.findWriter(accept);
         exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
         if (exchange.getRequestMethod().equals("HEAD")) {
@@ -55,21 +57,6 @@ final class StreamedScrape {
                 : new BufferedOutputStream(exchange.getResponseBody(), BUFFER)) {
             writer.write(body, snapshots, EscapingScheme.fromAcceptHeader(accept));
         }
-    }
-
-    /** The metric names of name[] parameters, as the client's handler takes them: none means all. */
-    static List<String> namesAsked(String rawQuery) {
-        List<String> names = new ArrayList<>();
-        if (rawQuery == null) {
-            return names;
-        }
-        for (String parameter : rawQuery.split("&")) {
-            int equals = parameter.indexOf('=');
-            if (equals > 0 && URLDecoder.decode(parameter.substring(0, equals), StandardCharsets.UTF_8).equals("name[]")) {
-                names.add(URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return names;
     }
 
     private static boolean acceptsGzip(HttpExchange exchange) {
