@@ -59,9 +59,8 @@ public final class MapEntries {
     /** The sum over CPUs of the 64-bit counter at offset in key i's value. */
     public long sum(int index, int offset) {
         long total = 0;
-        int base = index * cpus * slotSize + offset;
         for (int cpu = 0; cpu < cpus; cpu++) {
-            total += values.getLong(base + cpu * slotSize);
+            total += valueLong(index, cpu, offset);
         }
         return total;
     }
