@@ -39,6 +39,16 @@ const volatile struct nt_config CONFIG = {};
 #endif
 
 /*
+ * Benchmark builds only (nettrace-lookup.bpf.o): every skb program makes one per-CPU array
+ * lookup, compares the slot with its skb and returns: the least any verdict kept per skb costs
+ * at each hit, so bench/run's lookup_floor case shows what is left above the floor for
+ * deciding a packet once.
+ */
+#ifndef LOOKUP_FLOOR_PROGRAMS
+#define LOOKUP_FLOOR_PROGRAMS 0
+#endif
+
+/*
  * Set once the first skb is followed, never cleared: until then `lives` is empty and the
  * lookup every hit would make is skipped (tracing for a packet that has not come yet).
  */
@@ -672,6 +682,13 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 
 	if (EMPTY_PROGRAMS || !skb)
 		return NULL;
+	if (LOOKUP_FLOOR_PROGRAMS) {
+		struct packet_identity *slot = bpf_map_lookup_elem(&verdicts, &zero);
+
+		if (slot && slot->skb == key)
+			slot->accept++;
+		return NULL;
+	}
 	if (CONFIG.mode == MODE_LIFECYCLE) {
 		if (following_any)
 			known = bpf_map_lookup_elem(&lives, &key);
@@ -1203,7 +1220,7 @@ static __always_inline struct nt_event *build_sock_event(void *ctx, struct sock 
 	u32 zero = 0;
 	struct nt_event *e;
 
-	if (EMPTY_PROGRAMS || !sk)
+	if (EMPTY_PROGRAMS || LOOKUP_FLOOR_PROGRAMS || !sk)
 		return NULL;
 	e = bpf_map_lookup_elem(&scratch, &zero);
 	if (!e)
