@@ -13,6 +13,34 @@
 #define VERDICT_SLOTS 1024	/* a power of two */
 
 /*
+ * nettrace-cast.bpf.o, for kernels with the bpf_rdonly_cast kfunc (6.2 on): its programs with BTF
+ * access (fentry, tp_btf) read packet bytes through an untrusted typed pointer, which the verifier
+ * turns into a load that cannot fault, instead of a bpf_probe_read_kernel call. That helper call
+ * was two thirds of what a later hit of a rejected packet cost (bench/README, section 1). The
+ * loader picks this object when the running kernel's BTF has the kfunc, else nettrace.bpf.o.
+ */
+#ifndef READ_WITH_CAST
+#define READ_WITH_CAST 0
+#endif
+#if READ_WITH_CAST
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#endif
+
+/* The 8 bytes at at, 0 when they cannot be read. */
+static __always_inline u64 read_word(const unsigned char *at, bool direct)
+{
+	u64 word = 0;
+
+#if READ_WITH_CAST
+	/* any kernel type does whose first member is 64 bits: a typed load must stay within a member */
+	if (direct)
+		return ((struct timespec64 *)bpf_rdonly_cast(at, bpf_core_type_id_kernel(struct timespec64)))->tv_sec;
+#endif
+	bpf_probe_read_kernel(&word, sizeof(word), at);
+	return word;
+}
+
+/*
  * What tells an skb's packet from the next packet the same skb carries. The kernel frees many
  * skbs where no tracer sees it (TCP and UDP receive, GRO) and hands the same address, often with
  * the same head buffer, to a new packet at once. So besides the head the test takes where the
@@ -72,9 +100,7 @@ static __always_inline void packet_identity(struct sk_buff *skb, bool direct, st
 	packet->head = (u64)head;
 	packet->layout = (u64)READ(direct, skb, mac_header) << 32 | (u64)network << 16 | transport;
 	packet->end = (u32)(READ(direct, skb, data) - head) + READ(direct, skb, len);
-	packet->content = 0;
-	if (at != NO_HEADER)
-		bpf_probe_read_kernel(&packet->content, sizeof(packet->content), head + at);
+	packet->content = at != NO_HEADER ? read_word(head + at, direct) : 0;
 }
 
 static __always_inline bool same_identity(const struct packet_identity *a, const struct packet_identity *b)

@@ -32,6 +32,12 @@ struct pt_regs {
 	unsigned long orig_ax, ip, cs, flags, sp, ss;
 };
 
+/* read_word in verdicts.h: a kernel type whose first member is a 64-bit number */
+struct timespec64 {
+	s64 tv_sec;
+	long tv_nsec;
+};
+
 struct ns_common {
 	unsigned int inum;
 };

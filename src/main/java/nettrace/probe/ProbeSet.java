@@ -16,6 +16,7 @@ import nettrace.bpf.Sizes;
 import nettrace.bpf.Stats;
 import nettrace.config.Config;
 import nettrace.config.FilterExpression;
+import nettrace.kernel.Btf;
 import nettrace.libbpf.BpfException;
 import nettrace.libbpf.BpfLink;
 import nettrace.libbpf.BpfMap;
@@ -34,6 +35,12 @@ import nettrace.tracer.Mechanism;
  */
 public final class ProbeSet implements AutoCloseable {
     public static final String OBJECT_RESOURCE = "/bpf/nettrace.bpf.o";
+    /**
+     * The same programs for kernels with the bpf_rdonly_cast kfunc (6.2 on): they read packet
+     * bytes without a helper call where they have BTF access (bpf/verdicts.h, READ_WITH_CAST).
+     */
+    public static final String CAST_OBJECT_RESOURCE = "/bpf/nettrace-cast.bpf.o";
+    private static final String CAST_KFUNC = "bpf_rdonly_cast";
 
     /** A tracer that could not be attached, with the kernel's or libbpf's words for why. */
     public record Failure(AttachPlan.Planned tracer, String reason, String verifierLog) {
@@ -62,8 +69,12 @@ public final class ProbeSet implements AutoCloseable {
      * kernel rejects costs only the tracers using it: the object is opened again without it,
      * and a function's tracer moves from fentry to a kprobe where the kernel has kprobes.
      */
-    public static ProbeSet attach(Config config, AttachPlan plan, boolean kprobes, Consumer<String> verbose) {
-        byte[] elf = objectBytes();
+    public static ProbeSet attach(Config config, AttachPlan plan, boolean kprobes, String objectResource,
+            Consumer<String> verbose) {
+        String resource = System.getProperty("nettrace.bpf.object", objectResource);
+        byte[] elf = objectBytes(resource);
+        verbose.accept("BPF object: " + resource.substring(resource.lastIndexOf('/') + 1)
+                + (resource.equals(CAST_OBJECT_RESOURCE) ? " (the kernel has " + CAST_KFUNC + ")" : ""));
         List<AttachPlan.Planned> tracers = plan.planned();
         List<Failure> rejected = new ArrayList<>();
         while (true) {
@@ -135,9 +146,18 @@ public final class ProbeSet implements AutoCloseable {
                 Optional.empty(), planned.argument(), planned.withReturn(), planned.int32Return());
     }
 
+    /**
+     * The object for a kernel whose BTF is btf: the cast one when it is the running kernel's own
+     * and has the kfunc (a --btf-path file may describe a kernel that has no BTF of its own, and
+     * a kfunc is resolved in the kernel's).
+     */
+    public static String objectFor(Btf btf, boolean kernelsOwnBtf) {
+        return kernelsOwnBtf && btf.find(CAST_KFUNC, Btf.Kind.FUNC).isPresent() ? CAST_OBJECT_RESOURCE
+                : OBJECT_RESOURCE;
+    }
+
     /** The object's class-path resource; tests name a variant with the nettrace.bpf.object property. */
-    private static byte[] objectBytes() {
-        String resource = System.getProperty("nettrace.bpf.object", OBJECT_RESOURCE);
+    private static byte[] objectBytes(String resource) {
         try (InputStream in = ProbeSet.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new NettraceException("the BPF object " + resource + " is missing from the jar");

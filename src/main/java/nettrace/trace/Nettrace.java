@@ -79,7 +79,8 @@ public final class Nettrace {
         Prepared prepared = prepare(config, console, timer);
         Consumer<String> verbose = config.verbosity().verbose() ? console::message : line -> { };
         ConsumerWarmUp warmUp = warmUp(config, prepared);
-        try (ProbeSet probes = ProbeSet.attach(config, prepared.plan(), prepared.kprobe(), verbose)) {
+        try (ProbeSet probes = ProbeSet.attach(config, prepared.plan(), prepared.kprobe(), prepared.bpfObject(),
+                verbose)) {
             timer.mark("load and attach");
             if (warmUp != null) {
                 warmUp.end();
@@ -162,8 +163,8 @@ public final class Nettrace {
      * What tracing needs from the start-up: the plan and the few names taken from the kernel's BTF.
      * The BTF itself (tens of megabytes of objects) is not kept: it stays in prepare's frame.
      */
-    private record Prepared(AttachPlan plan, boolean kprobe, KernelSymbols symbols, DropReasons dropReasons,
-            String kernelRelease, long bootEpochNanos) {
+    private record Prepared(AttachPlan plan, boolean kprobe, String bpfObject, KernelSymbols symbols,
+            DropReasons dropReasons, String kernelRelease, long bootEpochNanos) {
     }
 
     /** Reads the kernel's BTF and symbols and plans the attachment. */
@@ -202,8 +203,8 @@ public final class Nettrace {
             throw new NettraceException("none of the selected tracers can be attached on this kernel: "
                     + plan.unavailable().getFirst().reason());
         }
-        return new Prepared(plan, features.kprobe(), symbols, DropReasons.fromBtf(btf), kernelRelease(),
-                TimeText.bootEpochNanos());
+        return new Prepared(plan, features.kprobe(), ProbeSet.objectFor(btf, config.btfPath().isEmpty()), symbols,
+                DropReasons.fromBtf(btf), kernelRelease(), TimeText.bootEpochNanos());
     }
 
     /** --pid or --netns naming nothing that exists now: tracing goes on (it may appear), with a warning. */
