@@ -174,6 +174,59 @@ static __always_inline void count(u32 slot)
  */
 #define READ(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 
+/*
+ * nettrace-cast.bpf.o, for kernels with the bpf_rdonly_cast kfunc (6.2 on): its programs with BTF
+ * access (fentry, tp_btf) read packet bytes through an untrusted typed pointer, which the verifier
+ * turns into loads that cannot fault, instead of bpf_probe_read_kernel calls. Each hit reads its
+ * packet's identity, so a helper call there was most of what a later hit of a rejected packet
+ * cost (bench/README, bpfcost). The loader picks this object when the running kernel's BTF has
+ * the kfunc, else nettrace.bpf.o.
+ */
+#ifndef READ_WITH_CAST
+#define READ_WITH_CAST 0
+#endif
+#if READ_WITH_CAST
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#endif
+
+/* The 8 bytes at at, 0 when they cannot be read. */
+static __always_inline u64 read_word(const unsigned char *at, bool direct)
+{
+	u64 word = 0;
+
+#if READ_WITH_CAST
+	/* any kernel type does whose first member is 64 bits: a typed load must stay within a member */
+	if (direct)
+		return ((struct timespec64 *)bpf_rdonly_cast(at, bpf_core_type_id_kernel(struct timespec64)))->tv_sec;
+#endif
+	bpf_probe_read_kernel(&word, sizeof(word), at);
+	return word;
+}
+
+#define HEADER_BYTES 64
+
+/* The HEADER_BYTES bytes at from; non-zero when they cannot be read (zeros where a cast load faults). */
+static __always_inline long read_header(u8 *to, const u8 *from, bool direct)
+{
+#if READ_WITH_CAST
+	/*
+	 * Any kernel type does whose first member is a char array of HEADER_BYTES or more: the
+	 * verifier lets a load of any size fall within it. Word loads (x86 and arm64 take them at
+	 * any address); without the alignment promise clang splits each into eight byte loads.
+	 */
+	if (direct) {
+		struct new_utsname *bytes = bpf_rdonly_cast(from, bpf_core_type_id_kernel(struct new_utsname));
+		const u64 *from_words = __builtin_assume_aligned(bytes->sysname, 8);
+		u64 *words = (u64 *)to;
+
+		for (int i = 0; i < HEADER_BYTES / 8; i++)
+			words[i] = from_words[i];
+		return 0;
+	}
+#endif
+	return bpf_probe_read_kernel(to, HEADER_BYTES, from);
+}
+
 static __always_inline u16 be16_at(const u8 *p)
 {
 	return ((u16)p[0] << 8) | p[1];
@@ -254,7 +307,7 @@ static __always_inline void parse_l4(struct nt_packet *pkt, const u8 *l4)
 }
 
 struct header_bytes {
-	u8 l3[64];
+	u8 l3[HEADER_BYTES] __attribute__((aligned(8)));
 	u8 l4[24];
 };
 
@@ -383,7 +436,8 @@ static __always_inline u64 parse_arp(struct nt_packet *pkt, struct header_bytes 
  * where a tunnel's inner packet starts if it carries one. Returns the packet's fingerprint.
  * Not inlined: parse_skb calls it for a tunnel's outer and inner packet.
  */
-static __noinline u64 parse_network(struct nt_packet *pkt, u32 proto, const u8 *l3, struct tunnel *tunnel)
+static __noinline u64 parse_network(struct nt_packet *pkt, u32 proto, const u8 *l3, struct tunnel *tunnel,
+				 bool direct)
 {
 	struct header_bytes h;
 
@@ -391,7 +445,7 @@ static __noinline u64 parse_network(struct nt_packet *pkt, u32 proto, const u8 *
 	pkt->l3_proto = proto;
 	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP)
 		return 0;
-	if (bpf_probe_read_kernel(h.l3, sizeof(h.l3), l3)) {
+	if (read_header(h.l3, l3, direct)) {
 		pkt->l3_proto = 0;
 		return 0;
 	}
@@ -461,7 +515,7 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bo
 		proto = be16_at(&tag[2]);
 		l3 += 4;
 	}
-	fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel);
+	fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel, direct);
 	e->pkt.vlan_tci = vlan_tci;
 	if (!tunnel.inner && (direct ? BPF_CORE_READ_BITFIELD(skb, encapsulation)
 				     : BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))) {
@@ -474,7 +528,7 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bo
 	}
 	if (!tunnel.inner || !tunnel.proto)
 		return fingerprint;
-	inner = parse_network(&e->inner, tunnel.proto, tunnel.inner, &tunnel);
+	inner = parse_network(&e->inner, tunnel.proto, tunnel.inner, &tunnel, direct);
 	if (!inner)
 		return fingerprint;
 	e->flags |= EVENT_INNER;

@@ -13,34 +13,6 @@
 #define VERDICT_SLOTS 1024	/* a power of two */
 
 /*
- * nettrace-cast.bpf.o, for kernels with the bpf_rdonly_cast kfunc (6.2 on): its programs with BTF
- * access (fentry, tp_btf) read packet bytes through an untrusted typed pointer, which the verifier
- * turns into a load that cannot fault, instead of a bpf_probe_read_kernel call. That helper call
- * was two thirds of what a later hit of a rejected packet cost (bench/README, section 1). The
- * loader picks this object when the running kernel's BTF has the kfunc, else nettrace.bpf.o.
- */
-#ifndef READ_WITH_CAST
-#define READ_WITH_CAST 0
-#endif
-#if READ_WITH_CAST
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#endif
-
-/* The 8 bytes at at, 0 when they cannot be read. */
-static __always_inline u64 read_word(const unsigned char *at, bool direct)
-{
-	u64 word = 0;
-
-#if READ_WITH_CAST
-	/* any kernel type does whose first member is 64 bits: a typed load must stay within a member */
-	if (direct)
-		return ((struct timespec64 *)bpf_rdonly_cast(at, bpf_core_type_id_kernel(struct timespec64)))->tv_sec;
-#endif
-	bpf_probe_read_kernel(&word, sizeof(word), at);
-	return word;
-}
-
-/*
  * What tells an skb's packet from the next packet the same skb carries. The kernel frees many
  * skbs where no tracer sees it (TCP and UDP receive, GRO) and hands the same address, often with
  * the same head buffer, to a new packet at once. So besides the head the test takes where the

@@ -32,10 +32,14 @@ struct pt_regs {
 	unsigned long orig_ax, ip, cs, flags, sp, ss;
 };
 
-/* read_word in verdicts.h: a kernel type whose first member is a 64-bit number */
+/* read_word and read_header (nettrace.bpf.c): kernel types that start with a 64-bit number, a char array */
 struct timespec64 {
 	s64 tv_sec;
 	long tv_nsec;
+};
+
+struct new_utsname {
+	char sysname[65];
 };
 
 struct ns_common {
