@@ -37,7 +37,7 @@ public final class ProbeSet implements AutoCloseable {
     public static final String OBJECT_RESOURCE = "/bpf/nettrace.bpf.o";
     /**
      * The same programs for kernels with the bpf_rdonly_cast kfunc (6.2 on): they read packet
-     * bytes without a helper call where they have BTF access (bpf/verdicts.h, READ_WITH_CAST).
+     * bytes without a helper call where they have BTF access (bpf/nettrace.bpf.c, READ_WITH_CAST).
      */
     public static final String CAST_OBJECT_RESOURCE = "/bpf/nettrace-cast.bpf.o";
     private static final String CAST_KFUNC = "bpf_rdonly_cast";
