@@ -5,7 +5,7 @@
  * and a filter. An skb's hits mostly come one after another on one CPU; a slot taken by another
  * skb, or a hit on another CPU, only costs a new decision.
  *
- * Included by nettrace.bpf.c after READ, NO_HEADER and event_matches.
+ * Included by nettrace.bpf.c after READ, read_word, NO_HEADER and event_matches.
  */
 #ifndef NETTRACE_VERDICTS_H
 #define NETTRACE_VERDICTS_H

@@ -32,7 +32,7 @@ struct pt_regs {
 	unsigned long orig_ax, ip, cs, flags, sp, ss;
 };
 
-/* read_word and read_header (nettrace.bpf.c): kernel types that start with a 64-bit number, a char array */
+/* read_word and read_header (nettrace.bpf.c): kernel types starting with a 64-bit number, a char array */
 struct timespec64 {
 	s64 tv_sec;
 	long tv_nsec;
