@@ -431,10 +431,13 @@ static __always_inline u64 parse_arp(struct nt_packet *pkt, struct header_bytes 
 	return mix(mix(mix(FINGERPRINT_SEED, ETH_P_ARP), pkt->arp_op), be32_at(&h->l3[14]) ^ (u64)be32_at(&h->l3[24]) << 32);
 }
 
+/* parse_network's proto when only the header's first nibble can tell IPv4 from IPv6 */
+#define L3_BY_VERSION 0x10000
+
 /*
- * Parses the network header at l3 (proto: its ethertype) and what follows into pkt, and says
- * where a tunnel's inner packet starts if it carries one. Returns the packet's fingerprint.
- * Not inlined: parse_skb calls it for a tunnel's outer and inner packet.
+ * Parses the network header at l3 (proto: its ethertype, or L3_BY_VERSION) and what follows
+ * into pkt, and says where a tunnel's inner packet starts if it carries one. Returns the
+ * packet's fingerprint. Not inlined: parse_skb calls it for a tunnel's outer and inner packet.
  */
 static __noinline u64 parse_network(struct nt_packet *pkt, u32 proto, const u8 *l3, struct tunnel *tunnel,
 				 bool direct)
@@ -442,28 +445,20 @@ static __noinline u64 parse_network(struct nt_packet *pkt, u32 proto, const u8 *
 	struct header_bytes h;
 
 	__builtin_memset(pkt, 0, sizeof(*pkt));
-	pkt->l3_proto = proto;
-	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP)
-		return 0;
-	if (read_header(h.l3, l3, direct)) {
-		pkt->l3_proto = 0;
+	if (proto != ETH_P_IP && proto != ETH_P_IPV6 && proto != ETH_P_ARP && proto != L3_BY_VERSION) {
+		pkt->l3_proto = proto;
 		return 0;
 	}
+	if (read_header(h.l3, l3, direct))
+		return 0;
+	if (proto == L3_BY_VERSION)
+		proto = h.l3[0] >> 4 == 4 ? ETH_P_IP : h.l3[0] >> 4 == 6 ? ETH_P_IPV6 : 0;
+	pkt->l3_proto = proto;
 	if (proto == ETH_P_IP)
 		return parse_ipv4(pkt, &h, l3, tunnel);
 	if (proto == ETH_P_IPV6)
 		return parse_ipv6(pkt, &h, l3, tunnel);
 	return parse_arp(pkt, &h);
-}
-
-/* The ethertype of an IP header, from its version. */
-static __always_inline u32 ip_version_proto(const u8 *l3)
-{
-	u8 first;
-
-	if (bpf_probe_read_kernel(&first, 1, l3))
-		return 0;
-	return first >> 4 == 4 ? ETH_P_IP : first >> 4 == 6 ? ETH_P_IPV6 : 0;
 }
 
 /*
@@ -515,7 +510,14 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bo
 		proto = be16_at(&tag[2]);
 		l3 += 4;
 	}
-	fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel, direct);
+	/*
+	 * On the way out the IP layer sets skb->protocol only in __ip_local_out, after it built the
+	 * header at the network header: fentry there and before sees it unset.
+	 */
+	if (!proto && network != NO_HEADER && network && l3 == network)
+		fingerprint = parse_network(&e->pkt, L3_BY_VERSION, head + l3, &tunnel, direct);
+	else
+		fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel, direct);
 	e->pkt.vlan_tci = vlan_tci;
 	if (!tunnel.inner && (direct ? BPF_CORE_READ_BITFIELD(skb, encapsulation)
 				     : BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))) {
@@ -523,7 +525,7 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bo
 
 		if (inner_network > l3 && inner_network != NO_HEADER) {
 			tunnel.inner = head + inner_network;
-			tunnel.proto = ip_version_proto(tunnel.inner);
+			tunnel.proto = L3_BY_VERSION;
 		}
 	}
 	if (!tunnel.inner || !tunnel.proto)

@@ -88,6 +88,19 @@ class FullKernelTest {
     }
 
     @Test
+    void aPacketOnItsWayOutIsParsedBeforeTheIpLayerSetsItsProtocol() {
+        // skb->protocol is set inside __ip_local_out: at its entry only the header tells IPv4
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--basic", "-t", "__ip_local_out,ip_output", "-p", "icmp", "-s", CLIENT)) {
+            ping();
+            output = run.stop();
+        }
+        assertThat(output.eventsAt("__ip_local_out")).as(output.toString()).isNotEmpty()
+                .allMatch(line -> line.contains("ICMP: " + CLIENT + " -> " + SERVER + " ping request, seq: 1"));
+        assertThat(output.eventsAt("ip_output")).as(output.toString()).isNotEmpty();
+    }
+
+    @Test
     void anIptablesLegacyForwardDropNamesItsTableAndChain() {
         net.exec(net.router(), "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
         try {
