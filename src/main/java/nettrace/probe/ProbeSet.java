@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.bpf.Sizes;
@@ -48,6 +52,8 @@ public final class ProbeSet implements AutoCloseable {
 
     private final BpfObject object;
     private final List<LoadedProgram> clones = new ArrayList<>();
+    /** Clones being loaded ahead of their attachment (see loadClonesAhead), until attachClone takes them. */
+    private final Map<CloneKey, CompletableFuture<LoadedProgram>> clonesAhead = new LinkedHashMap<>();
     private final List<BpfLink> links = new ArrayList<>();
     private final KernelBtfObjects moduleBtfs = new KernelBtfObjects();
     private final List<Failure> failures = new ArrayList<>();
@@ -224,6 +230,7 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private void attachAll(List<AttachPlan.Planned> tracers, boolean kprobes, Consumer<String> verbose) {
+        loadClonesAhead(tracers);
         Map<String, List<AttachPlan.Planned>> multi = new LinkedHashMap<>();
         for (AttachPlan.Planned planned : tracers) {
             if (planned.mechanism() == Mechanism.KPROBE_MULTI) {
@@ -251,6 +258,60 @@ public final class ProbeSet implements AutoCloseable {
             }
         }
         multi.forEach((template, group) -> attachMulti(template, group, verbose));
+        closeClonesNotTaken();
+    }
+
+    private record CloneKey(String template, AttachPlan.Planned planned) {
+    }
+
+    /**
+     * Starts loading the clones that tracers attached by BTF will take, on as many threads as
+     * there are CPUs. Each load is a run of the verifier, which is most of a start's time, and
+     * the runs are independent; attaching stays in plan order, so what it reports does not change.
+     */
+    private void loadClonesAhead(List<AttachPlan.Planned> tracers) {
+        List<AttachPlan.Planned> cloned = tracers.stream()
+                .filter(p -> p.mechanism() == Mechanism.TRACEPOINT || p.mechanism() == Mechanism.FENTRY).toList();
+        int threads = Math.min(cloned.size(), Runtime.getRuntime().availableProcessors());
+        if (threads < 2) {
+            return;
+        }
+        ExecutorService loaders = Executors.newFixedThreadPool(threads,
+                Thread.ofPlatform().name("nettrace-load-", 0).daemon().factory());
+        try {
+            for (AttachPlan.Planned planned : cloned) {
+                int btfObject;
+                try {
+                    btfObject = planned.btfModule().map(moduleBtfs::fd).orElse(0);
+                } catch (RuntimeException e) {
+                    continue;    // attachClone meets it again, where it is reported
+                }
+                long identity = TracerIdentity.of(planned, config);
+                List<String> templates = new ArrayList<>();
+                exitTemplate(planned).ifPresent(templates::add);
+                templates.add(entryTemplate(planned));
+                for (String template : templates) {
+                    BpfProgram program = object.program(template);
+                    clonesAhead.put(new CloneKey(template, planned), CompletableFuture.supplyAsync(
+                            () -> program.cloneFor(cloneName(planned), planned.btfId(), btfObject,
+                                    Sizes.tracerPlaceholder(), identity), loaders));
+                }
+            }
+        } finally {
+            loaders.shutdown();
+        }
+    }
+
+    /** Waits for the clones loaded ahead that no tracer took (its other half failed) and closes them. */
+    private void closeClonesNotTaken() {
+        for (CompletableFuture<LoadedProgram> loading : clonesAhead.values()) {
+            try {
+                loading.join().close();
+            } catch (CompletionException e) {
+                // its failure was not needed: the tracer had failed already
+            }
+        }
+        clonesAhead.clear();
     }
 
     private void attachOne(AttachPlan.Planned planned) {
@@ -274,9 +335,19 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private void attachClone(String template, AttachPlan.Planned planned, long identity) {
-        int btfObject = planned.btfModule().map(moduleBtfs::fd).orElse(0);
-        LoadedProgram clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), btfObject,
-                Sizes.tracerPlaceholder(), identity);
+        CompletableFuture<LoadedProgram> loading = clonesAhead.remove(new CloneKey(template, planned));
+        LoadedProgram clone;
+        if (loading != null) {
+            try {
+                clone = loading.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        } else {
+            int btfObject = planned.btfModule().map(moduleBtfs::fd).orElse(0);
+            clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), btfObject,
+                    Sizes.tracerPlaceholder(), identity);
+        }
         clones.add(clone);
         links.add(clone.attach());
     }
@@ -386,6 +457,7 @@ public final class ProbeSet implements AutoCloseable {
     /** Detaches every program and frees the object; safe to call twice. */
     @Override
     public void close() {
+        closeClonesNotTaken();
         for (BpfLink link : links) {
             link.close();
         }
