@@ -762,7 +762,13 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		return NULL;
 	e->flags = 0;
 	current.head = (u64)READ(direct, skb, head);
-	current.fingerprint = parse_skb(skb, e, direct);
+	if (tracer_flags & TRACER_HEADERS_UNWRITTEN) {
+		/* its function writes the headers after its entry: what they hold now is not the packet's */
+		__builtin_memset(&e->pkt, 0, sizeof(e->pkt));
+		current.fingerprint = 0;
+	} else {
+		current.fingerprint = parse_skb(skb, e, direct);
+	}
 	if (known && same_packet(known, &current)) {
 		followed = true;
 		/* written only when it changed: the entry's line is shared by every CPU the skb visits */

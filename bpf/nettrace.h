@@ -34,6 +34,7 @@ enum nt_tracer_flag {
 	TRACER_CLONE   = 1 << 2, /* returns a clone of its skb */
 	TRACER_STACK   = 1 << 3, /* record the kernel stack */
 	TRACER_DROP    = 1 << 4, /* its free is a drop (kfree_skb): the event names the device */
+	TRACER_HEADERS_UNWRITTEN = 1 << 5, /* its function writes the headers after its entry: no parse */
 };
 
 enum nt_mode {

@@ -31,6 +31,9 @@ public final class TracerIdentity {
         if (planned.tracer().analyzer() == Analyzer.DROP) {
             flags |= TracerFlags.TRACER_DROP;
         }
+        if (planned.tracer().headersUnwritten()) {
+            flags |= TracerFlags.TRACER_HEADERS_UNWRITTEN;
+        }
         if (planned.tracer().analyzer() == Analyzer.CLONE && !selection.noClone()) {
             flags |= TracerFlags.TRACER_CLONE;
         }

@@ -137,7 +137,7 @@ public final class Recording implements AutoCloseable {
     /** A tracer this version's tree does not know (a record from another version): no rules, no analysis. */
     private static Tracer standIn(String name, String group) {
         return new Tracer(name, group, List.of(), -1, false, Optional.empty(), Optional.empty(), Analyzer.DEFAULT,
-                List.of(), false, List.of());
+                List.of(), false, List.of(), false);
     }
 
     private static void closeQuietly(BufferedReader reader) {

@@ -36,7 +36,7 @@ public final class FunctionScan {
             }
             skbArgument(btf, function).ifPresent(argument -> tracers.add(new Tracer(function, GROUP,
                     List.of(function), argument, false, Optional.empty(), Optional.empty(), Analyzer.DEFAULT,
-                    List.of(), true, List.of())));
+                    List.of(), true, List.of(), false)));
         }
         tracers.sort(java.util.Comparator.comparing(Tracer::name));
         return tracers;

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param program       BPF program family for a tracer with its own analysis (its argument layout,
  *                      its extension): tp_PROGRAM, {fentry,kprobe}_wait_PROGRAM_N; empty: the generic one
  * @param modes         the only modes it belongs to (e.g. "sock"); empty means the skb modes
+ * @param headersUnwritten the function writes its packet's headers itself: at its entry they are not
+ *                      yet the packet's (udp_send_skb), so its hits are not parsed
  */
 public record Tracer(
         String name,
@@ -25,7 +27,8 @@ public record Tracer(
         Analyzer analyzer,
         List<Rule> rules,
         boolean defaultOn,
-        List<String> modes) {
+        List<String> modes,
+        boolean headersUnwritten) {
 
     public boolean hasFunction() {
         return !functions.isEmpty();

@@ -101,6 +101,21 @@ class FullKernelTest {
     }
 
     @Test
+    void aUdpDatagramIsReadOnlyOnceItsHeaderIsWritten() {
+        // udp_send_skb writes the UDP header after its entry: the bytes there before are not the
+        // datagram's, and taken for it they made a NAT finding out of nothing
+        TracedRun.Output output;
+        try (TracedRun run = TracedRun.start("--diag", "--diag-keep", "-p", "udp", "-s", CLIENT, "-D", "7802")) {
+            net.tryExec(net.client(), "sh", "-c", "echo x | nc -u -w1 " + SERVER + " 7802");
+            output = run.stop();
+        }
+        assertThat(output.stdout()).as(output.toString())
+                .containsPattern("\\[__ip_local_out +\\].*UDP: " + CLIENT.replace(".", "\\.") + ":\\d+ -> "
+                        + SERVER.replace(".", "\\.") + ":7802")
+                .doesNotContain("SNAT").doesNotContain("DNAT");
+    }
+
+    @Test
     void anIptablesLegacyForwardDropNamesItsTableAndChain() {
         net.exec(net.router(), "iptables-legacy", "-A", "FORWARD", "-p", "icmp", "-j", "DROP");
         try {

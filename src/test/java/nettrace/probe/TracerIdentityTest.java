@@ -45,6 +45,13 @@ class TracerIdentityTest {
     }
 
     @Test
+    void aFunctionThatWritesItsPacketsHeadersIsNotParsedAtItsEntry() {
+        Config lifecycle = Config.of(Mode.LIFECYCLE, PacketFilter.NONE);
+        assertThat(flags("udp_send_skb", lifecycle) & TracerFlags.TRACER_HEADERS_UNWRITTEN).isNotZero();
+        assertThat(flags("__ip_local_out", lifecycle) & TracerFlags.TRACER_HEADERS_UNWRITTEN).isZero();
+    }
+
+    @Test
     void everyTracerReportsInModesThatDoNotFollowSkbs() {
         Config basic = Config.of(Mode.BASIC, PacketFilter.NONE);
         assertThat(matcher("consume_skb", basic)).isTrue();

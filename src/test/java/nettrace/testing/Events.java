@@ -31,7 +31,7 @@ public final class Events {
 
     public static Tracer tracer(String name, String group, Analyzer analyzer, Rule... rules) {
         return new Tracer(name, group, List.of(), -1, false, Optional.of("x:" + name), Optional.empty(), analyzer,
-                List.of(rules), true, List.of());
+                List.of(rules), true, List.of(), false);
     }
 
     /** A plan attaching these tracers by tracepoint, ids in order. */

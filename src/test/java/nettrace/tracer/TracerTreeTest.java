@@ -132,6 +132,25 @@ class TracerTreeTest {
                 """)).hasMessageContaining("name used twice: ip_rcv");
     }
 
+    @Test
+    void headersCanOnlyBeSaidToBeUnwritten() {
+        TracerTree parsed = TracerTree.parse("""
+                groups:
+                  - name: a
+                    children:
+                      - {name: udp_send_skb, skb: 0, headers: unwritten}
+                      - {name: ip_output, skb: 2}
+                """);
+        assertThat(parsed.tracer("udp_send_skb").orElseThrow().headersUnwritten()).isTrue();
+        assertThat(parsed.tracer("ip_output").orElseThrow().headersUnwritten()).isFalse();
+        assertThatThrownBy(() -> TracerTree.parse("""
+                groups:
+                  - name: a
+                    children:
+                      - {name: udp_send_skb, skb: 0, headers: written}
+                """)).hasMessageContaining("headers can only be 'unwritten'");
+    }
+
     /** SPEC §2's tracepoints: each one with a packet or socket argument is a tracer of the tree. */
     private static final List<String> SPEC_TRACEPOINTS = List.of("net:netif_receive_skb",
             "net:napi_gro_receive_entry", "net:net_dev_queue", "net:net_dev_start_xmit", "net:net_dev_xmit",
