@@ -34,8 +34,16 @@ enum nt_tracer_flag {
 	TRACER_CLONE   = 1 << 2, /* returns a clone of its skb */
 	TRACER_STACK   = 1 << 3, /* record the kernel stack */
 	TRACER_DROP    = 1 << 4, /* its free is a drop (kfree_skb): the event names the device */
-	TRACER_HEADERS_UNWRITTEN = 1 << 5, /* its function writes the headers after its entry: no parse */
+	/* its function writes the headers after its entry: no parse */
+	TRACER_HEADERS_UNWRITTEN = 1 << 8,
 };
+
+/*
+ * A template is verified with the placeholder's flags. Where one of them is set the verifier
+ * drops what that flag skips, and with the parse gone the template no longer lists the
+ * functions a clone that does parse needs (BpfProgram.describeFunctions).
+ */
+_Static_assert((TRACER_PLACEHOLDER_HIGH & TRACER_HEADERS_UNWRITTEN) == 0, "the template parses");
 
 enum nt_mode {
 	MODE_BASIC     = 0, /* every hit is filtered on its own */

@@ -8,7 +8,7 @@ public final class TracerFlags {
     public static final int TRACER_CLONE = 1 << 2;
     public static final int TRACER_STACK = 1 << 3;
     public static final int TRACER_DROP = 1 << 4;
-    public static final int TRACER_HEADERS_UNWRITTEN = 1 << 5;
+    public static final int TRACER_HEADERS_UNWRITTEN = 1 << 8;
 
     private TracerFlags() {
     }
