@@ -60,7 +60,7 @@ public final class Diagnosis {
                 PacketChanges.between(previous, event, tracer.name()).ifPresent(found::add);
             }
             // sent again: in a life of its own (judged at the skb's first point that shows the SYN:
-            // __ip_local_out's comes before the headers are set), or (where clones are traced) as a
+            // __ip_queue_xmit's comes before the IP header is built), or (where clones are traced) as a
             // new clone of TCP's copy
             boolean again = syn && (synSeen.add(event.skb()) && handshakes.sentAgain(event.userPacket(), diagnosed)
                     || event.madeClone() && ++synCopies > 1);

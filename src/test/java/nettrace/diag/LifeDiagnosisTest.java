@@ -157,7 +157,7 @@ class LifeDiagnosisTest {
 
     @Test
     void aSynWhoseFirstPointShowsNoHeadersYetIsStillJudgedAsTheSyn() {
-        // with fentry, __ip_local_out sees the skb before its headers are set: an empty packet
+        // with fentry, __ip_queue_xmit sees the skb before its IP header is built: an empty packet
         Packet unparsed = new Packet(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         List<DiagnosedLife> lives = diagnose(passes(1, 100, EVENT_LIFE_NEW, unparsed), passes(1, 150, 0, SYN),
                 consumed(1, 200, IN_TCP, SYN), passes(2, 1_000_000_100L, EVENT_LIFE_NEW, unparsed),
