@@ -121,8 +121,9 @@ class FullKernelTest {
         try {
             TracedRun.Output output = diagnose("--diag", "--hooks", "-p", "icmp", "-s", CLIENT);
             assertThat(output.stdout()).as(output.toString())
-                    // ip_output's event (fexit) comes after the drop and still opens the life
-                    .containsPattern("\\*{15}\n\\[[0-9.]+\\] \\[ip_output ")
+                    // one life from the client's first point that shows the packet to the drop
+                    .containsPattern("\\*{15}\n\\[[0-9.]+\\] \\[__ip_local_out +\\] ICMP: ")
+                    .containsPattern("\\[ip_output +\\] ICMP: ")
                     .contains("*iptables table:filter, chain:FORWARD*")
                     .contains("*ipv4 in chain: FORWARD*")
                     .contains("packet is dropped by iptables/iptables-legacy (table filter, chain FORWARD)")
