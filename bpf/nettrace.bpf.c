@@ -475,7 +475,7 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bo
 	u16 network = READ(direct, skb, network_header);
 	u16 mac = READ(direct, skb, mac_header);
 	u16 transport = READ(direct, skb, transport_header);
-	u16 proto = bpf_ntohs(READ(direct, skb, protocol));
+	u32 proto = bpf_ntohs(READ(direct, skb, protocol));
 	u32 data_offset = data - head;
 	u32 l3 = data_offset;
 	u16 vlan_tci = READ(direct, skb, vlan_proto) ? READ(direct, skb, vlan_tci) : 0;
@@ -515,9 +515,8 @@ static __always_inline u64 parse_skb(struct sk_buff *skb, struct nt_event *e, bo
 	 * header at the network header: fentry there and before sees it unset.
 	 */
 	if (!proto && network != NO_HEADER && network && l3 == network)
-		fingerprint = parse_network(&e->pkt, L3_BY_VERSION, head + l3, &tunnel, direct);
-	else
-		fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel, direct);
+		proto = L3_BY_VERSION;
+	fingerprint = parse_network(&e->pkt, proto, head + l3, &tunnel, direct);
 	e->pkt.vlan_tci = vlan_tci;
 	if (!tunnel.inner && (direct ? BPF_CORE_READ_BITFIELD(skb, encapsulation)
 				     : BPF_CORE_READ_BITFIELD_PROBED(skb, encapsulation))) {

@@ -291,10 +291,8 @@ public final class ProbeSet implements AutoCloseable {
                 exitTemplate(planned).ifPresent(templates::add);
                 templates.add(entryTemplate(planned));
                 for (String template : templates) {
-                    BpfProgram program = object.program(template);
                     clonesAhead.put(new CloneKey(template, planned), CompletableFuture.supplyAsync(
-                            () -> program.cloneFor(cloneName(planned), planned.btfId(), btfObject,
-                                    Sizes.tracerPlaceholder(), identity), loaders));
+                            () -> loadClone(template, planned, btfObject, identity), loaders));
                 }
             }
         } finally {
@@ -344,12 +342,15 @@ public final class ProbeSet implements AutoCloseable {
                 throw e.getCause() instanceof RuntimeException cause ? cause : e;
             }
         } else {
-            int btfObject = planned.btfModule().map(moduleBtfs::fd).orElse(0);
-            clone = object.program(template).cloneFor(cloneName(planned), planned.btfId(), btfObject,
-                    Sizes.tracerPlaceholder(), identity);
+            clone = loadClone(template, planned, planned.btfModule().map(moduleBtfs::fd).orElse(0), identity);
         }
         clones.add(clone);
         links.add(clone.attach());
+    }
+
+    private LoadedProgram loadClone(String template, AttachPlan.Planned planned, int btfObject, long identity) {
+        return object.program(template).cloneFor(cloneName(planned), planned.btfId(), btfObject,
+                Sizes.tracerPlaceholder(), identity);
     }
 
     private static String cloneName(AttachPlan.Planned planned) {

@@ -19,17 +19,6 @@ public final class TracerTree {
     private static final Set<String> GROUP_KEYS = Set.of("name", "description", "default", "modes", "children");
     private static final Set<String> TRACER_KEYS = Set.of("name", "description", "function", "skb", "sock",
             "tracepoint", "program", "analyzer", "rules", "default", "headers");
-    /** headers: unwritten, on a function that writes its packet's headers after its entry */
-    private static boolean headersUnwritten(Map<String, Object> node, String where) {
-        if (!node.containsKey("headers")) {
-            return false;
-        }
-        if (!"unwritten".equals(node.get("headers"))) {
-            throw new IllegalArgumentException(where + ": headers can only be 'unwritten'");
-        }
-        return true;
-    }
-
     private static final Set<String> RULE_KEYS = Set.of("when", "level", "message", "advice");
 
     private final List<TracerGroup> roots;
@@ -142,6 +131,17 @@ public final class TracerTree {
         return new Tracer(name, group, List.copyOf(functions), argument, sock, tracepoint,
                 Optional.ofNullable((String) node.get("program")), analyzer, List.copyOf(rules),
                 bool(node, "default", inheritedDefault), modes, headersUnwritten(node, where));
+    }
+
+    /** headers: unwritten, on a function that writes its packet's headers after its entry */
+    private static boolean headersUnwritten(Map<String, Object> node, String where) {
+        if (!node.containsKey("headers")) {
+            return false;
+        }
+        if (!"unwritten".equals(node.get("headers"))) {
+            throw new IllegalArgumentException(where + ": headers can only be 'unwritten'");
+        }
+        return true;
     }
 
     @SuppressWarnings("unchecked")
