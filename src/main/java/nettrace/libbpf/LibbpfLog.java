@@ -33,6 +33,8 @@ public final class LibbpfLog {
     private static final String LOG_END = "-- END PROG LOAD LOG --";
 
     private static volatile BiConsumer<Level, String> sink = (level, line) -> { };
+    /** The most detailed level the sink takes; libbpf's thousands of debug lines cost an upcall each. */
+    private static volatile Level mostDetailed = Level.WARN;
     private static final StringBuilder verifierLog = new StringBuilder();
     private static boolean insideVerifierLog;
     private static String rejectedProgram = "";
@@ -44,9 +46,13 @@ public final class LibbpfLog {
     private LibbpfLog() {
     }
 
-    /** Installs the callback once; later calls only replace the sink. */
-    public static synchronized void install(BiConsumer<Level, String> newSink) {
+    /**
+     * Installs the callback once; later calls only replace the sink, which gets the lines of
+     * level mostDetailed and the less detailed levels.
+     */
+    public static synchronized void install(Level mostDetailedLevel, BiConsumer<Level, String> newSink) {
         sink = newSink;
+        mostDetailed = mostDetailedLevel;
         if (installed) {
             return;
         }
@@ -64,6 +70,10 @@ public final class LibbpfLog {
 
     /** Called by libbpf with a printf format and its va_list; must never throw. */
     private static synchronized int print(int level, MemorySegment format, MemorySegment arguments) {
+        Level mapped = level <= 0 ? Level.WARN : level == 1 ? Level.INFO : Level.DEBUG;
+        if (mapped.compareTo(mostDetailed) > 0) {
+            return 0;    // what remember() looks for comes as warnings
+        }
         try {
             if (printBuffer == null) {
                 MemorySegment allocated = Native.callPointer(MALLOC, PRINT_BUFFER);
@@ -77,7 +87,6 @@ public final class LibbpfLog {
             if (length >= PRINT_BUFFER) {
                 text += "\n[message truncated at " + PRINT_BUFFER + " bytes]\n";
             }
-            Level mapped = level <= 0 ? Level.WARN : level == 1 ? Level.INFO : Level.DEBUG;
             remember(text);
             for (String line : text.split("\n")) {
                 if (!line.isBlank()) {

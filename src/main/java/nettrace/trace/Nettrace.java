@@ -327,11 +327,12 @@ public final class Nettrace {
     }
 
     private static void installLibbpfLog(Config config, Console console) {
-        LibbpfLog.install((level, line) -> {
-            if (config.verbosity().debug() || (level == LibbpfLog.Level.WARN && config.verbosity().verbose())) {
-                console.message(line);
-            }
-        });
+        LibbpfLog.install(config.verbosity().debug() ? LibbpfLog.Level.DEBUG : LibbpfLog.Level.WARN,
+                (level, line) -> {
+                    if (config.verbosity().debug() || config.verbosity().verbose()) {
+                        console.message(line);
+                    }
+                });
     }
 
     private static Btf kernelBtf(Config config) {

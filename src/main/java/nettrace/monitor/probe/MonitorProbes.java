@@ -52,11 +52,7 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
     public static MonitorProbes attach(MonitorPlan plan, Settings settings, KernelFeatures features,
             Consumer<String> verbose) {
         // through nettrace's callback, libbpf's messages tell which program a failed load was about
-        LibbpfLog.install((level, line) -> {
-            if (level == LibbpfLog.Level.WARN) {
-                verbose.accept(line);
-            }
-        });
+        LibbpfLog.install(LibbpfLog.Level.WARN, (level, line) -> verbose.accept(line));
         byte[] elf = objectBytes();
         Optional<Path> kernelBtfOnly = Optional.empty();
         while (true) {
