@@ -19,6 +19,9 @@ public final class BpfProgram {
     private final BpfObject owner;
     private final MemorySegment program;
     private final String name;
+    /** Where setIdentity wrote its value (instruction indexes), so that clones patch the same places. */
+    private long[] identitySlots = new long[0];
+    private long identity;
 
     BpfProgram(BpfObject owner, MemorySegment program) {
         this.owner = owner;
@@ -40,6 +43,37 @@ public final class BpfProgram {
             check("bpf_program__set_attach_target " + target, Native.callInt(Libbpf.PROGRAM_SET_ATTACH_TARGET,
                     program, 0, Native.cString(arena, target)));
         }
+    }
+
+    /**
+     * Before the object loads: every 64-bit immediate equal to placeholder in this program's own
+     * instructions becomes value, so the program loads as one tracer rather than as a template
+     * that is only cloned. Its clones then patch the same instructions (see cloneFor). Returns
+     * false, changing nothing, when the program holds no placeholder.
+     */
+    public boolean setIdentity(long placeholder, long value) {
+        MemorySegment source = Native.callPointer(Libbpf.PROGRAM_INSNS, program);
+        long count = (long) Native.call(Libbpf.PROGRAM_INSN_COUNT, program);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment instructions = arena.allocate(count * INSTRUCTION_SIZE, 8);
+            instructions.copyFrom(source.reinterpret(count * INSTRUCTION_SIZE));
+            long[] slots = immediates(instructions, count, placeholder);
+            if (slots.length == 0) {
+                return false;
+            }
+            patch(instructions, slots, value);
+            check("bpf_program__set_insns", Native.callInt(Libbpf.PROGRAM_SET_INSNS, program, instructions, count));
+            identitySlots = slots;
+            identity = value;
+            return true;
+        }
+    }
+
+    /** How many 64-bit immediates of the loaded program (subprograms included) equal value. */
+    public int countImmediates(long value) {
+        MemorySegment source = Native.callPointer(Libbpf.PROGRAM_INSNS, program);
+        long count = (long) Native.call(Libbpf.PROGRAM_INSN_COUNT, program);
+        return immediates(source.reinterpret(count * INSTRUCTION_SIZE), count, value).length;
     }
 
     public int fd() {
@@ -108,7 +142,8 @@ public final class BpfProgram {
 
     /**
      * Loads a copy of this (loaded) program verified against another BTF target, with every
-     * 64-bit immediate equal to {@code placeholder} replaced by {@code value}.
+     * 64-bit immediate equal to {@code placeholder} replaced by {@code value}; in a program given
+     * an identity by setIdentity, the immediates that identity took.
      *
      * @param attachBtfId the target's type id: a function (fentry/fexit) or btf_trace_ typedef (tp_btf)
      * @param attachBtfObjectFd fd of the kernel module's BTF holding that id, 0 for vmlinux
@@ -125,10 +160,13 @@ public final class BpfProgram {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment instructions = arena.allocate(count * INSTRUCTION_SIZE, 8);
             instructions.copyFrom(source.reinterpret(count * INSTRUCTION_SIZE));
-            int patched = patchImmediates(instructions, count, placeholder, value);
-            if (patched == 0) {
-                throw new IllegalStateException(name + " has no placeholder to patch");
+            boolean identified = identitySlots.length > 0;
+            long[] slots = identified ? identitySlots : immediates(instructions, count, placeholder);
+            long[] found = immediates(instructions, count, identified ? identity : placeholder);
+            if (slots.length == 0 || !java.util.Arrays.equals(slots, found)) {
+                throw new IllegalStateException(name + " has no placeholder to patch, or an identity out of place");
             }
+            patch(instructions, slots, value);
             MemorySegment options = arena.allocate(Libbpf.PROG_LOAD_OPTS);
             options.set(Native.LONG, 0, Libbpf.PROG_LOAD_OPTS.byteSize());
             describeFunctions(arena, instructions, count, options);
@@ -224,23 +262,31 @@ public final class BpfProgram {
         return types;
     }
 
-    private static int patchImmediates(MemorySegment instructions, long count, long placeholder, long value) {
-        int patched = 0;
+    /** The indexes of the 64-bit immediate loads (no map or function reference) of value. */
+    private static long[] immediates(MemorySegment instructions, long count, long value) {
+        java.util.stream.LongStream.Builder found = java.util.stream.LongStream.builder();
         for (long i = 0; i + 1 < count; i++) {
             long at = i * INSTRUCTION_SIZE;
             if (instructions.get(ValueLayout.JAVA_BYTE, at) != LOAD_IMMEDIATE_64) {
                 continue;
             }
+            int source = (instructions.get(ValueLayout.JAVA_BYTE, at + 1) >> 4) & 0xf;
             long low = Integer.toUnsignedLong(instructions.get(ValueLayout.JAVA_INT_UNALIGNED, at + 4));
             long high = Integer.toUnsignedLong(instructions.get(ValueLayout.JAVA_INT_UNALIGNED, at + 12));
-            if ((high << 32 | low) == placeholder) {
-                instructions.set(ValueLayout.JAVA_INT_UNALIGNED, at + 4, (int) value);
-                instructions.set(ValueLayout.JAVA_INT_UNALIGNED, at + 12, (int) (value >>> 32));
-                patched++;
+            if (source == 0 && (high << 32 | low) == value) {
+                found.add(i);
             }
             i++; // the second half of a 64-bit load is not an instruction of its own
         }
-        return patched;
+        return found.build().toArray();
+    }
+
+    private static void patch(MemorySegment instructions, long[] slots, long value) {
+        for (long slot : slots) {
+            long at = slot * INSTRUCTION_SIZE;
+            instructions.set(ValueLayout.JAVA_INT_UNALIGNED, at + 4, (int) value);
+            instructions.set(ValueLayout.JAVA_INT_UNALIGNED, at + 12, (int) (value >>> 32));
+        }
     }
 
     private void check(String operation, int result) {

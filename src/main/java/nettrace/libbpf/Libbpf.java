@@ -38,6 +38,8 @@ final class Libbpf {
     static final MethodHandle PROGRAM_EXPECTED_ATTACH_TYPE = Native.libbpf(
             "bpf_program__expected_attach_type", FunctionDescriptor.of(INT, PTR));
     static final MethodHandle PROGRAM_INSNS = Native.libbpf("bpf_program__insns", FunctionDescriptor.of(PTR, PTR));
+    static final MethodHandle PROGRAM_SET_INSNS = Native.libbpf("bpf_program__set_insns",
+            FunctionDescriptor.of(INT, PTR, PTR, Native.LONG));
     static final MethodHandle PROGRAM_INSN_COUNT = Native.libbpf("bpf_program__insn_cnt",
             FunctionDescriptor.of(LONG, PTR));
     static final MethodHandle PROGRAM_ATTACH_KPROBE = Native.libbpfWithErrno("bpf_program__attach_kprobe_opts",

@@ -54,6 +54,8 @@ public final class ProbeSet implements AutoCloseable {
     private final List<LoadedProgram> clones = new ArrayList<>();
     /** Clones being loaded ahead of their attachment (see loadClonesAhead), until attachClone takes them. */
     private final Map<CloneKey, CompletableFuture<LoadedProgram>> clonesAhead = new LinkedHashMap<>();
+    /** Templates loaded as one tracer's own program (see prepareTemplates), by template. */
+    private final Map<String, AttachPlan.Planned> templateTracers = new LinkedHashMap<>();
     private final List<BpfLink> links = new ArrayList<>();
     private final KernelBtfObjects moduleBtfs = new KernelBtfObjects();
     private final List<Failure> failures = new ArrayList<>();
@@ -104,6 +106,7 @@ public final class ProbeSet implements AutoCloseable {
                     probes.close();
                     continue;
                 }
+                probes.checkIdentities();
                 probes.failures.addAll(rejected);
                 config.filter().expression().ifPresent(expression -> probes.writeExpression(expression, verbose));
                 probes.events = RingBuffer.open(object.map("events"));
@@ -204,6 +207,10 @@ public final class ProbeSet implements AutoCloseable {
     /**
      * Loads only the templates the tracers use, each verified against its first target, plus
      * the kprobe twins of fentry tracers where kprobes exist (their fallback). Returns them.
+     * A template whose tracers all have the same flags is loaded as its first tracer's own
+     * program, with that tracer's identity: the verifier runs once less, and a run of it is
+     * most of a start's time. Templates of tracers with different flags keep the placeholder:
+     * the flags decide which subprograms the verifier keeps, and a clone takes the template's.
      */
     private List<String> prepareTemplates(List<AttachPlan.Planned> tracers, boolean kprobes) {
         Map<String, String> firstTarget = new LinkedHashMap<>();
@@ -220,9 +227,32 @@ public final class ProbeSet implements AutoCloseable {
             program.setAutoload(target != null);
             if (target != null && isBtfTargeted(program.name())) {
                 program.setAttachTarget(target);
+                long placeholder = Sizes.tracerPlaceholder();
+                ownTracer(program.name(), tracers)
+                        .filter(planned -> program.setIdentity(placeholder, TracerIdentity.of(planned, config)))
+                        .ifPresent(planned -> templateTracers.put(program.name(), planned));
             }
         }
         return List.copyOf(firstTarget.keySet());
+    }
+
+    /** The tracer a template can be loaded as: the first of its tracers, if they all have the same flags. */
+    private Optional<AttachPlan.Planned> ownTracer(String template, List<AttachPlan.Planned> tracers) {
+        List<AttachPlan.Planned> users = tracers.stream()
+                .filter(p -> p.mechanism() == Mechanism.TRACEPOINT || p.mechanism() == Mechanism.FENTRY)
+                .filter(p -> entryTemplate(p).equals(template) || exitTemplate(p).filter(template::equals).isPresent())
+                .toList();
+        long flagSets = users.stream().mapToLong(p -> TracerIdentity.of(p, config) >>> 32).distinct().count();
+        return flagSets == 1 ? Optional.of(users.getFirst()) : Optional.empty();
+    }
+
+    /** A placeholder left in a template loaded as a tracer would be in a subprogram, which setIdentity cannot reach. */
+    private void checkIdentities() {
+        for (String template : templateTracers.keySet()) {
+            if (object.program(template).countImmediates(Sizes.tracerPlaceholder()) > 0) {
+                throw new IllegalStateException(template + " holds the tracer placeholder in a subprogram");
+            }
+        }
     }
 
     private static boolean isBtfTargeted(String template) {
@@ -290,6 +320,7 @@ public final class ProbeSet implements AutoCloseable {
                 List<String> templates = new ArrayList<>();
                 exitTemplate(planned).ifPresent(templates::add);
                 templates.add(entryTemplate(planned));
+                templates.removeIf(template -> planned.equals(templateTracers.get(template)));
                 for (String template : templates) {
                     clonesAhead.put(new CloneKey(template, planned), CompletableFuture.supplyAsync(
                             () -> loadClone(template, planned, btfObject, identity), loaders));
@@ -333,6 +364,10 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private void attachClone(String template, AttachPlan.Planned planned, long identity) {
+        if (planned.equals(templateTracers.get(template))) {
+            links.add(object.program(template).attach());
+            return;
+        }
         CompletableFuture<LoadedProgram> loading = clonesAhead.remove(new CloneKey(template, planned));
         LoadedProgram clone;
         if (loading != null) {

@@ -138,6 +138,28 @@ class LauncherKernelTest {
     }
 
     /** `nettrace ... | head -1`: the reader leaves after one line, and nettrace must follow. */
+    /**
+     * A template whose tracers all have the same flags is loaded as its first tracer's program
+     * rather than beside that tracer's clone: one verifier run less each, and with the tracepoints
+     * of this kernel every template is such a one.
+     */
+    @Test
+    void eachTracepointTracerHoldsOneProgramAndNoTemplateBesideIt() throws Exception {
+        Process process = launch(List.of(), "-v", "--basic", "-p", "icmp");
+        try {
+            awaitBegin(process, new StringBuilder());
+            Set<Long> held = programsHeldBy(process.pid());
+            Shell.check("kill", "-INT", Long.toString(process.pid()));
+            Finished finished = finish(process);
+            assertThat(finished.code()).as(finished.err()).isZero();
+            long tracers = finished.err().lines().filter(line -> line.matches("  \\S+: tracepoint .*")).count();
+            assertThat(tracers).as(finished.err()).isGreaterThan(5);
+            assertThat(held).as("programs held by " + tracers + " tracers").hasSize((int) tracers);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     @Test
     void aClosedOutputPipeStopsTheRunAndDetachesEverything() throws Exception {
         Process process = launch(List.of(), "--basic", "-p", "icmp");
