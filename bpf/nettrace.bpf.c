@@ -3,7 +3,9 @@
  * nettrace's BPF side.  The programs here are templates: user space loads each one once
  * (against the first target that uses it), then clones its relocated instructions for every
  * kernel function or tracepoint it attaches to, writing that tracer's identity into the
- * TRACER_PLACEHOLDER constant.  kprobes need no clone: their identity is the attach cookie.
+ * TRACER_PLACEHOLDER constant.  A template whose tracers all have the same flags is loaded
+ * with the first one's identity already written, and is that tracer's program (ProbeSet).
+ * kprobes need no clone: their identity is the attach cookie.
  * Because the identity is a constant in each clone, the verifier drops the branches a tracer
  * does not need (free, clone, stack handling) from that clone.
  */
