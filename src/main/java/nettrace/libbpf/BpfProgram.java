@@ -52,11 +52,9 @@ public final class BpfProgram {
      * false, changing nothing, when the program holds no placeholder.
      */
     public boolean setIdentity(long placeholder, long value) {
-        MemorySegment source = Native.callPointer(Libbpf.PROGRAM_INSNS, program);
-        long count = (long) Native.call(Libbpf.PROGRAM_INSN_COUNT, program);
+        long count = instructionCount();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment instructions = arena.allocate(count * INSTRUCTION_SIZE, 8);
-            instructions.copyFrom(source.reinterpret(count * INSTRUCTION_SIZE));
+            MemorySegment instructions = copyOfInstructions(arena, count);
             long[] slots = immediates(instructions, count, placeholder);
             if (slots.length == 0) {
                 return false;
@@ -71,9 +69,25 @@ public final class BpfProgram {
 
     /** How many 64-bit immediates of the loaded program (subprograms included) equal value. */
     public int countImmediates(long value) {
+        long count = instructionCount();
+        return immediates(instructions(count), count, value).length;
+    }
+
+    private long instructionCount() {
+        return (long) Native.call(Libbpf.PROGRAM_INSN_COUNT, program);
+    }
+
+    /** libbpf's own instructions of this program (relocated once the object is loaded), count of them. */
+    private MemorySegment instructions(long count) {
         MemorySegment source = Native.callPointer(Libbpf.PROGRAM_INSNS, program);
-        long count = (long) Native.call(Libbpf.PROGRAM_INSN_COUNT, program);
-        return immediates(source.reinterpret(count * INSTRUCTION_SIZE), count, value).length;
+        return source.equals(MemorySegment.NULL) ? source : source.reinterpret(count * INSTRUCTION_SIZE);
+    }
+
+    /** A copy of them to patch, in arena. */
+    private MemorySegment copyOfInstructions(Arena arena, long count) {
+        MemorySegment copy = arena.allocate(count * INSTRUCTION_SIZE, 8);
+        copy.copyFrom(instructions(count));
+        return copy;
     }
 
     public int fd() {
@@ -150,16 +164,14 @@ public final class BpfProgram {
      */
     public LoadedProgram cloneFor(String cloneName, int attachBtfId, int attachBtfObjectFd, long placeholder,
             long value) {
-        MemorySegment source = Native.callPointer(Libbpf.PROGRAM_INSNS, program);
-        long count = (long) Native.call(Libbpf.PROGRAM_INSN_COUNT, program);
-        if (source.equals(MemorySegment.NULL) || count == 0) {
+        long count = instructionCount();
+        if (count == 0 || instructions(count).equals(MemorySegment.NULL)) {
             throw new IllegalStateException(name + " must be loaded before it is cloned");
         }
         int type = Native.callInt(Libbpf.PROGRAM_TYPE, program);
         int attachType = Native.callInt(Libbpf.PROGRAM_EXPECTED_ATTACH_TYPE, program);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment instructions = arena.allocate(count * INSTRUCTION_SIZE, 8);
-            instructions.copyFrom(source.reinterpret(count * INSTRUCTION_SIZE));
+            MemorySegment instructions = copyOfInstructions(arena, count);
             boolean identified = identitySlots.length > 0;
             long[] slots = identified ? identitySlots : immediates(instructions, count, placeholder);
             long[] found = immediates(instructions, count, identified ? identity : placeholder);

@@ -136,9 +136,7 @@ public final class ProbeSet implements AutoCloseable {
             boolean kprobes, BpfException rejection, List<Failure> failed) {
         List<AttachPlan.Planned> left = new ArrayList<>();
         for (AttachPlan.Planned planned : tracers) {
-            boolean uses = entryTemplate(planned).equals(template)
-                    || exitTemplate(planned).filter(template::equals).isPresent();
-            if (!uses) {
+            if (!usesTemplate(planned, template)) {
                 left.add(planned);
             } else if (kprobes && planned.mechanism() == Mechanism.FENTRY) {
                 left.add(asKprobe(planned));
@@ -193,6 +191,15 @@ public final class ProbeSet implements AutoCloseable {
         return prefix + (wait ? "wait_" : "") + program.orElse(object) + "_" + planned.argument();
     }
 
+    private static boolean usesTemplate(AttachPlan.Planned planned, String template) {
+        return entryTemplate(planned).equals(template) || exitTemplate(planned).filter(template::equals).isPresent();
+    }
+
+    /** Tracers attached by BTF run a clone of their template (or the template itself, see prepareTemplates). */
+    private static boolean isCloned(AttachPlan.Planned planned) {
+        return planned.mechanism() == Mechanism.TRACEPOINT || planned.mechanism() == Mechanism.FENTRY;
+    }
+
     static Optional<String> exitTemplate(AttachPlan.Planned planned) {
         if (!planned.withReturn() || planned.tracer().sockArgument()) {
             return Optional.empty();
@@ -239,8 +246,7 @@ public final class ProbeSet implements AutoCloseable {
     /** The tracer a template can be loaded as: the first of its tracers, if they all have the same flags. */
     private Optional<AttachPlan.Planned> ownTracer(String template, List<AttachPlan.Planned> tracers) {
         List<AttachPlan.Planned> users = tracers.stream()
-                .filter(p -> p.mechanism() == Mechanism.TRACEPOINT || p.mechanism() == Mechanism.FENTRY)
-                .filter(p -> entryTemplate(p).equals(template) || exitTemplate(p).filter(template::equals).isPresent())
+                .filter(p -> isCloned(p) && usesTemplate(p, template))
                 .toList();
         long flagSets = users.stream().mapToLong(p -> TracerIdentity.of(p, config) >>> 32).distinct().count();
         return flagSets == 1 ? Optional.of(users.getFirst()) : Optional.empty();
@@ -300,8 +306,7 @@ public final class ProbeSet implements AutoCloseable {
      * the runs are independent; attaching stays in plan order, so what it reports does not change.
      */
     private void loadClonesAhead(List<AttachPlan.Planned> tracers) {
-        List<AttachPlan.Planned> cloned = tracers.stream()
-                .filter(p -> p.mechanism() == Mechanism.TRACEPOINT || p.mechanism() == Mechanism.FENTRY).toList();
+        List<AttachPlan.Planned> cloned = tracers.stream().filter(ProbeSet::isCloned).toList();
         int threads = Math.min(cloned.size(), Runtime.getRuntime().availableProcessors());
         if (threads < 2) {
             return;

@@ -137,7 +137,6 @@ class LauncherKernelTest {
         stopsCleanlyOn("HUP");
     }
 
-    /** `nettrace ... | head -1`: the reader leaves after one line, and nettrace must follow. */
     /**
      * A template whose tracers all have the same flags is loaded as its first tracer's program
      * rather than beside that tracer's clone: one verifier run less each, and with the tracepoints
@@ -160,6 +159,7 @@ class LauncherKernelTest {
         }
     }
 
+    /** `nettrace ... | head -1`: the reader leaves after one line, and nettrace must follow. */
     @Test
     void aClosedOutputPipeStopsTheRunAndDetachesEverything() throws Exception {
         Process process = launch(List.of(), "--basic", "-p", "icmp");
