@@ -49,6 +49,14 @@ public final class BpfMap {
         }
     }
 
+    /** Before load: this map is to be the kernel map of other (loaded) instead of one created for it. */
+    public void reuse(BpfMap other) {
+        int result = Native.callInt(Libbpf.MAP_REUSE_FD, map, other.fd());
+        if (result < 0) {
+            throw new BpfException("bpf_map__reuse_fd", -result, name);
+        }
+    }
+
     /** The contents a global-data map (.rodata, .data) will be created with. */
     public byte[] initialValue() {
         try (Arena arena = Arena.ofConfined()) {

@@ -90,6 +90,16 @@ public final class BpfObject implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("object has no .rodata"));
     }
 
+    /**
+     * Before load: this object's programs are to share loaded's maps (the same object file
+     * opened again), so programs loaded later write where the first object's reader looks.
+     */
+    public void shareMapsOf(BpfObject loaded) {
+        for (BpfMap map : maps) {
+            map.reuse(loaded.map(map.name()));
+        }
+    }
+
     /** Verifies and loads every program left on autoload, and creates the maps. */
     public void load() {
         LibbpfLog.takeVerifierLog();

@@ -64,6 +64,7 @@ final class Libbpf {
             FunctionDescriptor.of(INT, PTR, INT));
     static final MethodHandle MAP_INITIAL_VALUE = Native.libbpf("bpf_map__initial_value",
             FunctionDescriptor.of(PTR, PTR, PTR));
+    static final MethodHandle MAP_REUSE_FD = Native.libbpf("bpf_map__reuse_fd", FunctionDescriptor.of(INT, PTR, INT));
     static final MethodHandle MAP_SET_INITIAL_VALUE = Native.libbpf("bpf_map__set_initial_value",
             FunctionDescriptor.of(INT, PTR, PTR, LONG));
 

@@ -74,7 +74,8 @@ public final class ProgramProbe {
         }
     }
 
-    private static int load(Arena arena, int type, int attachType, int btfId) {
+    /** The two-instruction program of a kind loaded: its fd, or minus the errno the kernel refused it with. */
+    static int load(Arena arena, int type, int attachType, int btfId) {
         MemorySegment instructions = arena.allocateFrom(ValueLayout.JAVA_LONG, RETURN_ZERO);
         MemorySegment options = arena.allocate(Libbpf.PROG_LOAD_OPTS);
         options.set(Native.LONG, 0, Libbpf.PROG_LOAD_OPTS.byteSize());

@@ -51,6 +51,8 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     private final BpfObject object;
+    /** Objects opened again for kprobes where fentry was refused (attachAsKprobes), sharing object's maps. */
+    private final List<BpfObject> kprobeObjects = new ArrayList<>();
     private final List<LoadedProgram> clones = new ArrayList<>();
     /** Clones being loaded ahead of their attachment (see loadClonesAhead), until attachClone takes them. */
     private final Map<CloneKey, CompletableFuture<LoadedProgram>> clonesAhead = new LinkedHashMap<>();
@@ -93,7 +95,7 @@ public final class ProbeSet implements AutoCloseable {
                 boolean stacks = tracers.stream().anyMatch(p -> TracerIdentity.wantsStack(p, config));
                 object.map("stacks").setMaxEntries(stacks ? STACKS : 1);
                 object.map("hits").setMaxEntries(Math.max(1, plan.planned().size()));
-                List<String> templates = probes.prepareTemplates(tracers, kprobes);
+                List<String> templates = probes.prepareTemplates(object, tracers);
                 try {
                     object.load();
                 } catch (BpfException e) {
@@ -110,7 +112,7 @@ public final class ProbeSet implements AutoCloseable {
                 probes.failures.addAll(rejected);
                 config.filter().expression().ifPresent(expression -> probes.writeExpression(expression, verbose));
                 probes.events = RingBuffer.open(object.map("events"));
-                probes.attachAll(tracers, kprobes, verbose);
+                probes.attachAll(tracers, kprobes, elf, verbose);
                 return probes;
             } catch (RuntimeException e) {
                 probes.close();
@@ -212,22 +214,19 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /**
-     * Loads only the templates the tracers use, each verified against its first target, plus
-     * the kprobe twins of fentry tracers where kprobes exist (their fallback). Returns them.
-     * A template whose tracers all have the same flags is loaded as its first tracer's own
+     * Loads only the templates the tracers use, each verified against its first target. Returns
+     * them. A template whose tracers all have the same flags is loaded as its first tracer's own
      * program, with that tracer's identity: the verifier runs once less, and a run of it is
      * most of a start's time. Templates of tracers with different flags keep the placeholder:
      * the flags decide which subprograms the verifier keeps, and a clone takes the template's.
+     * The kprobe twins of fentry tracers are not among them: they are loaded only for a tracer
+     * whose fentry is refused (attachAsKprobes).
      */
-    private List<String> prepareTemplates(List<AttachPlan.Planned> tracers, boolean kprobes) {
+    private List<String> prepareTemplates(BpfObject object, List<AttachPlan.Planned> tracers) {
         Map<String, String> firstTarget = new LinkedHashMap<>();
         for (AttachPlan.Planned planned : tracers) {
-            List<AttachPlan.Planned> forms = kprobes && planned.mechanism() == Mechanism.FENTRY
-                    ? List.of(planned, asKprobe(planned)) : List.of(planned);
-            for (AttachPlan.Planned form : forms) {
-                firstTarget.putIfAbsent(entryTemplate(form), form.target());
-                exitTemplate(form).ifPresent(exit -> firstTarget.putIfAbsent(exit, form.target()));
-            }
+            firstTarget.putIfAbsent(entryTemplate(planned), planned.target());
+            exitTemplate(planned).ifPresent(exit -> firstTarget.putIfAbsent(exit, planned.target()));
         }
         for (BpfProgram program : object.programs()) {
             String target = firstTarget.get(program.name());
@@ -265,9 +264,10 @@ public final class ProbeSet implements AutoCloseable {
         return template.startsWith("tp_") || template.startsWith("fentry_") || template.startsWith("fexit_");
     }
 
-    private void attachAll(List<AttachPlan.Planned> tracers, boolean kprobes, Consumer<String> verbose) {
+    private void attachAll(List<AttachPlan.Planned> tracers, boolean kprobes, byte[] elf, Consumer<String> verbose) {
         loadClonesAhead(tracers);
         Map<String, List<AttachPlan.Planned>> multi = new LinkedHashMap<>();
+        List<AttachPlan.Planned> refused = new ArrayList<>();
         for (AttachPlan.Planned planned : tracers) {
             if (planned.mechanism() == Mechanism.KPROBE_MULTI) {
                 multi.computeIfAbsent(entryTemplate(planned), k -> new ArrayList<>()).add(planned);
@@ -280,14 +280,8 @@ public final class ProbeSet implements AutoCloseable {
                 if (kprobes && planned.mechanism() == Mechanism.FENTRY) {
                     verbose.accept("fentry refused for " + planned.tracer().name() + " (" + e.getMessage()
                             + "), trying a kprobe");
-                    try {
-                        AttachPlan.Planned kprobe = asKprobe(planned);
-                        attachOne(kprobe);
-                        attached.add(kprobe);
-                        continue;
-                    } catch (BpfException again) {
-                        e = again;
-                    }
+                    refused.add(asKprobe(planned));
+                    continue;
                 }
                 failures.add(new Failure(planned, e.getMessage(), e.verifierLog()));
                 verbose.accept("cannot attach " + planned.tracer().name() + ": " + e.getMessage());
@@ -295,6 +289,39 @@ public final class ProbeSet implements AutoCloseable {
         }
         multi.forEach((template, group) -> attachMulti(template, group, verbose));
         closeClonesNotTaken();
+        if (!refused.isEmpty()) {
+            attachAsKprobes(refused, elf, verbose);
+        }
+    }
+
+    /**
+     * Attaches tracers whose fentry the kernel refused by kprobes. Their templates were left out
+     * of the first load (a kernel that allows fentry seldom refuses it for one function, and
+     * each template is a run of the verifier), so the object is opened again with only them,
+     * sharing the loaded object's maps.
+     */
+    private void attachAsKprobes(List<AttachPlan.Planned> tracers, byte[] elf, Consumer<String> verbose) {
+        BpfObject kprobeObject;
+        try {
+            kprobeObject = BpfObject.open("nettrace", elf, config.btfPath());
+            kprobeObjects.add(kprobeObject);
+            kprobeObject.shareMapsOf(object);
+            prepareTemplates(kprobeObject, tracers);
+            kprobeObject.load();
+        } catch (BpfException e) {
+            verbose.accept("cannot load the kprobe programs: " + e.getMessage());
+            tracers.forEach(planned -> failures.add(new Failure(planned, e.getMessage(), e.verifierLog())));
+            return;
+        }
+        for (AttachPlan.Planned planned : tracers) {
+            try {
+                attachKprobe(kprobeObject, planned, TracerIdentity.of(planned, config));
+                attached.add(planned);
+            } catch (BpfException e) {
+                failures.add(new Failure(planned, e.getMessage(), e.verifierLog()));
+                verbose.accept("cannot attach " + planned.tracer().name() + ": " + e.getMessage());
+            }
+        }
     }
 
     private record CloneKey(String template, AttachPlan.Planned planned) {
@@ -350,21 +377,39 @@ public final class ProbeSet implements AutoCloseable {
 
     private void attachOne(AttachPlan.Planned planned) {
         long identity = TracerIdentity.of(planned, config);
-        Optional<String> exit = exitTemplate(planned);
         switch (planned.mechanism()) {
-            case TRACEPOINT, FENTRY -> {
+            case TRACEPOINT, FENTRY -> wholeOrNothing(() -> {
+                Optional<String> exit = exitTemplate(planned);
                 if (exit.isPresent()) {
                     attachClone(exit.get(), planned, identity);
                 }
                 attachClone(entryTemplate(planned), planned, identity);
-            }
-            case KPROBE -> {
-                if (exit.isPresent()) {
-                    links.add(object.program(exit.get()).attachKprobe(planned.target(), true, identity));
-                }
-                links.add(object.program(entryTemplate(planned)).attachKprobe(planned.target(), false, identity));
-            }
+            });
+            case KPROBE -> attachKprobe(object, planned, identity);
             case KPROBE_MULTI -> throw new IllegalStateException("attached in groups");
+        }
+    }
+
+    private void attachKprobe(BpfObject from, AttachPlan.Planned planned, long identity) {
+        wholeOrNothing(() -> {
+            Optional<String> exit = exitTemplate(planned);
+            if (exit.isPresent()) {
+                links.add(from.program(exit.get()).attachKprobe(planned.target(), true, identity));
+            }
+            links.add(from.program(entryTemplate(planned)).attachKprobe(planned.target(), false, identity));
+        });
+    }
+
+    /** Runs a tracer's attachments; when one fails, the ones made before it are detached (no exit without its entry). */
+    private void wholeOrNothing(Runnable attachments) {
+        int before = links.size();
+        try {
+            attachments.run();
+        } catch (RuntimeException e) {
+            while (links.size() > before) {
+                links.removeLast().close();
+            }
+            throw e;
         }
     }
 
@@ -414,12 +459,7 @@ public final class ProbeSet implements AutoCloseable {
                     + "), attaching them one by one");
             for (AttachPlan.Planned planned : group) {
                 try {
-                    long identity = TracerIdentity.of(planned, config);
-                    Optional<String> exit = exitTemplate(planned);
-                    if (exit.isPresent()) {
-                        links.add(object.program(exit.get()).attachKprobe(planned.target(), true, identity));
-                    }
-                    links.add(object.program(template).attachKprobe(planned.target(), false, identity));
+                    attachKprobe(object, planned, TracerIdentity.of(planned, config));
                     attached.add(planned);
                 } catch (BpfException single) {
                     failures.add(new Failure(planned, single.getMessage(), single.verifierLog()));
@@ -512,6 +552,8 @@ public final class ProbeSet implements AutoCloseable {
             events = null;
         }
         moduleBtfs.close();
+        kprobeObjects.forEach(BpfObject::close);
+        kprobeObjects.clear();
         object.close();
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import nettrace.kernel.Btf;
 import nettrace.kernel.KernelFeatures;
 import nettrace.kernel.KernelSymbols;
+import nettrace.libbpf.FullTrampoline;
 import nettrace.testing.RoutedNetwork;
 import nettrace.testing.TracedRun;
 import org.junit.jupiter.api.Tag;
@@ -72,6 +73,27 @@ class FullKernelTest {
             output = run.stop();
         }
         assertThat(output.stderr()).as(output.toString()).containsPattern(tracer + ": kprobe(-multi)? ");
+        assertThat(output.exitCode()).isZero();
+    }
+
+    @Test
+    void whereAFunctionsFentryIsRefusedItsTracerFallsBackToAKprobe() {
+        // other BPF tools can fill a function's trampoline; nettrace then loads kprobe programs
+        // for that tracer alone, writing into the same maps as the rest
+        int icmpRcv = Btf.read(Path.of("/sys/kernel/btf/vmlinux")).find("icmp_rcv", Btf.Kind.FUNC).orElseThrow();
+        TracedRun.Output output;
+        try (FullTrampoline full = new FullTrampoline(icmpRcv)) {
+            assertThat(full.attached()).isPositive();
+            try (TracedRun run = TracedRun.start("--basic", "-t", "icmp_rcv,ip_rcv", "-p", "icmp", "-s", CLIENT, "-v")) {
+                ping();
+                output = run.stop();
+            }
+        }
+        assertThat(output.stderr()).as(output.toString())
+                .containsPattern("fentry refused for icmp_rcv \\(.*\\), trying a kprobe")
+                .doesNotContain("cannot attach");
+        assertThat(output.eventsAt("icmp_rcv")).as(output.toString()).isNotEmpty();
+        assertThat(output.eventsAt("ip_rcv")).as(output.toString()).isNotEmpty();
         assertThat(output.exitCode()).isZero();
     }
 
