@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nettrace's BPF side.  The programs here are templates: user space loads each one once
- * (against the first target that uses it), then clones its relocated instructions for every
+ * (against one target that uses it), then clones its relocated instructions for every
  * kernel function or tracepoint it attaches to, writing that tracer's identity into the
- * TRACER_PLACEHOLDER constant.  A template whose tracers all have the same flags is loaded
- * with the first one's identity already written, and is that tracer's program (ProbeSet).
+ * TRACER_PLACEHOLDER constant.  Where one of a template's tracers keeps every subprogram the
+ * others reach (build_event says which flags do), the template is loaded with that tracer's
+ * identity already written, and is that tracer's program (ProbeSet.ownTracer).
  * kprobes need no clone: their identity is the attach cookie.
  * Because the identity is a constant in each clone, the verifier drops the branches a tracer
  * does not need (free, clone, stack handling) from that clone.
@@ -763,6 +764,7 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		return NULL;
 	e->flags = 0;
 	current.head = (u64)READ(direct, skb, head);
+	/* this flag and TRACER_MATCHER alone decide which subprograms a tracer reaches (ProbeSet.subprogramsKept) */
 	if (tracer_flags & TRACER_HEADERS_UNWRITTEN) {
 		/* its function writes the headers after its entry: what they hold now is not the packet's */
 		__builtin_memset(&e->pkt, 0, sizeof(e->pkt));

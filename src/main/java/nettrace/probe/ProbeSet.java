@@ -18,6 +18,7 @@ import java.util.function.Consumer;
 import nettrace.NettraceException;
 import nettrace.bpf.Sizes;
 import nettrace.bpf.Stats;
+import nettrace.bpf.TracerFlags;
 import nettrace.config.Config;
 import nettrace.config.FilterExpression;
 import nettrace.kernel.Btf;
@@ -215,11 +216,9 @@ public final class ProbeSet implements AutoCloseable {
 
     /**
      * Loads only the templates the tracers use, each verified against its first target. Returns
-     * them. A template whose tracers all have the same flags is loaded as its first tracer's own
-     * program, with that tracer's identity: the verifier runs once less, and a run of it is
-     * most of a start's time. Templates of tracers with different flags keep the placeholder:
-     * the flags decide which subprograms the verifier keeps, and a clone takes the template's.
-     * The kprobe twins of fentry tracers are not among them: they are loaded only for a tracer
+     * them. A template is loaded as one of its tracers' own program where it can be (ownTracer),
+     * with that tracer's identity and against its target: the verifier runs once less, and a run
+     * of it is most of a start's time. Otherwise it keeps the placeholder. The kprobe twins of fentry tracers are not among them: they are loaded only for a tracer
      * whose fentry is refused (attachAsKprobes).
      */
     private List<String> prepareTemplates(BpfObject object, List<AttachPlan.Planned> tracers) {
@@ -232,23 +231,55 @@ public final class ProbeSet implements AutoCloseable {
             String target = firstTarget.get(program.name());
             program.setAutoload(target != null);
             if (target != null && isBtfTargeted(program.name())) {
-                program.setAttachTarget(target);
-                long placeholder = Sizes.tracerPlaceholder();
-                ownTracer(program.name(), tracers)
-                        .filter(planned -> program.setIdentity(placeholder, TracerIdentity.of(planned, config)))
+                Optional<AttachPlan.Planned> owner = ownTracer(program.name(), tracers);
+                program.setAttachTarget(owner.map(AttachPlan.Planned::target).orElse(target));
+                owner.filter(planned -> program.setIdentity(Sizes.tracerPlaceholder(), TracerIdentity.of(planned, config)))
                         .ifPresent(planned -> templateTracers.put(program.name(), planned));
             }
         }
         return List.copyOf(firstTarget.keySet());
     }
 
-    /** The tracer a template can be loaded as: the first of its tracers, if they all have the same flags. */
+    /**
+     * The tracer a template can be loaded as: the first of its tracers if they all have the same
+     * flags, else the first whose flags keep every subprogram any of them reaches. A clone takes
+     * the template's list of functions, so the template must not lose one a clone needs.
+     */
     private Optional<AttachPlan.Planned> ownTracer(String template, List<AttachPlan.Planned> tracers) {
         List<AttachPlan.Planned> users = tracers.stream()
                 .filter(p -> isCloned(p) && usesTemplate(p, template))
                 .toList();
-        long flagSets = users.stream().mapToLong(p -> TracerIdentity.of(p, config) >>> 32).distinct().count();
-        return flagSets == 1 ? Optional.of(users.getFirst()) : Optional.empty();
+        long[] identities = users.stream().mapToLong(p -> TracerIdentity.of(p, config)).toArray();
+        return Optional.ofNullable(ownerAmong(users, identities));
+    }
+
+    /** Of tracers with these identities, the one a shared template is loaded as (see ownTracer), or null. */
+    static <T> T ownerAmong(List<T> tracers, long[] identities) {
+        if (Arrays.stream(identities).map(identity -> identity >>> 32).distinct().count() == 1) {
+            return tracers.getFirst();
+        }
+        int needed = Arrays.stream(identities).mapToInt(ProbeSet::subprogramsKept).reduce(0, (a, b) -> a | b);
+        for (int i = 0; i < identities.length; i++) {
+            if (subprogramsKept(identities[i]) == needed) {
+                return tracers.get(i);
+            }
+        }
+        return null;
+    }
+
+    private static final int KEEPS_PACKET_MATCHES = 1;
+    private static final int KEEPS_PARSE_NETWORK = 2;
+
+    /**
+     * The subprograms the verifier keeps for a tracer (bpf/nettrace.bpf.c, build_event): only a
+     * matcher decides the filter (packet_matches, and the -f interpreter's callback in it), and
+     * only a tracer whose headers are written parses them (parse_network). The other flags
+     * choose branches, not functions.
+     */
+    private static int subprogramsKept(long identity) {
+        int flags = (int) (identity >>> 32);
+        return ((flags & TracerFlags.TRACER_MATCHER) != 0 ? KEEPS_PACKET_MATCHES : 0)
+                | ((flags & TracerFlags.TRACER_HEADERS_UNWRITTEN) == 0 ? KEEPS_PARSE_NETWORK : 0);
     }
 
     /** A placeholder left in a template loaded as a tracer would be in a subprogram, which setIdentity cannot reach. */
