@@ -344,9 +344,13 @@ public final class ProbeSet implements AutoCloseable {
             tracers.forEach(planned -> failures.add(new Failure(planned, e.getMessage(), e.verifierLog())));
             return;
         }
+        attachKprobesOneByOne(kprobeObject, tracers, verbose);
+    }
+
+    private void attachKprobesOneByOne(BpfObject from, List<AttachPlan.Planned> tracers, Consumer<String> verbose) {
         for (AttachPlan.Planned planned : tracers) {
             try {
-                attachKprobe(kprobeObject, planned, TracerIdentity.of(planned, config));
+                attachKprobe(from, planned, TracerIdentity.of(planned, config));
                 attached.add(planned);
             } catch (BpfException e) {
                 failures.add(new Failure(planned, e.getMessage(), e.verifierLog()));
@@ -488,14 +492,7 @@ public final class ProbeSet implements AutoCloseable {
         } catch (BpfException e) {
             verbose.accept("kprobe-multi failed for " + group.size() + " tracers (" + e.getMessage()
                     + "), attaching them one by one");
-            for (AttachPlan.Planned planned : group) {
-                try {
-                    attachKprobe(object, planned, TracerIdentity.of(planned, config));
-                    attached.add(planned);
-                } catch (BpfException single) {
-                    failures.add(new Failure(planned, single.getMessage(), single.verifierLog()));
-                }
-            }
+            attachKprobesOneByOne(object, group, verbose);
         }
     }
 
