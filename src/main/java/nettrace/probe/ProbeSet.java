@@ -215,11 +215,12 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /**
-     * Loads only the templates the tracers use, each verified against its first target. Returns
-     * them. A template is loaded as one of its tracers' own program where it can be (ownTracer),
-     * with that tracer's identity and against its target: the verifier runs once less, and a run
-     * of it is most of a start's time. Otherwise it keeps the placeholder. The kprobe twins of fentry tracers are not among them: they are loaded only for a tracer
-     * whose fentry is refused (attachAsKprobes).
+     * Loads only the templates the tracers use, each verified against one of its tracers'
+     * targets. Returns them. A template is loaded as one of its tracers' own program where it can
+     * be (ownTracer), with that tracer's identity and against its target: the verifier runs once
+     * less, and a run of it is most of a start's time. Otherwise it keeps the placeholder and is
+     * verified against its first tracer's target. The kprobe twins of fentry tracers are not
+     * among them: they are loaded only for a tracer whose fentry is refused (attachAsKprobes).
      */
     private List<String> prepareTemplates(BpfObject object, List<AttachPlan.Planned> tracers) {
         Map<String, String> firstTarget = new LinkedHashMap<>();
