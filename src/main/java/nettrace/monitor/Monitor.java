@@ -90,9 +90,8 @@ public final class Monitor {
 
     private static void awaitStop(RunControl stop) {
         try {
-            while (!stop.awaitStop(1000)) {
-                // nothing to do: the HTTP server's and the capture's threads work meanwhile
-            }
+            // the HTTP server's and the capture's threads work meanwhile; this one only waits
+            stop.awaitStop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

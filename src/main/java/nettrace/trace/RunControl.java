@@ -89,9 +89,9 @@ public final class RunControl {
         return reason;
     }
 
-    /** Waits up to millis for the run to stop; true if it did. */
-    public boolean awaitStop(long millis) throws InterruptedException {
-        return stopped.await(millis, TimeUnit.MILLISECONDS);
+    /** Waits until the run stops. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
     }
 
     void markBegun() {
