@@ -242,8 +242,8 @@ public final class ProbeSet implements AutoCloseable {
     }
 
     /**
-     * The tracer a template can be loaded as: the first of its tracers if they all have the same
-     * flags, else the first whose flags keep every subprogram any of them reaches. A clone takes
+     * The tracer a template can be loaded as: the first whose flags keep every subprogram any of
+     * its tracers reaches (the first of them, when they all have the same flags). A clone takes
      * the template's list of functions, so the template must not lose one a clone needs.
      */
     private Optional<AttachPlan.Planned> ownTracer(String template, List<AttachPlan.Planned> tracers) {
@@ -256,9 +256,6 @@ public final class ProbeSet implements AutoCloseable {
 
     /** Of tracers with these identities, the one a shared template is loaded as (see ownTracer), or null. */
     static <T> T ownerAmong(List<T> tracers, long[] identities) {
-        if (Arrays.stream(identities).map(identity -> identity >>> 32).distinct().count() == 1) {
-            return tracers.getFirst();
-        }
         int needed = Arrays.stream(identities).mapToInt(ProbeSet::subprogramsKept).reduce(0, (a, b) -> a | b);
         for (int i = 0; i < identities.length; i++) {
             if (subprogramsKept(identities[i]) == needed) {
