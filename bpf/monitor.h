@@ -76,7 +76,7 @@ struct mon_drop_key {
 struct mon_drop_value {
 	__u64 packets;
 	__u64 bytes;          /* skb->len at the drop */
-	__u64 last_ns;        /* bpf_ktime_get_ns of the latest drop, whose packet is the sample */
+	__u64 last_seen;      /* bpf_jiffies64 at the latest drop, whose packet is the sample */
 	struct mon_flow sample;
 };
 

@@ -82,9 +82,9 @@ public final class AnomalyCapture implements AutoCloseable {
         for (DropCount drop : now.drops()) {
             DropClass dropClass = classOf.computeIfAbsent(drop.key(), key -> DropClass.of(labels.of(key)));
             AnomalyWatcher.Reading before = reading.get(dropClass);
-            boolean newer = drop.lastNanos() > newest.getOrDefault(dropClass, -1L);
+            boolean newer = drop.lastSeen() > newest.getOrDefault(dropClass, -1L);
             if (newer) {
-                newest.put(dropClass, drop.lastNanos());
+                newest.put(dropClass, drop.lastSeen());
             }
             reading.put(dropClass, new AnomalyWatcher.Reading(drop.packets() + (before == null ? 0 : before.packets()),
                     newer || before == null ? drop.sample() : before.sample()));

@@ -14,7 +14,7 @@ final class CounterDecoding {
         long last = 0;
         int newest = 0;
         for (int cpu = 0; cpu < drops.cpus(); cpu++) {
-            long at = drops.valueLong(index, cpu, MonitorLayout.DROP_LAST_NS);
+            long at = drops.valueLong(index, cpu, MonitorLayout.DROP_LAST_SEEN);
             if (at > last) {
                 last = at;
                 newest = cpu;

@@ -3,9 +3,9 @@ package nettrace.monitor.probe;
 /**
  * One key of the kernel's drop counters and its counts summed over CPUs.
  *
- * @param lastNanos kernel time of the latest drop, whose packet is the sample
+ * @param lastSeen the kernel's jiffies at the latest drop, whose packet is the sample
  */
-public record DropCount(Key key, long packets, long bytes, long lastNanos, Flow sample) {
+public record DropCount(Key key, long packets, long bytes, long lastSeen, Flow sample) {
 
     /**
      * A drop reason at a code location in a namespace, on an interface, for a protocol, with the

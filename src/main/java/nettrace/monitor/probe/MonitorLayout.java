@@ -54,7 +54,7 @@ public final class MonitorLayout {
     public static final int DROP_VALUE_SIZE = 72;
     public static final int DROP_PACKETS = 0;
     public static final int DROP_BYTES = 8;
-    public static final int DROP_LAST_NS = 16;
+    public static final int DROP_LAST_SEEN = 16;
     public static final int DROP_SAMPLE = 24;
 
     /** struct mon_tcp_key */

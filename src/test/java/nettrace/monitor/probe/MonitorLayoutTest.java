@@ -64,7 +64,7 @@ class MonitorLayoutTest {
         assertThat(size("mon_drop_key")).isEqualTo(MonitorLayout.DROP_KEY_SIZE);
         assertThat(byteOffsets("mon_drop_value")).containsEntry("packets", (long) MonitorLayout.DROP_PACKETS)
                 .containsEntry("bytes", (long) MonitorLayout.DROP_BYTES)
-                .containsEntry("last_ns", (long) MonitorLayout.DROP_LAST_NS)
+                .containsEntry("last_seen", (long) MonitorLayout.DROP_LAST_SEEN)
                 .containsEntry("sample", (long) MonitorLayout.DROP_SAMPLE);
         assertThat(size("mon_drop_value")).isEqualTo(MonitorLayout.DROP_VALUE_SIZE);
     }
