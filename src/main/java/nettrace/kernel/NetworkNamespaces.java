@@ -1,11 +1,10 @@
 package nettrace.kernel;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,7 +25,7 @@ public final class NetworkNamespaces {
 
     private final Path named;
     private final Path proc;
-    private final Map<Long, Namespace> known = new HashMap<>();
+    private final LongObjectHashMap<Namespace> known = new LongObjectHashMap<>();
 
     public NetworkNamespaces() {
         this(NAMED, PROC);
@@ -39,7 +38,12 @@ public final class NetworkNamespaces {
 
     /** The namespace of this inode, looked up once and remembered. */
     public Namespace of(long inode) {
-        return known.computeIfAbsent(inode, this::lookUp);
+        Namespace namespace = known.get(inode);
+        if (namespace == null) {
+            namespace = lookUp(inode);
+            known.put(inode, namespace);
+        }
+        return namespace;
     }
 
     /** True when nettrace's own namespace, a named one or a process's has this inode. */

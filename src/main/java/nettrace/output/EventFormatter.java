@@ -93,6 +93,9 @@ public final class EventFormatter {
 
     /** The kernel stack recorded with the event, a line per frame ("    ip_rcv+0x1c"). */
     public List<String> stackLines(SkbEvent event) {
+        if (event.stack().isEmpty()) {
+            return List.of(); // most events: no stream built for them
+        }
         return event.stack().stream().map(frame -> "    " + frame).toList();
     }
 

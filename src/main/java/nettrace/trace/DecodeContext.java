@@ -1,9 +1,8 @@
 package nettrace.trace;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntFunction;
 import nettrace.event.EventContext;
 import nettrace.event.Location;
@@ -29,11 +28,13 @@ public final class DecodeContext implements EventContext {
     private final KernelSymbols symbols;
     private final IntFunction<long[]> stacks;
     private final NetworkNamespaces namespaces;
-    private final Map<Long, Location> locations = new HashMap<>();
-    private final Map<Long, String> interfaceNames = new HashMap<>();
+    private final LongObjectHashMap<Location> locations = new LongObjectHashMap<>();
+    private final LongObjectHashMap<String> interfaceNames = new LongObjectHashMap<>();
     // the last answers, asked again by most events: no boxing, no hashing for them
     private long lastInode = -1;
     private Namespace lastNamespace;
+    private long previousInode = -1;
+    private Namespace previousNamespace;
     private long lastLocationAddress;
     private Location lastLocation;
     private long lastInterfaceKey = -1;
@@ -107,11 +108,16 @@ public final class DecodeContext implements EventContext {
 
     @Override
     public Namespace namespace(long inode) {
-        if (inode != lastInode) {
-            lastNamespace = namespaces.of(inode);
-            lastInode = inode;
+        if (inode == lastInode) {
+            return lastNamespace;
         }
-        return lastNamespace;
+        // a flow through a veth pair alternates between two namespaces
+        Namespace namespace = inode == previousInode ? previousNamespace : namespaces.of(inode);
+        previousInode = lastInode;
+        previousNamespace = lastNamespace;
+        lastInode = inode;
+        lastNamespace = namespace;
+        return namespace;
     }
 
     @Override
