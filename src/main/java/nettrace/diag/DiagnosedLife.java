@@ -23,19 +23,28 @@ public record DiagnosedLife(SkbLife life, List<Entry> entries, Verdict verdict, 
 
     /** The most severe finding level, or empty for a life without findings. */
     public Optional<Rule.Level> worst() {
-        return findings().map(Finding::level).max(Enum::compareTo);
+        Rule.Level worst = null;
+        for (Entry entry : entries) {
+            for (Finding finding : entry.findings()) {
+                worst = worst == null || finding.level().compareTo(worst) > 0 ? finding.level() : worst;
+            }
+        }
+        return Optional.ofNullable(worst);
     }
 
     /** True when some event has a WARN or ERROR finding. */
     public boolean hasProblem() {
-        return findings().anyMatch(Finding::isProblem);
+        for (Entry entry : entries) {
+            for (Finding finding : entry.findings()) {
+                if (finding.isProblem()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public boolean hasError() {
         return worst().map(level -> level == Rule.Level.ERROR).orElse(false);
-    }
-
-    private java.util.stream.Stream<Finding> findings() {
-        return entries.stream().flatMap(entry -> entry.findings().stream());
     }
 }

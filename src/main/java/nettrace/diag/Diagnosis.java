@@ -1,12 +1,10 @@
 package nettrace.diag;
 
+import com.carrotsearch.hppc.LongHashSet;
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import nettrace.event.Netfilter;
 import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
@@ -47,9 +45,9 @@ public final class Diagnosis {
         diagnosed++;
         List<SkbEvent> events = life.events();
         List<List<Finding>> findings = new ArrayList<>(events.size());
-        Map<Long, SkbEvent> lastOfSkb = new HashMap<>();
+        LongObjectHashMap<SkbEvent> lastOfSkb = new LongObjectHashMap<>();
         int synCopies = 0;
-        Set<Long> synSeen = new HashSet<>();
+        LongHashSet synSeen = new LongHashSet();
         for (SkbEvent event : events) {
             Tracer tracer = event.tracer();
             List<Finding> found = new ArrayList<>(1);
@@ -76,11 +74,19 @@ public final class Diagnosis {
         List<DiagnosedLife.Entry> entries = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             Tracer tracer = events.get(i).tracer();
-            List<Finding> sorted = new ArrayList<>(findings.get(i));
-            sorted.sort((a, b) -> b.level().compareTo(a.level()));
-            entries.add(new DiagnosedLife.Entry(events.get(i), tracer.name(), tracer.group(), List.copyOf(sorted)));
+            entries.add(new DiagnosedLife.Entry(events.get(i), tracer.name(), tracer.group(),
+                    mostSevereFirst(findings.get(i))));
         }
         return LifeVerdict.judge(life, entries, handshakes);
+    }
+
+    private static List<Finding> mostSevereFirst(List<Finding> found) {
+        if (found.size() < 2) {
+            return List.copyOf(found);
+        }
+        List<Finding> sorted = new ArrayList<>(found);
+        sorted.sort((a, b) -> b.level().compareTo(a.level()));
+        return List.copyOf(sorted);
     }
 
     /** The finding of one event taken alone (a rule, or a drop); life may be null. */
@@ -89,8 +95,13 @@ public final class Diagnosis {
         if (tracer.analyzer() == Analyzer.DROP) {
             return Optional.of(drops.of(event, life));
         }
-        Optional<Rule> rule = tracer.rules().stream().filter(r -> holds(tracer, r, event)).findFirst();
-        return rule.map(r -> new Finding(r.level(), message(r, event), r.advice(), netfilterDetails(event)));
+        for (Rule rule : tracer.rules()) {
+            if (holds(tracer, rule, event)) {
+                return Optional.of(new Finding(rule.level(), message(rule, event), rule.advice(),
+                        netfilterDetails(event)));
+            }
+        }
+        return Optional.empty();
     }
 
     Optional<Finding> evaluate(SkbEvent event) {

@@ -31,15 +31,19 @@ final class LifeVerdict {
         if (!life.ending().endSeen()) {
             return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "no end seen: " + life.ending().description());
         }
-        Optional<Finding> expectedDrop = entries.stream().filter(entry -> entry.event().isDrop())
-                .flatMap(entry -> entry.findings().stream()).findFirst();
-        if (expectedDrop.isPresent()) {
-            return new DiagnosedLife(life, entries, Verdict.EXPECTED, expectedDrop.get().message());
+        for (DiagnosedLife.Entry entry : entries) {
+            if (entry.event().isDrop() && !entry.findings().isEmpty()) {
+                return new DiagnosedLife(life, entries, Verdict.EXPECTED, entry.findings().getFirst().message());
+            }
         }
         // the first point where the packet was seen (before __ip_local_out sets the headers, nothing is)
-        SkbEvent first = entries.stream().map(DiagnosedLife.Entry::event)
-                .filter(event -> event.userPacket().l3Protocol() != 0).findFirst()
-                .orElse(entries.getFirst().event());
+        SkbEvent first = entries.getFirst().event();
+        for (DiagnosedLife.Entry entry : entries) {
+            if (entry.event().userPacket().l3Protocol() != 0) {
+                first = entry.event();
+                break;
+            }
+        }
         if (Handshakes.isSyn(first.userPacket()) && consumedByTcp(entries)
                 && !handshakes.answered(first.userPacket())) {
             return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "a listening socket consumed this SYN, and no"
@@ -52,8 +56,14 @@ final class LifeVerdict {
     }
 
     private static Optional<Finding> first(List<DiagnosedLife.Entry> entries, Rule.Level level) {
-        return entries.stream().flatMap(entry -> entry.findings().stream())
-                .filter(finding -> finding.level() == level).findFirst();
+        for (DiagnosedLife.Entry entry : entries) {
+            for (Finding finding : entry.findings()) {
+                if (finding.level() == level) {
+                    return Optional.of(finding);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /**

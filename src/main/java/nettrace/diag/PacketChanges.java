@@ -30,12 +30,15 @@ final class PacketChanges {
                 || !(after.isIpv4() || after.isIpv6())) {
             return Optional.empty();
         }
+        boolean snat = !sameEndpoint(before, after, true);
+        boolean dnat = !sameEndpoint(before, after, false);
+        if (!snat && !dnat) {
+            return Optional.empty();
+        }
         String source = PacketFormat.endpoint(before, true);
         String destination = PacketFormat.endpoint(before, false);
         String newSource = PacketFormat.endpoint(after, true);
         String newDestination = PacketFormat.endpoint(after, false);
-        boolean snat = !source.equals(newSource);
-        boolean dnat = !destination.equals(newDestination);
         if (snat && dnat) {
             return Optional.of(info("SNAT and DNAT " + source + " -> " + destination + " became " + newSource
                     + " -> " + newDestination + " at " + tracer));
@@ -47,6 +50,20 @@ final class PacketChanges {
             return Optional.of(info("SNAT " + source + " -> " + newSource + " at " + tracer));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Same address and (for packets with ports) port on that side, as PacketFormat.endpoint would
+     * write them; both packets have the same protocols.
+     */
+    private static boolean sameEndpoint(Packet before, Packet after, boolean source) {
+        long high = source ? before.sourceHigh() : before.destinationHigh();
+        long newHigh = source ? after.sourceHigh() : after.destinationHigh();
+        boolean sameAddress = after.isIpv4() ? high >>> 32 == newHigh >>> 32
+                : high == newHigh && (source ? before.sourceLow() == after.sourceLow()
+                        : before.destinationLow() == after.destinationLow());
+        return sameAddress && (!after.hasPorts()
+                || (source ? before.sourcePort() == after.sourcePort() : before.destinationPort() == after.destinationPort()));
     }
 
     private static String tunnel(Packet outer) {
