@@ -24,9 +24,12 @@ public record DiagnosedLife(SkbLife life, List<Entry> entries, Verdict verdict, 
     /** The most severe finding level, or empty for a life without findings. */
     public Optional<Rule.Level> worst() {
         Rule.Level worst = null;
-        for (Entry entry : entries) {
-            for (Finding finding : entry.findings()) {
-                worst = worst == null || finding.level().compareTo(worst) > 0 ? finding.level() : worst;
+        // indexed loops: iterators over the immutable lists escaped, and were most of --diag's garbage
+        for (int e = 0; e < entries.size(); e++) {
+            List<Finding> findings = entries.get(e).findings();
+            for (int f = 0; f < findings.size(); f++) {
+                Rule.Level level = findings.get(f).level();
+                worst = worst == null || level.compareTo(worst) > 0 ? level : worst;
             }
         }
         return Optional.ofNullable(worst);
@@ -34,9 +37,10 @@ public record DiagnosedLife(SkbLife life, List<Entry> entries, Verdict verdict, 
 
     /** True when some event has a WARN or ERROR finding. */
     public boolean hasProblem() {
-        for (Entry entry : entries) {
-            for (Finding finding : entry.findings()) {
-                if (finding.isProblem()) {
+        for (int e = 0; e < entries.size(); e++) {
+            List<Finding> findings = entries.get(e).findings();
+            for (int f = 0; f < findings.size(); f++) {
+                if (findings.get(f).isProblem()) {
                     return true;
                 }
             }

@@ -1,7 +1,5 @@
 package nettrace.diag;
 
-import com.carrotsearch.hppc.LongHashSet;
-import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,14 +43,21 @@ public final class Diagnosis {
         diagnosed++;
         List<SkbEvent> events = life.events();
         List<List<Finding>> findings = new ArrayList<>(events.size());
-        LongObjectHashMap<SkbEvent> lastOfSkb = new LongObjectHashMap<>();
+        // per skb of the life (most have one): its latest event so far, and whether it showed a SYN
+        long[] skbs = life.addresses();
+        SkbEvent[] lastOfSkb = new SkbEvent[skbs.length];
+        boolean[] synSeen = new boolean[skbs.length];
         int synCopies = 0;
-        LongHashSet synSeen = new LongHashSet();
-        for (SkbEvent event : events) {
+        for (int e = 0; e < events.size(); e++) {
+            SkbEvent event = events.get(e);
             Tracer tracer = event.tracer();
             List<Finding> found = new ArrayList<>(1);
             evaluate(event, life).ifPresent(found::add);
-            SkbEvent previous = lastOfSkb.put(event.skb(), event);
+            int skb = indexOf(skbs, event.skb());
+            SkbEvent previous = skb < 0 ? null : lastOfSkb[skb];
+            if (skb >= 0) {
+                lastOfSkb[skb] = event;
+            }
             boolean syn = Handshakes.isSyn(event.userPacket());
             if (previous != null) {
                 PacketChanges.between(previous, event, tracer.name()).ifPresent(found::add);
@@ -60,7 +65,7 @@ public final class Diagnosis {
             // sent again: in a life of its own (judged at the skb's first point that shows the SYN:
             // __ip_queue_xmit's comes before the IP header is built), or (where clones are traced) as a
             // new clone of TCP's copy
-            boolean again = syn && (synSeen.add(event.skb()) && handshakes.sentAgain(event.userPacket(), diagnosed)
+            boolean again = syn && (firstSyn(synSeen, skb) && handshakes.sentAgain(event.userPacket(), diagnosed)
                     || event.madeClone() && ++synCopies > 1);
             if (again && !handshakes.answered(event.userPacket())) {
                 found.add(new Finding(Rule.Level.WARN, "SYN retransmitted, unanswered: the listener's accept queue"
@@ -80,6 +85,25 @@ public final class Diagnosis {
         return LifeVerdict.judge(life, entries, handshakes);
     }
 
+    private static int indexOf(long[] skbs, long skb) {
+        for (int i = 0; i < skbs.length; i++) {
+            if (skbs[i] == skb) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True the first time an skb of the life shows a SYN (always for an skb not among its addresses). */
+    private static boolean firstSyn(boolean[] synSeen, int skb) {
+        if (skb < 0) {
+            return true;
+        }
+        boolean first = !synSeen[skb];
+        synSeen[skb] = true;
+        return first;
+    }
+
     private static List<Finding> mostSevereFirst(List<Finding> found) {
         if (found.size() < 2) {
             return List.copyOf(found);
@@ -95,7 +119,9 @@ public final class Diagnosis {
         if (tracer.analyzer() == Analyzer.DROP) {
             return Optional.of(drops.of(event, life));
         }
-        for (Rule rule : tracer.rules()) {
+        List<Rule> rules = tracer.rules();
+        for (int i = 0; i < rules.size(); i++) { // indexed: an iterator over an immutable list escapes here
+            Rule rule = rules.get(i);
             if (holds(tracer, rule, event)) {
                 return Optional.of(new Finding(rule.level(), message(rule, event), rule.advice(),
                         netfilterDetails(event)));

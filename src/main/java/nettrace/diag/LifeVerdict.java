@@ -29,7 +29,7 @@ final class LifeVerdict {
             return new DiagnosedLife(life, entries, Verdict.WARN, warning.get().message());
         }
         if (!life.ending().endSeen()) {
-            return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "no end seen: " + life.ending().description());
+            return new DiagnosedLife(life, entries, Verdict.UNKNOWN, life.ending().noEndSeen());
         }
         for (DiagnosedLife.Entry entry : entries) {
             if (entry.event().isDrop() && !entry.findings().isEmpty()) {
@@ -56,10 +56,11 @@ final class LifeVerdict {
     }
 
     private static Optional<Finding> first(List<DiagnosedLife.Entry> entries, Rule.Level level) {
-        for (DiagnosedLife.Entry entry : entries) {
-            for (Finding finding : entry.findings()) {
-                if (finding.level() == level) {
-                    return Optional.of(finding);
+        for (int e = 0; e < entries.size(); e++) { // indexed: see DiagnosedLife.worst
+            List<Finding> findings = entries.get(e).findings();
+            for (int f = 0; f < findings.size(); f++) {
+                if (findings.get(f).level() == level) {
+                    return Optional.of(findings.get(f));
                 }
             }
         }

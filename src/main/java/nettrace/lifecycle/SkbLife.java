@@ -26,10 +26,17 @@ public final class SkbLife {
 
         private final boolean endSeen;
         private final String description;
+        private final String noEndSeen;
 
         Ending(boolean endSeen, String description) {
             this.endSeen = endSeen;
             this.description = description;
+            this.noEndSeen = "no end seen: " + description;
+        }
+
+        /** "no end seen: " and the description, written once (a flood ends most lives this way). */
+        public String noEndSeen() {
+            return noEndSeen;
         }
 
         /** True when the life's end was seen; otherwise nothing is known of how it ended. */

@@ -1,5 +1,8 @@
 package nettrace.output;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
 import nettrace.event.SkbEvent;
 import nettrace.lifecycle.LifeSink;
@@ -49,9 +52,19 @@ public final class LifePrinter implements LifeSink {
     }
 
     /** "(no end seen: ...)" for a life whose end was not seen. */
-    public static java.util.Optional<String> endingNote(SkbLife life) {
-        return life.ending().endSeen() ? java.util.Optional.empty()
-                : java.util.Optional.of("(no end seen: " + life.ending().description() + ")");
+    public static Optional<String> endingNote(SkbLife life) {
+        return ENDING_NOTES.get(life.ending());
+    }
+
+    private static final Map<SkbLife.Ending, Optional<String>> ENDING_NOTES = endingNotes();
+
+    private static Map<SkbLife.Ending, Optional<String>> endingNotes() {
+        Map<SkbLife.Ending, Optional<String>> notes = new EnumMap<>(SkbLife.Ending.class);
+        for (SkbLife.Ending ending : SkbLife.Ending.values()) {
+            notes.put(ending, ending.endSeen() ? Optional.empty()
+                    : Optional.of("(" + ending.noEndSeen() + ")"));
+        }
+        return notes;
     }
 
     /** "***************** ffff888003a1c900,ffff888003a1c800 ***************" */
