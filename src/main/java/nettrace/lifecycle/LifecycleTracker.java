@@ -231,8 +231,8 @@ public final class LifecycleTracker implements EventSink {
     }
 
     private void finish(SkbLife life, SkbLife.Ending how) {
-        for (long address : life.addresses()) {
-            removeIfMapped(byAddress, address, life);
+        for (int i = 0; i < life.addressCount(); i++) {
+            removeIfMapped(byAddress, life.address(i), life);
         }
         removeIfMapped(byHead, life.head(), life);
         heldEvents -= life.events().size();

@@ -189,6 +189,15 @@ public final class SkbLife {
     }
 
     /** The skb addresses of this life: the first, then its clones. */
+    /** How many skb addresses the life has: address(0) is its first skb's, then its clones'. */
+    public int addressCount() {
+        return addressCount;
+    }
+
+    public long address(int index) {
+        return addresses[java.util.Objects.checkIndex(index, addressCount)];
+    }
+
     public long[] addresses() {
         return java.util.Arrays.copyOf(addresses, addressCount);
     }

@@ -3,7 +3,6 @@ package nettrace.output;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.StringJoiner;
 import nettrace.event.SkbEvent;
 import nettrace.lifecycle.LifeSink;
 import nettrace.lifecycle.SkbLife;
@@ -29,7 +28,9 @@ public final class LifePrinter implements LifeSink {
         if (latency.hides(life)) {
             return;
         }
-        console.line(header(life));
+        line.setLength(0);
+        appendHeader(line, life);
+        console.line(line);
         long previous = 0;
         for (SkbEvent event : life.events()) {
             line.setLength(0);
@@ -69,11 +70,28 @@ public final class LifePrinter implements LifeSink {
 
     /** "***************** ffff888003a1c900,ffff888003a1c800 ***************" */
     public static String header(SkbLife life) {
-        StringJoiner addresses = new StringJoiner(",");
-        for (long address : life.addresses()) {
-            addresses.add(Long.toHexString(address));
+        StringBuilder header = new StringBuilder(64);
+        appendHeader(header, life);
+        return header.toString();
+    }
+
+    static void appendHeader(StringBuilder out, SkbLife life) {
+        out.append("***************** ");
+        for (int i = 0; i < life.addressCount(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            appendHex(out, life.address(i));
         }
-        return "***************** " + addresses + " ***************";
+        out.append(" ***************");
+    }
+
+    /** As Long.toHexString writes it, without a String made for it. */
+    private static void appendHex(StringBuilder out, long value) {
+        int digits = Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(value) + 3) / 4);
+        for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+            out.append(Character.forDigit((int) (value >>> shift) & 0xf, 16));
+        }
     }
 
     @Override
