@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.BiFunction;
 import nettrace.kernel.NetworkNamespaces.Namespace;
 import nettrace.tracer.Tracer;
@@ -97,7 +98,7 @@ public final class EventJsonReader {
     }
 
     private static Netfilter netfilter(JsonNode netfilter) {
-        Netfilter.Source source = Netfilter.Source.valueOf(netfilter.path("source").asText().toUpperCase());
+        Netfilter.Source source = Netfilter.Source.valueOf(netfilter.path("source").asText().toUpperCase(Locale.ROOT));
         return new Netfilter(source, netfilter.path("hook_number").asInt(), netfilter.path("pf").asInt(),
                 netfilter.path("table").asText(), source == Netfilter.Source.NFTABLES
                         ? netfilter.path("chain").asText() : "", strings(netfilter.path("hooks")));

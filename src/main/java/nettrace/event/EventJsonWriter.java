@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.IdentityHashMap;
+import java.util.Locale;
 import java.util.Map;
 import nettrace.tracer.Tracer;
 
@@ -72,6 +73,8 @@ public final class EventJsonWriter {
     private final LastPacketRendering<SerializedString> encodedPacket = new LastPacketRendering<>(this::encode);
     private long lastSkb;
     private String lastSkbText = "0";
+    private long lastHead;
+    private String lastHeadText = "0";
 
     /**
      * @param time         the "time" field's text, or null to leave it out (a record: the facts only)
@@ -139,7 +142,11 @@ public final class EventJsonWriter {
         }
         if (event.head() != 0) {
             json.writeFieldName(HEAD);
-            json.writeString(Long.toHexString(event.head()));
+            if (event.head() != lastHead) {
+                lastHead = event.head();
+                lastHeadText = Long.toHexString(lastHead);
+            }
+            json.writeString(lastHeadText);
             number(json, FINGERPRINT, event.fingerprint());
         }
         outcome(json, event);
@@ -196,8 +203,12 @@ public final class EventJsonWriter {
     }
 
     private SerializedString[] tracerText(Tracer tracer) {
-        return tracerTexts.computeIfAbsent(tracer, t -> new SerializedString[] {new SerializedString(t.name()),
-            new SerializedString(t.group())});
+        SerializedString[] texts = tracerTexts.get(tracer);
+        if (texts == null) {
+            texts = new SerializedString[] {new SerializedString(tracer.name()), new SerializedString(tracer.group())};
+            tracerTexts.put(tracer, texts);
+        }
+        return texts;
     }
 
     private SerializedString encode(Packet packet) {
@@ -272,7 +283,7 @@ public final class EventJsonWriter {
 
     private static void netfilter(JsonGenerator json, Netfilter netfilter) throws IOException {
         json.writeObjectFieldStart("netfilter");
-        json.writeStringField("source", netfilter.source().name().toLowerCase());
+        json.writeStringField("source", netfilter.source().name().toLowerCase(Locale.ROOT));
         json.writeStringField("family", netfilter.familyName());
         json.writeNumberField("pf", netfilter.family());
         json.writeStringField("hook", netfilter.hookName());

@@ -3,6 +3,8 @@ package nettrace.lifecycle;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import nettrace.event.SkbEvent;
 
 /**
@@ -27,11 +29,18 @@ public final class SkbLife {
         private final boolean endSeen;
         private final String description;
         private final String noEndSeen;
+        private final String id;
 
         Ending(boolean endSeen, String description) {
             this.endSeen = endSeen;
             this.description = description;
             this.noEndSeen = "no end seen: " + description;
+            this.id = name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The name in lower case, as JSON output writes it ("shown_early"). */
+        public String id() {
+            return id;
         }
 
         /** "no end seen: " and the description, written once (a flood ends most lives this way). */
@@ -195,7 +204,7 @@ public final class SkbLife {
     }
 
     public long address(int index) {
-        return addresses[java.util.Objects.checkIndex(index, addressCount)];
+        return addresses[Objects.checkIndex(index, addressCount)];
     }
 
     public long[] addresses() {

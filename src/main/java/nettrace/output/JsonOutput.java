@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import nettrace.diag.DiagnosedLife;
 import nettrace.diag.DiagnosisSink;
 import nettrace.diag.Finding;
@@ -166,7 +167,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
             json.writeString(Long.toHexString(address));
         }
         json.writeEndArray();
-        json.writeStringField("ending", life.ending().name().toLowerCase());
+        json.writeStringField("ending", life.ending().id());
         json.writeBooleanField("end_seen", life.ending().endSeen());
     }
 
@@ -185,7 +186,7 @@ public final class JsonOutput implements EventSink, LifeSink, DiagnosisSink.Prin
 
     private static void finding(JsonGenerator json, Finding finding) throws IOException {
         json.writeStartObject();
-        json.writeStringField("level", finding.level().name().toLowerCase());
+        json.writeStringField("level", finding.level().name().toLowerCase(Locale.ROOT));
         json.writeStringField("message", finding.message());
         if (finding.advice().isPresent()) {
             json.writeStringField("advice", finding.advice().get());

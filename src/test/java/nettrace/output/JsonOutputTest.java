@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import nettrace.bpf.EventFlags;
 import nettrace.event.EventJsonWriter;
 import nettrace.event.Packet;
@@ -71,5 +72,23 @@ class JsonOutputTest {
         assertThat(tcp.get("packet").get("saddr").asText()).isEqualTo("10.0.0.1");
         assertThat(tcp.get("packet").get("daddr").asText()).isEqualTo("10.0.0.2");
         assertThat(tcp.get("packet").get("tcp_flags").asText()).isEqualTo("S");
+    }
+
+    @Test
+    void aLifesEndingAndHeadAreWrittenTheSameInEveryLocale() throws Exception {
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR")); // lower-cases I to a dotless i
+        try {
+            tracker.accept(event(0xffff888100000300L, QUEUE, 1_500_000_127_000L, EventFlags.EVENT_LIFE_NEW, UDP));
+            tracker.accept(event(0xffff888100000400L, QUEUE, 1_500_000_128_000L, EventFlags.EVENT_LIFE_NEW, UDP));
+            tracker.accept(event(0xffff888100000400L, QUEUE, 1_500_000_129_000L, 0, UDP));
+            List<JsonNode> lives = lines();
+
+            assertThat(lives).extracting(life -> life.get("ending").asText()).containsOnly("unfinished");
+            assertThat(lives.get(1).get("events")).extracting(event -> event.get("head").asText())
+                    .containsExactly("fff8881000004000", "fff8881000004000");
+        } finally {
+            Locale.setDefault(before);
+        }
     }
 }
