@@ -44,16 +44,15 @@ public final class Diagnosis {
         List<SkbEvent> events = life.events();
         List<List<Finding>> findings = new ArrayList<>(events.size());
         // per skb of the life (most have one): its latest event so far, and whether it showed a SYN
-        long[] skbs = life.addresses();
-        SkbEvent[] lastOfSkb = new SkbEvent[skbs.length];
-        boolean[] synSeen = new boolean[skbs.length];
+        SkbEvent[] lastOfSkb = new SkbEvent[life.addressCount()];
+        boolean[] synSeen = new boolean[life.addressCount()];
         int synCopies = 0;
         for (int e = 0; e < events.size(); e++) {
             SkbEvent event = events.get(e);
             Tracer tracer = event.tracer();
             List<Finding> found = new ArrayList<>(1);
             evaluate(event, life).ifPresent(found::add);
-            int skb = indexOf(skbs, event.skb());
+            int skb = life.indexOf(event.skb());
             SkbEvent previous = skb < 0 ? null : lastOfSkb[skb];
             if (skb >= 0) {
                 lastOfSkb[skb] = event;
@@ -83,15 +82,6 @@ public final class Diagnosis {
                     mostSevereFirst(findings.get(i))));
         }
         return LifeVerdict.judge(life, entries, handshakes);
-    }
-
-    private static int indexOf(long[] skbs, long skb) {
-        for (int i = 0; i < skbs.length; i++) {
-            if (skbs[i] == skb) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** True the first time an skb of the life shows a SYN (always for an skb not among its addresses). */

@@ -148,22 +148,23 @@ public final class SkbLife {
     }
 
     boolean has(long skb) {
-        for (int i = 0; i < addressCount; i++) {
-            if (addresses[i] == skb) {
-                return true;
-            }
-        }
-        return false;
+        return indexOf(skb) >= 0;
     }
 
     /** True when this address belongs to the life and was freed: a new event there is another skb. */
     boolean freed(long skb) {
+        int index = indexOf(skb);
+        return index >= 0 && freed[index];
+    }
+
+    /** The first index i with address(i) == skb, or -1 when the address is not the life's. */
+    public int indexOf(long skb) {
         for (int i = 0; i < addressCount; i++) {
             if (addresses[i] == skb) {
-                return freed[i];
+                return i;
             }
         }
-        return false;
+        return -1;
     }
 
     boolean ended() {
@@ -197,7 +198,6 @@ public final class SkbLife {
         return events;
     }
 
-    /** The skb addresses of this life: the first, then its clones. */
     /** How many skb addresses the life has: address(0) is its first skb's, then its clones'. */
     public int addressCount() {
         return addressCount;
@@ -207,6 +207,7 @@ public final class SkbLife {
         return addresses[Objects.checkIndex(index, addressCount)];
     }
 
+    /** The skb addresses of this life: the first, then its clones. */
     public long[] addresses() {
         return java.util.Arrays.copyOf(addresses, addressCount);
     }
