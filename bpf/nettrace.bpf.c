@@ -72,6 +72,7 @@ struct {
 struct life {
 	u64 head;
 	u64 fingerprint;
+	u64 kept;	/* packet_digest of the last EVENT_PACKET_KEPT record in the ring, 0 = none */
 };
 
 /* skb address -> struct life: the skbs followed in lifecycle mode */
@@ -722,10 +723,11 @@ static __always_inline bool event_matches(const struct nt_event *e)
  * Fills the scratch event for a hit on skb and decides whether it is reported.  Returns
  * NULL when it is not: filtered out, or (lifecycle) not followed and not a matcher.
  * named_dev: the device the tracepoint names (the transmit tracepoints: skb->dev may already be
- * the veth peer's), or NULL to take skb->dev.
+ * the veth peer's), or NULL to take skb->dev. life, when not NULL, gets the skb's entry in the
+ * lives map if it goes on being followed after this hit (for submit_hit), else NULL.
  */
 static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *skb, u64 tracer, bool direct,
-						    struct net_device *named_dev)
+						    struct net_device *named_dev, struct life **life)
 {
 	u32 tracer_flags = tracer >> 32;
 	/* a copy: passing &skb to a helper turns the spilled pointer into a scalar on some kernels (6.12) */
@@ -764,6 +766,7 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		return NULL;
 	e->flags = 0;
 	current.head = (u64)READ(direct, skb, head);
+	current.kept = 0;
 	/* this flag and TRACER_MATCHER alone decide which subprograms a tracer reaches (ProbeSet.subprogramsKept) */
 	if (tracer_flags & TRACER_HEADERS_UNWRITTEN) {
 		/* its function writes the headers after its entry: what they hold now is not the packet's */
@@ -798,15 +801,24 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	if (CONFIG.mode == MODE_LIFECYCLE) {
 		if (!followed) {
 			e->flags |= EVENT_LIFE_NEW;
-			if (!(tracer_flags & TRACER_FREE) && follow(&key, &current))
-				count(STAT_LIVES_FULL);
+			/* an entry at a reused address was replaced: known points to the old one */
+			known = NULL;
+			if (!(tracer_flags & TRACER_FREE)) {
+				if (follow(&key, &current))
+					count(STAT_LIVES_FULL);
+				else if (life)
+					known = bpf_map_lookup_elem(&lives, &key);
+			}
 		}
 		if (tracer_flags & TRACER_FREE) {
 			e->flags |= EVENT_LIFE_END;
 			if (followed)
 				bpf_map_delete_elem(&lives, &key);
+			known = NULL;
 		}
 	}
+	if (life)
+		*life = known;
 	fill_common(ctx, e, (u64)skb, tracer);
 	e->head = current.head;
 	e->fingerprint = current.fingerprint;
@@ -866,20 +878,71 @@ static __always_inline u64 wakeup_flags(u64 size)
 	return waiting < WAKEUP_BYTES && waiting + size + 16 > WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : 0;
 }
 
-/* Sends an event; the names and an extension only when there are, to keep records small. */
+/* An event's record: the names and an extension only when there are, to keep records small. */
+static __always_inline u64 record_size(const struct nt_event *e)
+{
+	u64 captured = ((const struct nt_record *)e)->capture.length;
+
+	return e->flags & EVENT_CAPTURE			    ? NT_EVENT_CAPTURE_SIZE + (captured <= SNAPLEN_MAX ? captured : SNAPLEN_MAX)
+	     : e->flags & EVENT_INNER			    ? NT_EVENT_INNER_SIZE
+	     : e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? NT_EVENT_EXT_SIZE
+	     : e->flags & EVENT_NAMES			    ? NT_EVENT_BASE_SIZE
+							    : NT_EVENT_PLAIN_SIZE;
+}
+
+/* Sends size bytes of e; true when they are in the ring. */
+static __always_inline bool send(struct nt_event *e, u64 size)
+{
+	if (CONFIG.rate_limit && !within_rate())
+		return false;
+	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(size))) {
+		count(STAT_EVENTS_LOST);
+		return false;
+	}
+	return true;
+}
+
 static __always_inline void submit(struct nt_event *e)
 {
-	u64 captured = ((struct nt_record *)e)->capture.length;
-	u64 size = e->flags & EVENT_CAPTURE			    ? NT_EVENT_CAPTURE_SIZE + (captured <= SNAPLEN_MAX ? captured : SNAPLEN_MAX)
-		 : e->flags & EVENT_INNER		    ? NT_EVENT_INNER_SIZE
-		 : e->flags & (EVENT_NETFILTER | EVENT_SOCK) ? NT_EVENT_EXT_SIZE
-		 : e->flags & EVENT_NAMES		    ? NT_EVENT_BASE_SIZE
-							    : NT_EVENT_PLAIN_SIZE;
+	send(e, record_size(e));
+}
 
-	if (CONFIG.rate_limit && !within_rate())
-		return;
-	if (bpf_ringbuf_output(&events, e, size, wakeup_flags(size)))
-		count(STAT_EVENTS_LOST);
+/* The whole of pkt in 64 bits, to tell whether a life's packet changed since its last kept record. */
+static __always_inline u64 packet_digest(const struct nt_packet *pkt)
+{
+	const u64 *words = (const u64 *)pkt;
+	u64 hash = FINGERPRINT_SEED;
+
+	for (int i = 0; i < sizeof(*pkt) / 8; i++)
+		hash = mix(hash, words[i]);
+	if (sizeof(*pkt) % 8)
+		hash = mix(hash, *(const u32 *)&words[sizeof(*pkt) / 8]);
+	return hash ?: 1;
+}
+
+/*
+ * Sends a hit on a followed skb (life: its lives entry, or NULL). A plain record whose packet
+ * is the one the life's last kept record carried goes without it, in less than half the bytes:
+ * the ring's cost per record grows with its size (bench/README, bpfcost), and most hits of a
+ * packet find it unchanged. Any other plain record's packet is kept once it is in the ring, so
+ * the decoder, which reads the ring in order, always has the packet a short record refers to.
+ */
+static __always_inline void submit_hit(struct nt_event *e, struct life *life)
+{
+	u64 size = record_size(e);
+	u64 digest = 0;
+
+	if (life && size == NT_EVENT_PLAIN_SIZE) {
+		digest = packet_digest(&e->pkt);
+		if (digest == life->kept) {
+			e->flags |= EVENT_SAME_PACKET;
+			size = NT_EVENT_SHORT_SIZE;
+		} else {
+			e->flags |= EVENT_PACKET_KEPT;
+		}
+	}
+	if (send(e, size) && life && (e->flags & EVENT_PACKET_KEPT))
+		life->kept = digest;
 }
 
 /* Keeps an event until its function returns (see on_return). */
@@ -894,13 +957,14 @@ static __always_inline int wait_for_return(struct nt_event *e, u64 tracer)
 /* A hit on an skb: reported now, or (when the tracer needs its return value) at exit. */
 static __always_inline int on_entry(void *ctx, struct sk_buff *skb, u64 tracer, bool direct, bool wait_for_ret)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
+	struct life *life;
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL, &life);
 
 	if (!e)
 		return 0;
 	if (wait_for_ret)
 		return wait_for_return(e, tracer);
-	submit(e);
+	submit_hit(e, life);
 	return 0;
 }
 
@@ -946,7 +1010,7 @@ static __always_inline int on_return(u64 tracer, s64 ret)
 static __always_inline int netfilter_hook(void *ctx, struct sk_buff *skb, struct nf_hook_state *state,
 					  struct nf_hook_entries *entries, u64 tracer, bool direct)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL, NULL);
 	u16 count;
 
 	if (!e)
@@ -970,7 +1034,7 @@ static __always_inline int netfilter_hook(void *ctx, struct sk_buff *skb, struct
 static __always_inline int netfilter_iptables(void *ctx, struct sk_buff *skb, struct nf_hook_state *state,
 					      struct xt_table *table, u64 tracer, bool direct)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL, NULL);
 
 	if (!e)
 		return 0;
@@ -989,7 +1053,7 @@ static __always_inline int netfilter_nftables(void *ctx, struct nft_pktinfo *pkt
 					      u64 tracer)
 {
 	struct nf_hook_state *state = (struct nf_hook_state *)BPF_CORE_READ(pkt, state);
-	struct nt_event *e = build_event(ctx, BPF_CORE_READ(pkt, skb), tracer, false, NULL);
+	struct nt_event *e = build_event(ctx, BPF_CORE_READ(pkt, skb), tracer, false, NULL, NULL);
 
 	if (!e)
 		return 0;
@@ -1065,7 +1129,7 @@ TP_SKB(3)
 SEC("tp_btf")
 int tp_kfree_skb(u64 *ctx)
 {
-	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true, NULL);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true, NULL, NULL);
 
 	if (!e)
 		return 0;
@@ -1082,7 +1146,7 @@ int tp_kfree_skb(u64 *ctx)
 SEC("tp_btf")
 int tp_consume_skb(u64 *ctx)
 {
-	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true, NULL);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true, NULL, NULL);
 
 	if (!e)
 		return 0;
@@ -1099,14 +1163,15 @@ int tp_consume_skb(u64 *ctx)
 SEC("tp_btf")
 int tp_net_dev_xmit(u64 *ctx)
 {
+	struct life *life;
 	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true,
-					 (struct net_device *)ctx[2]);
+					 (struct net_device *)ctx[2], &life);
 
 	if (!e)
 		return 0;
 	e->ret = (s32)ctx[1];
 	e->flags |= EVENT_RET;
-	submit(e);
+	submit_hit(e, life);
 	return 0;
 }
 
@@ -1114,11 +1179,12 @@ int tp_net_dev_xmit(u64 *ctx)
 SEC("tp_btf")
 int tp_net_dev_start_xmit(u64 *ctx)
 {
+	struct life *life;
 	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[0], placeholder_tracer(), true,
-					 (struct net_device *)ctx[1]);
+					 (struct net_device *)ctx[1], &life);
 
 	if (e)
-		submit(e);
+		submit_hit(e, life);
 	return 0;
 }
 
@@ -1126,7 +1192,7 @@ int tp_net_dev_start_xmit(u64 *ctx)
 SEC("tp_btf")
 int tp_tcp_send_reset(u64 *ctx)
 {
-	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[1], placeholder_tracer(), true, NULL);
+	struct nt_event *e = build_event(ctx, (struct sk_buff *)ctx[1], placeholder_tracer(), true, NULL, NULL);
 
 	if (!e)
 		return 0;
@@ -1142,7 +1208,7 @@ int tp_tcp_send_reset(u64 *ctx)
 static __always_inline int icmp_sent(void *ctx, struct sk_buff *skb, u64 type, u64 code, u64 tracer, bool direct,
 				     bool wait_for_ret)
 {
-	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL);
+	struct nt_event *e = build_event(ctx, skb, tracer, direct, NULL, NULL);
 
 	if (!e)
 		return 0;

@@ -66,6 +66,8 @@ enum nt_event_flag {
 	EVENT_ICMP_SENT = 1 << 10, /* arg holds type << 8 | code of the ICMP error sent about the packet */
 	EVENT_NAMES     = 1 << 11, /* comm and ifname are sent (--detail, and every drop) */
 	EVENT_CAPTURE   = 1 << 12, /* the packet's first bytes follow (--output pcapng) */
+	EVENT_SAME_PACKET = 1 << 13, /* no pkt: the skb's packet is the one its last EVENT_PACKET_KEPT record carried */
+	EVENT_PACKET_KEPT = 1 << 14, /* the skb's later records may leave this pkt out (EVENT_SAME_PACKET) */
 };
 
 struct nt_config {
@@ -222,6 +224,7 @@ struct nt_record {
 
 /* Where an event's record ends: the parts after each are sent only when the flags say so. */
 enum nt_event_size {
+	NT_EVENT_SHORT_SIZE = __builtin_offsetof(struct nt_event, pkt),   /* EVENT_SAME_PACKET: no packet */
 	NT_EVENT_PLAIN_SIZE = __builtin_offsetof(struct nt_event, comm),  /* no names, no extension */
 	NT_EVENT_BASE_SIZE = __builtin_offsetof(struct nt_event, ext),    /* with the names */
 	NT_EVENT_EXT_SIZE = __builtin_offsetof(struct nt_event, inner),   /* with an extension */

@@ -16,6 +16,8 @@ public final class EventFlags {
     public static final int EVENT_ICMP_SENT = 1 << 10;
     public static final int EVENT_NAMES = 1 << 11;
     public static final int EVENT_CAPTURE = 1 << 12;
+    public static final int EVENT_SAME_PACKET = 1 << 13;
+    public static final int EVENT_PACKET_KEPT = 1 << 14;
 
     private EventFlags() {
     }

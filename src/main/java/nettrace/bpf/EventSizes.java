@@ -3,7 +3,9 @@ package nettrace.bpf;
 /** enum nt_event_size: where an event record ends, by what it carries; and the config's size. */
 @MirrorsBpf("nt_event_size")
 public final class EventSizes {
-    /** Neither names nor an extension: most records. */
+    /** No packet: the skb's is the one its last kept record carried (EVENT_SAME_PACKET). */
+    public static final int NT_EVENT_SHORT_SIZE = 72;
+    /** Neither names nor an extension. */
     public static final int NT_EVENT_PLAIN_SIZE = 144;
     /** With the task and interface names. */
     public static final int NT_EVENT_BASE_SIZE = 176;

@@ -4,12 +4,16 @@ import static nettrace.bpf.EventFlags.EVENT_CAPTURE;
 import static nettrace.bpf.EventFlags.EVENT_CLONE;
 import static nettrace.bpf.EventFlags.EVENT_ICMP_SENT;
 import static nettrace.bpf.EventFlags.EVENT_INNER;
+import static nettrace.bpf.EventFlags.EVENT_LIFE_END;
 import static nettrace.bpf.EventFlags.EVENT_NAMES;
 import static nettrace.bpf.EventFlags.EVENT_NETFILTER;
+import static nettrace.bpf.EventFlags.EVENT_PACKET_KEPT;
 import static nettrace.bpf.EventFlags.EVENT_REASON;
 import static nettrace.bpf.EventFlags.EVENT_RESET_REASON;
+import static nettrace.bpf.EventFlags.EVENT_SAME_PACKET;
 import static nettrace.bpf.EventFlags.EVENT_SOCK;
 
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -28,6 +32,10 @@ import nettrace.tracer.Tracer;
 /** Turns ring-buffer records (little-endian struct nt_event) into whole {@link SkbEvent}s. */
 public final class EventDecoder {
     private static final int PACKET_WORDS = (EventSizes.NT_EVENT_PLAIN_SIZE - EventLayout.PKT + 7) / 8;
+    /** The BPF side's lives map holds 65,536 skbs; kept packets beyond twice that are forgotten. */
+    static final int MAX_KEPT_PACKETS = 131_072;
+    /** What a short record's packet is when the record that carried it was not seen. */
+    static final Packet UNKNOWN_PACKET = new Packet(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     private final EventContext context;
     /*
@@ -36,6 +44,8 @@ public final class EventDecoder {
      */
     private Packet lastPacket;
     private final long[] lastPacketWords = new long[PACKET_WORDS];
+    /** skb address -> the packet of its last EVENT_PACKET_KEPT record, which EVENT_SAME_PACKET ones leave out. */
+    private final LongObjectHashMap<Packet> keptPackets = new LongObjectHashMap<>();
 
     public EventDecoder(EventContext context) {
         this.context = context;
@@ -55,9 +65,10 @@ public final class EventDecoder {
         long netns = Integer.toUnsignedLong(data.getInt(at + EventLayout.NETNS));
         int ifindex = data.getInt(at + EventLayout.IFINDEX);
         int stackId = data.getInt(at + EventLayout.STACK_ID);
+        long skb = data.getLong(at + EventLayout.SKB);
         return new SkbEvent(
                 data.getLong(at + EventLayout.TS),
-                data.getLong(at + EventLayout.SKB),
+                skb,
                 tracer,
                 flags,
                 Short.toUnsignedInt(data.getShort(at + EventLayout.CPU)),
@@ -67,7 +78,7 @@ public final class EventDecoder {
                 ifindex == 0 ? "" : context.interfaceName(netns, ifindex,
                         named ? cString(data, at + EventLayout.IFNAME, 16) : ""),
                 named ? cString(data, at + EventLayout.COMM, 16) : "",
-                packet(data, at + EventLayout.PKT),
+                packet(data, at, flags, skb),
                 (flags & EVENT_INNER) != 0 && length >= EventSizes.NT_EVENT_INNER_SIZE
                         ? decodePacket(data, at + EventLayout.INNER) : null,
                 data.getLong(at + EventLayout.HEAD),
@@ -140,7 +151,27 @@ public final class EventDecoder {
                 data.getInt(at + CaptureLayout.PACKET_LENGTH), bytes);
     }
 
-    private Packet packet(ByteBuffer data, int at) {
+    /** The record's packet: carried, or (EVENT_SAME_PACKET) the one its skb's last kept record carried. */
+    private Packet packet(ByteBuffer data, int at, int flags, long skb) {
+        Packet packet;
+        if ((flags & EVENT_SAME_PACKET) != 0) {
+            packet = keptPackets.getOrDefault(skb, UNKNOWN_PACKET);
+        } else {
+            packet = carriedPacket(data, at + EventLayout.PKT);
+            if ((flags & EVENT_PACKET_KEPT) != 0) {
+                if (keptPackets.size() >= MAX_KEPT_PACKETS) {
+                    keptPackets.clear();
+                }
+                keptPackets.put(skb, packet);
+            }
+        }
+        if ((flags & EVENT_LIFE_END) != 0) {
+            keptPackets.remove(skb);
+        }
+        return packet;
+    }
+
+    private Packet carriedPacket(ByteBuffer data, int at) {
         boolean same = lastPacket != null;
         // the last word also reads the 4 padding bytes after the 68-byte packet (still in the record)
         for (int i = 0; i < PACKET_WORDS; i++) {

@@ -133,16 +133,19 @@ public final class ConsumerWarmUp {
         for (int i = 0; i < count; i++) {
             int at = i * STRIDE;
             records.putLong(at + EventLayout.TS, timestamp);
+            int flags = records.getShort(at + EventLayout.FLAGS);
             if (length >= EventSizes.NT_EVENT_BASE_SIZE) {
-                records.putShort(at + EventLayout.FLAGS,
-                        (short) (records.getShort(at + EventLayout.FLAGS) | EventFlags.EVENT_NAMES));
+                // the BPF side leaves no packet out of a record with names
+                flags = (flags | EventFlags.EVENT_NAMES) & ~(EventFlags.EVENT_SAME_PACKET | EventFlags.EVENT_PACKET_KEPT);
+                records.putShort(at + EventLayout.FLAGS, (short) flags);
             }
             timestamp += EVENT_GAP_NANOS;
-            long reserved = ring.reserve(length);
+            int recordLength = (flags & EventFlags.EVENT_SAME_PACKET) != 0 ? EventSizes.NT_EVENT_SHORT_SIZE : length;
+            long reserved = ring.reserve(recordLength);
             if (i % BUSY_EVERY == BUSY_EVERY - 1) {
                 ring.poll(0, false, feed);
             }
-            ring.commit(reserved, records, at, length);
+            ring.commit(reserved, records, at, recordLength);
             if (i % BATCH == BATCH - 1) {
                 // the run's loop asks for a wake-up when it is about to sleep
                 ring.poll(0, i % 4096 == 4095, feed);
@@ -175,9 +178,10 @@ public final class ConsumerWarmUp {
             int hops = freed && life % 8 == 7 ? path.size() - 1 : path.size();
             for (int hop = 0; hop < hops; hop++) {
                 AttachPlan.Planned tracer = plan.byId(path.get(hop));
-                int flags = hop == 0 ? EventFlags.EVENT_LIFE_NEW : 0;
+                int flags = hop == 0 ? EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT
+                        : EventFlags.EVENT_SAME_PACKET;
                 if (freed && hop == path.size() - 1) {
-                    flags |= EventFlags.EVENT_LIFE_END;
+                    flags = EventFlags.EVENT_LIFE_END;
                 }
                 if (returns(tracer)) {
                     flags |= EventFlags.EVENT_RET;

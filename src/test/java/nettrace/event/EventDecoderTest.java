@@ -243,4 +243,45 @@ class EventDecoderTest {
         assertThat(third.destinationPort()).isEqualTo(54);
         assertThat(first.destinationPort()).isEqualTo(53);
     }
+
+    /** A plain record of skb with flags and a UDP packet to port; short (no packet) with EVENT_SAME_PACKET. */
+    private SkbEvent decodeRecord(long skb, int flags, int port) {
+        boolean sameAsKept = (flags & EventFlags.EVENT_SAME_PACKET) != 0;
+        int size = sameAsKept ? EventSizes.NT_EVENT_SHORT_SIZE : EventSizes.NT_EVENT_PLAIN_SIZE;
+        ByteBuffer data = record(size);
+        data.putLong(EventLayout.SKB, skb);
+        data.putShort(EventLayout.FLAGS, (short) flags);
+        if (!sameAsKept) {
+            data.putShort(EventLayout.PKT + PacketLayout.L3_PROTO, (short) Packet.ETH_P_IP);
+            data.put(EventLayout.PKT + PacketLayout.L4_PROTO, (byte) Packet.IPPROTO_UDP);
+            data.putShort(EventLayout.PKT + PacketLayout.DPORT, (short) port);
+        }
+        return decoder.decode(data, 0, size);
+    }
+
+    @Test
+    void aRecordWithoutItsPacketGetsThePacketItsSkbsLastKeptRecordCarried() {
+        long first = 0xffff888000000100L;
+        long second = 0xffff888000000200L;
+        decodeRecord(first, EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT, 53);
+        decodeRecord(second, EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT, 54);
+        // a packet that changed (NAT) is kept in place of the first, a record without the flag is not
+        decodeRecord(first, EventFlags.EVENT_PACKET_KEPT, 1053);
+        decodeRecord(first, 0, 2053);
+
+        assertThat(decodeRecord(first, EventFlags.EVENT_SAME_PACKET, 0).packet().destinationPort()).isEqualTo(1053);
+        assertThat(decodeRecord(second, EventFlags.EVENT_SAME_PACKET, 0).packet().destinationPort()).isEqualTo(54);
+    }
+
+    @Test
+    void aKeptPacketIsForgottenWhenItsSkbsLifeEndsAndAShortRecordWithoutOneSaysUnknown() {
+        long skb = 0xffff888000000100L;
+        decodeRecord(skb, EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT, 53);
+        decodeRecord(skb, EventFlags.EVENT_LIFE_END, 53);
+
+        Packet orphan = decodeRecord(skb, EventFlags.EVENT_SAME_PACKET, 0).packet();
+
+        assertThat(orphan).isSameAs(EventDecoder.UNKNOWN_PACKET);
+        assertThat(orphan.l3Protocol()).isZero();
+    }
 }
