@@ -70,7 +70,7 @@ public final class EventDecoder {
                 data.getLong(at + EventLayout.TS),
                 skb,
                 tracer,
-                flags,
+                flags & ~(EVENT_SAME_PACKET | EVENT_PACKET_KEPT),
                 Short.toUnsignedInt(data.getShort(at + EventLayout.CPU)),
                 data.getInt(at + EventLayout.PID),
                 context.namespace(netns),
