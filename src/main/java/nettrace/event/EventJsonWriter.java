@@ -71,10 +71,8 @@ public final class EventJsonWriter {
     private final ByteArrayOutputStream packetBytes = new ByteArrayOutputStream(256);
     private final JsonGenerator packetJson = generator(packetBytes);
     private final LastPacketRendering<SerializedString> encodedPacket = new LastPacketRendering<>(this::encode);
-    private long lastSkb;
-    private String lastSkbText = "0";
-    private long lastHead;
-    private String lastHeadText = "0";
+    private final LastHexText skbText = new LastHexText();
+    private final LastHexText headText = new LastHexText();
 
     /**
      * @param time         the "time" field's text, or null to leave it out (a record: the facts only)
@@ -112,11 +110,7 @@ public final class EventJsonWriter {
         SerializedString[] tracer = tracerText(event.tracer());
         string(json, TRACER, tracer[0]);
         string(json, GROUP, tracer[1]);
-        if (event.skb() != lastSkb) {
-            lastSkb = event.skb();
-            lastSkbText = Long.toHexString(lastSkb);
-        }
-        string(json, SKB, lastSkbText);
+        string(json, SKB, skbText.of(event.skb()));
         number(json, FLAGS, event.flags());
         number(json, CPU, event.cpu());
         number(json, PID, event.pid());
@@ -141,12 +135,7 @@ public final class EventJsonWriter {
             packet(json, event.inner());
         }
         if (event.head() != 0) {
-            json.writeFieldName(HEAD);
-            if (event.head() != lastHead) {
-                lastHead = event.head();
-                lastHeadText = Long.toHexString(lastHead);
-            }
-            json.writeString(lastHeadText);
+            string(json, HEAD, headText.of(event.head()));
             number(json, FINGERPRINT, event.fingerprint());
         }
         outcome(json, event);
@@ -333,5 +322,19 @@ public final class EventJsonWriter {
             throws IOException {
         json.writeFieldName(name);
         json.writeString(value);
+    }
+
+    /** An address's hex text, made again only when it differs from the last one asked for (a life's hits repeat it). */
+    private static final class LastHexText {
+        private long value;
+        private String text = "0";
+
+        String of(long next) {
+            if (next != value) {
+                value = next;
+                text = Long.toHexString(next);
+            }
+            return text;
+        }
     }
 }
