@@ -6,6 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * Names for network namespaces, which the kernel knows only by inode: the name `ip netns`
@@ -25,6 +26,7 @@ public final class NetworkNamespaces {
 
     private final Path named;
     private final Path proc;
+    private final LongFunction<Namespace> lookUp;
     private final LongObjectHashMap<Namespace> known = new LongObjectHashMap<>();
 
     public NetworkNamespaces() {
@@ -34,13 +36,29 @@ public final class NetworkNamespaces {
     NetworkNamespaces(Path named, Path proc) {
         this.named = named;
         this.proc = proc;
+        this.lookUp = this::lookUp;
+    }
+
+    private NetworkNamespaces(LongFunction<Namespace> lookUp) {
+        this.named = NAMED;
+        this.proc = PROC;
+        this.lookUp = lookUp;
+    }
+
+    /**
+     * Namespaces of made-up records (ConsumerWarmUp), named from the inode alone, without a look
+     * at /run/netns or /proc: odd inodes as `ip netns` would name them, even ones by inode.
+     */
+    public static NetworkNamespaces madeUp() {
+        return new NetworkNamespaces(inode -> inode % 2 == 0 ? new Namespace(inode, "inode " + inode, "")
+                : new Namespace(inode, "ns-" + inode, "ip netns exec ns-" + inode + " "));
     }
 
     /** The namespace of this inode, looked up once and remembered. */
     public Namespace of(long inode) {
         Namespace namespace = known.get(inode);
         if (namespace == null) {
-            namespace = lookUp(inode);
+            namespace = lookUp.apply(inode);
             known.put(inode, namespace);
         }
         return namespace;

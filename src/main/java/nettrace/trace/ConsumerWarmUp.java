@@ -29,9 +29,9 @@ import nettrace.tracer.AttachPlan;
  *
  * The records are packets passing up to five of the plan's plain tracers in turn and then one
  * that frees them (but for every eighth, which is never seen freed), alternately UDP and TCP,
- * as the BPF side lays them out. Every sixteenth comes at the address of the packet before it,
- * freed a moment ago (the kernel reuses a freed skb's memory at once): without it, the first
- * such packet of a real run threw the compiled grouping away.
+ * as the BPF side lays them out. Some come at the address of a packet before them (the kernel
+ * reuses a freed skb's memory at once): without it, the first such packet of a real run threw
+ * the compiled grouping away.
  */
 public final class ConsumerWarmUp {
     /** Lives per round: 32 rounds are ~200k records, enough for the JIT's second tier. */
@@ -57,29 +57,31 @@ public final class ConsumerWarmUp {
             Supplier<EventSink> sinkFactory,
             Consumer<RuntimeException> failed) {
         thread = Thread.ofPlatform().name("nettrace-warm-up").daemon().unstarted(() -> {
-            try {
-                EventSink sink = sinkFactory.get();
-                try (RingBuffer ring = RingBuffer.inMemory(RING_BYTES)) {
-                    RingBuffer.withScratchView(size(plan, LIVES),
-                            records -> rounds(ring, records, plan, detail, contexts.get(), sink));
-                }
-                sink.finish();
+            try (RingBuffer ring = RingBuffer.inMemory(RING_BYTES)) {
+                RingBuffer.withScratchView(size(plan, LIVES),
+                        records -> rounds(ring, records, plan, detail, contexts, sinkFactory));
             } catch (RuntimeException e) {
                 failed.accept(e);
             }
         });
     }
 
-    private void rounds(RingBuffer ring, ByteBuffer records, AttachPlan plan, boolean detail, EventContext context,
-            EventSink sink) {
+    private void rounds(RingBuffer ring, ByteBuffer records, AttachPlan plan, boolean detail,
+            Supplier<EventContext> contexts, Supplier<EventSink> sinkFactory) {
         int count = fill(records, plan, LIVES);
         // the kernel's clock, as the BPF side reads it, just before a second ends: the printed
         // times take their sizes and leading zeros
         long timestamp = System.nanoTime() / 1_000_000_000L * 1_000_000_000L + 999_990_000L;
         for (int round = 0; round < ROUNDS && !enough; round++) {
-            // a new decoder each round, as the run's starts with no packet decoded
+            // A new decoder, context and sink each round, as the run's start with nothing seen:
+            // their first events take branches (a new namespace, a tracer's name not yet encoded,
+            // an empty map, a generator's first line) that the JIT compiles as never taken when
+            // only the first round takes them, and that the run's first packet then threw away
+            // with the code around them, at the moment a burst began.
+            EventSink sink = sinkFactory.get();
             timestamp = replay(ring, records, count, detail ? EventSizes.NT_EVENT_BASE_SIZE
-                    : EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(context), sink, timestamp);
+                    : EventSizes.NT_EVENT_PLAIN_SIZE, new EventDecoder(contexts.get()), sink, timestamp);
+            sink.finish();
             roundsRun = round + 1;
         }
     }
@@ -165,44 +167,75 @@ public final class ConsumerWarmUp {
     }
 
     /**
-     * Writes lives packets as records (STRIDE bytes apart, in order), each passing the
-     * plan's path, from the start of ring; returns the number of records.
+     * Writes lives packets as records (STRIDE bytes apart), each passing the plan's path, from the
+     * start of ring; returns the number of records. Packets go two by two: one after the other,
+     * or, every other pair, both on their way at once, their records alternating.
      */
     public static int fill(ByteBuffer ring, AttachPlan plan, int lives) {
         List<Integer> path = path(plan);
         boolean freed = plan.byId(path.getLast()).tracer().analyzer() == Analyzer.FREE;
         int at = 0;
-        for (int life = 0; life < lives; life++) {
-            boolean tcp = life % 2 == 1;
-            // every eighth is never seen freed: the next round's packet at its address ends it
-            int hops = freed && life % 8 == 7 ? path.size() - 1 : path.size();
-            for (int hop = 0; hop < hops; hop++) {
-                AttachPlan.Planned tracer = plan.byId(path.get(hop));
-                int flags = hop == 0 ? EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT
-                        : EventFlags.EVENT_SAME_PACKET;
-                if (freed && hop == path.size() - 1) {
-                    flags = EventFlags.EVENT_LIFE_END;
+        for (int first = 0; first < lives; first += 2) {
+            int pair = Math.min(2, lives - first);
+            boolean alternating = first % 4 == 2;
+            for (int step = 0; step < pair * path.size(); step++) {
+                int life = first + (alternating ? step % pair : step / path.size());
+                int hop = alternating ? step / pair : step % path.size();
+                // every eighth is never seen freed (skbAddress says what ends it)
+                int hops = freed && life % 8 == 7 ? path.size() - 1 : path.size();
+                if (hop < hops) {
+                    record(ring, at, plan.byId(path.get(hop)), life, hop, hops, freed && hop == path.size() - 1);
+                    at += STRIDE;
                 }
-                if (returns(tracer)) {
-                    flags |= EventFlags.EVENT_RET;
-                }
-                // a new life in a freed skb's memory keeps its address only: its data buffer is new
-                ring.putLong(at + EventLayout.SKB, 0xffff888100000000L + (life % 16 == 4 ? life - 1 : life) * 256L);
-                ring.putLong(at + EventLayout.HEAD, 0xffff888200000000L + life * 2048L);
-                ring.putLong(at + EventLayout.FINGERPRINT, 0x9e3779b97f4a7c15L * (life + 1));
-                ring.putInt(at + EventLayout.TRACER, tracer.id());
-                ring.putShort(at + EventLayout.FLAGS, (short) flags);
-                ring.putInt(at + EventLayout.STACK_ID, -1);
-                // numbers of a real machine's size: printing them takes other branches than 0's
-                ring.putInt(at + EventLayout.PID, 4000 + life % 300);
-                ring.putInt(at + EventLayout.NETNS, (int) 4026531840L + life % 2);
-                ring.putInt(at + EventLayout.IFINDEX, 1 + life % 12);
-                ring.putShort(at + EventLayout.CPU, (short) (life % 2));
-                packet(ring, at + EventLayout.PKT, life, tcp);
-                at += STRIDE;
             }
         }
         return at / STRIDE;
+    }
+
+    private static void record(ByteBuffer ring, int at, AttachPlan.Planned tracer, int life, int hop, int hops,
+            boolean freeing) {
+        int flags = hop == 0 ? EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT : EventFlags.EVENT_SAME_PACKET;
+        if (freeing) {
+            flags = EventFlags.EVENT_LIFE_END;
+        }
+        if (returns(tracer)) {
+            flags |= EventFlags.EVENT_RET;
+        }
+        ring.putLong(at + EventLayout.SKB, skbAddress(life));
+        ring.putLong(at + EventLayout.HEAD, headAddress(life));
+        // of every size: printed as JSON numbers, their digits take other branches
+        ring.putLong(at + EventLayout.FINGERPRINT, 0x9e3779b97f4a7c15L * (life + 1) >>> life % 64);
+        ring.putInt(at + EventLayout.TRACER, tracer.id());
+        ring.putShort(at + EventLayout.FLAGS, (short) flags);
+        ring.putInt(at + EventLayout.STACK_ID, -1);
+        // A packet leaves one namespace (a sender's process, its interfaces) and enters its peer
+        // (a softirq's pid 0 or another process, the peer's interfaces); four packets in a row
+        // take one pair. Numbers of a real machine's sizes: printing them takes other branches than 0's.
+        boolean sending = 2 * hop < hops;
+        ring.putInt(at + EventLayout.PID, sending ? 4000 + life % 300 : life % 3 == 0 ? 0 : 100_000 + life);
+        ring.putInt(at + EventLayout.NETNS, (int) (4026531840L + 2 * (life / 4 % 3) + (sending ? 0 : 1)));
+        ring.putInt(at + EventLayout.IFINDEX, sending ? 2 + life % 12 : 1000 + life % 24);
+        ring.putShort(at + EventLayout.CPU, (short) (life % 2));
+        packet(ring, at + EventLayout.PKT, life, life % 2 == 1);
+    }
+
+    /**
+     * A life's skb address. The kernel reuses a freed skb's memory at once: every sixteenth life
+     * takes the address of the one before it, freed a moment ago, and another that of one never
+     * seen freed, which ends it; half of those never seen freed stay open to the round's end.
+     */
+    private static long skbAddress(int life) {
+        int slot = life % 16 == 4 ? life - 1 : life % 16 == 9 ? life - 2 : life;
+        return 0xffff888100000000L + slot * 256L;
+    }
+
+    /**
+     * A life's data buffer. Buffers are reused too, by packets with other contents: the packet
+     * after one never seen freed takes its buffer, and every 192nd packet an earlier one's.
+     */
+    private static long headAddress(int life) {
+        int slot = life % 8 == 0 && life > 0 ? life - 1 : life;
+        return 0xffff888200000000L + slot % 192 * 2048L;
     }
 
     private static boolean returns(AttachPlan.Planned tracer) {

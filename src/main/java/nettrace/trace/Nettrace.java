@@ -116,7 +116,8 @@ public final class Nettrace {
                 counters(prepared.plan(), probes)));
         Recorder recorder = destination.recording().map(file -> new Recorder(file, header(config, prepared), sink))
                 .orElse(null);
-        EventDecoder decoder = new EventDecoder(context(prepared, probes.int32Returns(), probes::stack));
+        EventDecoder decoder = new EventDecoder(context(prepared, probes.int32Returns(), probes::stack,
+                new NetworkNamespaces()));
         return new TraceLoop(config, probes, recorder != null ? recorder : sink, decoder, destination.console(), stop)
                 .recordingTo(recorder).run();
     }
@@ -147,9 +148,10 @@ public final class Nettrace {
         };
     }
 
-    private static DecodeContext context(Prepared prepared, boolean[] int32Returns, IntFunction<long[]> stacks) {
+    private static DecodeContext context(Prepared prepared, boolean[] int32Returns, IntFunction<long[]> stacks,
+            NetworkNamespaces namespaces) {
         return new DecodeContext(prepared.plan(), int32Returns, prepared.dropReasons(), prepared.symbols(), stacks,
-                new NetworkNamespaces());
+                namespaces);
     }
 
     /** What a record says of the run that made it, before its events. */
@@ -261,7 +263,8 @@ public final class Nettrace {
         }
         Console nowhere = new Console(OutputStream.nullOutputStream(), new PrintStream(OutputStream.nullOutputStream()));
         return ConsumerWarmUp.start(prepared.plan(), config.output().detail(),
-                () -> context(prepared, AttachPlan.int32Returns(prepared.plan().planned()), id -> new long[0]),
+                () -> context(prepared, AttachPlan.int32Returns(prepared.plan().planned()), id -> new long[0],
+                        NetworkNamespaces.madeUp()),
                 () -> Views.of(setting(config, prepared, nowhere, OutputStream.nullOutputStream(), new RunControl(),
                         null)),
                 failure -> {

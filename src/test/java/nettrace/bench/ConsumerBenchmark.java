@@ -67,7 +67,7 @@ public final class ConsumerBenchmark {
         };
         EventDecoder decoder = new EventDecoder(new DecodeContext(plan, AttachPlan.int32Returns(plan.planned()),
                 new DropReasons(Map.of(), Map.of()), KernelSymbols.parse(""), id -> new long[0],
-                new NetworkNamespaces()));
+                NetworkNamespaces.madeUp()));
 
         long[] events = {0};
         long start = System.nanoTime();

@@ -37,7 +37,7 @@ class ConsumerWarmUpTest {
     }
 
     @Test
-    void theRecordsMakeLivesThatEndFreedButForOneInEightWhichTheNextRoundEnds() {
+    void theRecordsMakeLivesThatEndFreedButForOneInEightWhichALaterPacketAtItsAddressEnds() {
         List<SkbLife> lives = new ArrayList<>();
         EventSink tracker = new LifecycleTracker(new Collecting(lives), 0);
         int livesPerRound = 16;
@@ -60,8 +60,10 @@ class ConsumerWarmUpTest {
                 .allSatisfy(life -> assertThat(life.events()).extracting(event -> PLAN.planned().indexOf(PLAN.planned()
                         .stream().filter(p -> p.tracer() == event.tracer()).findFirst().orElseThrow()))
                         .containsExactly(4, 1, 3, 5));
-        assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.REUSED).hasSize(2);
-        assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.UNFINISHED).hasSize(2);
+        // lives 7 and 15 of each round are never freed: life 9 of the round and life 15 of the next
+        // round take their addresses; the second round's life 15 is still open at the end
+        assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.REUSED).hasSize(3);
+        assertThat(lives).filteredOn(life -> life.ending() == SkbLife.Ending.UNFINISHED).hasSize(1);
         SkbEvent first = lives.getFirst().events().getFirst();
         assertThat(first.startsLife()).isTrue();
         assertThat(first.hasReturnValue()).as("net_dev_xmit's return value").isTrue();
@@ -73,7 +75,7 @@ class ConsumerWarmUpTest {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         ConsumerWarmUp.start(PLAN, false, () -> context(PLAN), () -> {
             throw new IllegalStateException("no sink");
-        }, failure::set).end();
+        }, failure::set).join();
         assertThat(failure.get()).hasMessage("no sink");
     }
 
@@ -93,7 +95,7 @@ class ConsumerWarmUpTest {
     /** What decoding needs, with no kernel behind it: names as unknown as made-up records' are. */
     static DecodeContext context(AttachPlan plan) {
         return new DecodeContext(plan, AttachPlan.int32Returns(plan.planned()), new DropReasons(Map.of(), Map.of()),
-                KernelSymbols.parse(""), id -> new long[0], new NetworkNamespaces());
+                KernelSymbols.parse(""), id -> new long[0], NetworkNamespaces.madeUp());
     }
 
     private record Collecting(List<SkbLife> lives) implements LifeSink {
