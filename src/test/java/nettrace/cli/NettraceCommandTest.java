@@ -88,9 +88,10 @@ class NettraceCommandTest {
                 .collect(java.util.stream.Collectors.joining(" or "));
         assertThat(parse("-f", ports).filter().expression().orElseThrow().ethernetInstructions())
                 .isGreaterThanOrEqualTo(256);
-        String hosts = java.util.stream.IntStream.rangeClosed(1, 1200).mapToObj(n -> "host 10.0." + n / 250 + "."
-                + n % 250).collect(java.util.stream.Collectors.joining(" or "));
-        InProcess.Result result = run("-f", hosts);
+        // Lengths, not hosts: libpcap's optimizer takes minutes over 1,200 hosts, under a second over these.
+        String lengths = java.util.stream.IntStream.rangeClosed(1, 2500).mapToObj(n -> "len = " + n)
+                .collect(java.util.stream.Collectors.joining(" or "));
+        InProcess.Result result = run("-f", lengths);
         assertThat(result.code()).isEqualTo(2);
         assertThat(result.err()).matches("nettrace: --filter: the expression compiles to \\d+ classic BPF "
                 + "instructions; nettrace runs at most 4096\n");
