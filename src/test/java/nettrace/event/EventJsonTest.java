@@ -91,4 +91,37 @@ class EventJsonTest {
         assertThat(read.outcome()).isEqualTo(consumed.outcome());
         assertThat(((Outcome.Consumed) read.outcome()).location().text()).isEqualTo("0xffffffffc0a01000");
     }
+
+    @Test
+    void oneWriterWritesEachEventsOwnFactsWhenTheyChangeAndWhenTheyRepeat() throws Exception {
+        Namespace other = new Namespace(4026532999L, "inode 4026532999", "");
+        Packet udp = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_UDP, 0x0a00000100000000L, 0, 0x0a00000200000000L, 0,
+                5000, 53, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0);
+        List<SkbEvent> written = List.of(
+                Events.at(HOOK).build(),
+                Events.at(HOOK).build(),
+                Events.at(SOCK).skb(0xffff888100000900L).netns(other).device("eth1").command("curl").packet(udp)
+                        .build(),
+                Events.at(SOCK).skb(0xffff888100000900L).netns(other).device("eth1").command("curl").packet(udp)
+                        .build(),
+                Events.at(HOOK).device("veth0").command("ping").build(),
+                Events.at(HOOK).build());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        JsonGenerator json = EventJsonWriter.generator(bytes);
+        EventJsonWriter writer = new EventJsonWriter(null, true);
+        for (SkbEvent event : written) {
+            json.writeStartObject();
+            writer.fields(json, event);
+            json.writeEndObject();
+            json.writeRaw('\n');
+        }
+        json.flush();
+        EventJsonReader reader = new EventJsonReader((name, group) -> TREE.stream()
+                .filter(t -> t.name().equals(name)).findFirst().orElseThrow());
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSameSizeAs(written);
+        for (int i = 0; i < lines.size(); i++) {
+            assertSameFacts(reader.read(new ObjectMapper().readTree(lines.get(i))), written.get(i));
+        }
+    }
 }

@@ -61,6 +61,7 @@ public final class Events {
         private int flags;
         private Namespace netns = NETNS;
         private String interfaceName = "";
+        private String command = "";
         private Packet packet = PING;
         private Packet inner;
         private long head = SKB << 4;
@@ -98,6 +99,11 @@ public final class Events {
             return this;
         }
 
+        public Builder command(String command) {
+            this.command = command;
+            return this;
+        }
+
         public Builder packet(Packet packet) {
             this.packet = packet;
             return this;
@@ -127,7 +133,7 @@ public final class Events {
 
         public SkbEvent build() {
             return new SkbEvent(timestamp, skb, tracer, flags, 0, 1, netns, interfaceName.isEmpty() ? 0 : 2,
-                    interfaceName, "", packet, inner, head, fingerprint, result, outcome, null, null, List.of(),
+                    interfaceName, command, packet, inner, head, fingerprint, result, outcome, null, null, List.of(),
                     null);
         }
     }
