@@ -24,6 +24,9 @@ public final class NetworkNamespaces {
     public record Namespace(long inode, String name, String commandPrefix) {
     }
 
+    /** A record's namespace when the skb had none to read (no device, no socket). */
+    private static final Namespace UNKNOWN = new Namespace(0, "unknown", "");
+
     private final Path named;
     private final Path proc;
     private final LongFunction<Namespace> lookUp;
@@ -47,10 +50,11 @@ public final class NetworkNamespaces {
 
     /**
      * Namespaces of made-up records (ConsumerWarmUp), named from the inode alone, without a look
-     * at /run/netns or /proc: odd inodes as `ip netns` would name them, even ones by inode.
+     * at /run/netns or /proc: odd inodes as `ip netns` would name them, even ones by inode, 0 unknown.
      */
     public static NetworkNamespaces madeUp() {
-        return new NetworkNamespaces(inode -> inode % 2 == 0 ? new Namespace(inode, "inode " + inode, "")
+        return new NetworkNamespaces(inode -> inode == 0 ? UNKNOWN
+                : inode % 2 == 0 ? new Namespace(inode, "inode " + inode, "")
                 : new Namespace(inode, "ns-" + inode, "ip netns exec ns-" + inode + " "));
     }
 
@@ -72,7 +76,7 @@ public final class NetworkNamespaces {
 
     private Namespace lookUp(long inode) {
         if (inode == 0) {
-            return new Namespace(0, "unknown", "");
+            return UNKNOWN;
         }
         if (inodeOf(proc.resolve("self/ns/net")).filter(own -> own == inode).isPresent()) {
             return new Namespace(inode, "this host's (nettrace's own)", "");

@@ -184,7 +184,7 @@ public final class ConsumerWarmUp {
                 // every eighth is never seen freed (skbAddress says what ends it)
                 int hops = freed && life % 8 == 7 ? path.size() - 1 : path.size();
                 if (hop < hops) {
-                    record(ring, at, plan.byId(path.get(hop)), life, hop, hops, freed && hop == path.size() - 1);
+                    record(ring, at, plan.byId(path.get(hop)), life, hop, freed && hop == path.size() - 1);
                     at += STRIDE;
                 }
             }
@@ -192,7 +192,7 @@ public final class ConsumerWarmUp {
         return at / STRIDE;
     }
 
-    private static void record(ByteBuffer ring, int at, AttachPlan.Planned tracer, int life, int hop, int hops,
+    private static void record(ByteBuffer ring, int at, AttachPlan.Planned tracer, int life, int hop,
             boolean freeing) {
         int flags = hop == 0 ? EventFlags.EVENT_LIFE_NEW | EventFlags.EVENT_PACKET_KEPT : EventFlags.EVENT_SAME_PACKET;
         if (freeing) {
@@ -210,11 +210,20 @@ public final class ConsumerWarmUp {
         ring.putInt(at + EventLayout.STACK_ID, -1);
         // A packet leaves one namespace (a sender's process, its interfaces) and enters its peer
         // (a softirq's pid 0 or another process, the peer's interfaces); four packets in a row
-        // take one pair. Numbers of a real machine's sizes: printing them takes other branches than 0's.
-        boolean sending = 2 * hop < hops;
+        // take one pair. On a veth pair the sender's net_dev_xmit comes after the peer's
+        // netif_rx, so the namespaces alternate: sent, sent, received, sent, received. Numbers
+        // of a real machine's sizes: printing them takes other branches than 0's.
+        boolean sending = hop < 2 || hop == 3;
         ring.putInt(at + EventLayout.PID, sending ? 4000 + life % 300 : life % 3 == 0 ? 0 : 100_000 + life);
         ring.putInt(at + EventLayout.NETNS, (int) (4026531840L + 2 * (life / 4 % 3) + (sending ? 0 : 1)));
         ring.putInt(at + EventLayout.IFINDEX, sending ? 2 + life % 12 : 1000 + life % 24);
+        if (freeing) {
+            // freed where the skb has no device (a CPU's deferred frees): no namespace, no
+            // interface, and the freeing function's address
+            ring.putInt(at + EventLayout.NETNS, 0);
+            ring.putInt(at + EventLayout.IFINDEX, 0);
+            ring.putLong(at + EventLayout.ARG, 0xffffffff81a00070L + (life % 8 == 3 ? life % 3 * 0x1000L : 0));
+        }
         ring.putShort(at + EventLayout.CPU, (short) (life % 2));
         packet(ring, at + EventLayout.PKT, life, life % 2 == 1);
     }

@@ -14,5 +14,7 @@ class NetworkNamespacesTest {
         assertThat(namespaces.of(4026531841L))
                 .isEqualTo(new Namespace(4026531841L, "ns-4026531841", "ip netns exec ns-4026531841 "));
         assertThat(namespaces.of(4026531841L)).isSameAs(namespaces.of(4026531841L));
+        assertThat(namespaces.of(0)).isEqualTo(new Namespace(0, "unknown", ""))
+                .isEqualTo(new NetworkNamespaces().of(0));
     }
 }
