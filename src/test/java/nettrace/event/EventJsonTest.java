@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import nettrace.bpf.EventFlags;
 import nettrace.bpf.Links;
@@ -23,16 +24,33 @@ class EventJsonTest {
     private static final Tracer SOCK = Events.tracer("inet_sock_set_state", "tcp-state", Analyzer.DEFAULT);
     private static final List<Tracer> TREE = List.of(HOOK, DROP, SOCK);
 
-    private static SkbEvent roundTrip(SkbEvent event) throws Exception {
+    /** The events, written by one writer one after another, each read back as a JSON tree. */
+    private static List<JsonNode> written(List<SkbEvent> events) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         JsonGenerator json = EventJsonWriter.generator(bytes);
-        json.writeStartObject();
-        new EventJsonWriter(null, true).fields(json, event);
-        json.writeEndObject();
+        EventJsonWriter writer = new EventJsonWriter(null, true);
+        for (SkbEvent event : events) {
+            json.writeStartObject();
+            writer.fields(json, event);
+            json.writeEndObject();
+            json.writeRaw('\n');
+        }
         json.flush();
-        JsonNode node = new ObjectMapper().readTree(bytes.toString(StandardCharsets.UTF_8));
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String line : bytes.toString(StandardCharsets.UTF_8).lines().toList()) {
+            nodes.add(mapper.readTree(line));
+        }
+        return nodes;
+    }
+
+    private static SkbEvent read(JsonNode node) {
         return new EventJsonReader((name, group) -> TREE.stream().filter(t -> t.name().equals(name)).findFirst()
                 .orElseThrow()).read(node);
+    }
+
+    private static SkbEvent roundTrip(SkbEvent event) throws Exception {
+        return read(written(List.of(event)).getFirst());
     }
 
     private static void assertSameFacts(SkbEvent read, SkbEvent written) {
@@ -80,14 +98,7 @@ class EventJsonTest {
         SkbEvent consumed = Events.at(Events.tracer("consume_skb", "life", Analyzer.FREE)).outcome(
                 new Outcome.Consumed(new Location("", 0, 0xffffffffc0a01000L))).build();
         Tracer free = consumed.tracer();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JsonGenerator json = EventJsonWriter.generator(bytes);
-        json.writeStartObject();
-        new EventJsonWriter(null, true).fields(json, consumed);
-        json.writeEndObject();
-        json.flush();
-        SkbEvent read = new EventJsonReader((name, group) -> free).read(new ObjectMapper()
-                .readTree(bytes.toString(StandardCharsets.UTF_8)));
+        SkbEvent read = new EventJsonReader((name, group) -> free).read(written(List.of(consumed)).getFirst());
         assertThat(read.outcome()).isEqualTo(consumed.outcome());
         assertThat(((Outcome.Consumed) read.outcome()).location().text()).isEqualTo("0xffffffffc0a01000");
     }
@@ -97,7 +108,7 @@ class EventJsonTest {
         Namespace other = new Namespace(4026532999L, "inode 4026532999", "");
         Packet udp = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_UDP, 0x0a00000100000000L, 0, 0x0a00000200000000L, 0,
                 5000, 53, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0);
-        List<SkbEvent> written = List.of(
+        List<SkbEvent> events = List.of(
                 Events.at(HOOK).build(),
                 Events.at(HOOK).build(),
                 Events.at(SOCK).skb(0xffff888100000900L).netns(other).device("eth1").command("curl").packet(udp)
@@ -106,22 +117,10 @@ class EventJsonTest {
                         .build(),
                 Events.at(HOOK).device("veth0").command("ping").build(),
                 Events.at(HOOK).build());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JsonGenerator json = EventJsonWriter.generator(bytes);
-        EventJsonWriter writer = new EventJsonWriter(null, true);
-        for (SkbEvent event : written) {
-            json.writeStartObject();
-            writer.fields(json, event);
-            json.writeEndObject();
-            json.writeRaw('\n');
-        }
-        json.flush();
-        EventJsonReader reader = new EventJsonReader((name, group) -> TREE.stream()
-                .filter(t -> t.name().equals(name)).findFirst().orElseThrow());
-        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
-        assertThat(lines).hasSameSizeAs(written);
+        List<JsonNode> lines = written(events);
+        assertThat(lines).hasSameSizeAs(events);
         for (int i = 0; i < lines.size(); i++) {
-            assertSameFacts(reader.read(new ObjectMapper().readTree(lines.get(i))), written.get(i));
+            assertSameFacts(read(lines.get(i)), events.get(i));
         }
     }
 }
