@@ -215,13 +215,12 @@ public final class ConsumerWarmUp {
         // of a real machine's sizes: printing them takes other branches than 0's.
         boolean sending = hop < 2 || hop == 3;
         ring.putInt(at + EventLayout.PID, sending ? 4000 + life % 300 : life % 3 == 0 ? 0 : 100_000 + life);
-        ring.putInt(at + EventLayout.NETNS, (int) (4026531840L + 2 * (life / 4 % 3) + (sending ? 0 : 1)));
-        ring.putInt(at + EventLayout.IFINDEX, sending ? 2 + life % 12 : 1000 + life % 24);
+        // A packet is freed where it has no device (a CPU's deferred frees): no namespace, no
+        // interface, and the freeing function's address, mostly the same one.
+        ring.putInt(at + EventLayout.NETNS,
+                freeing ? 0 : (int) (4026531840L + 2 * (life / 4 % 3) + (sending ? 0 : 1)));
+        ring.putInt(at + EventLayout.IFINDEX, freeing ? 0 : sending ? 2 + life % 12 : 1000 + life % 24);
         if (freeing) {
-            // freed where the skb has no device (a CPU's deferred frees): no namespace, no
-            // interface, and the freeing function's address
-            ring.putInt(at + EventLayout.NETNS, 0);
-            ring.putInt(at + EventLayout.IFINDEX, 0);
             ring.putLong(at + EventLayout.ARG, 0xffffffff81a00070L + (life % 8 == 3 ? life % 3 * 0x1000L : 0));
         }
         ring.putShort(at + EventLayout.CPU, (short) (life % 2));
