@@ -80,6 +80,12 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--btf-path", paramLabel = "FILE", description = "kernel BTF to use instead of /sys/kernel/btf/vmlinux")
     Path btfPath;
 
+    @Option(names = "--nice", paramLabel = "N", defaultValue = "" + Config.DEFAULT_NICE,
+            description = "nice value of the thread that reads the kernel's events, and of the collector's, while "
+                    + "tracing (-20 to 19, default ${DEFAULT-VALUE}: ahead of a busy workload, so that events are not "
+                    + "lost; 0 leaves it as it is)")
+    int nice;
+
     @Option(names = {"-v", "--verbose"}, description = "say what is attached and how")
     boolean verbose;
 
@@ -133,7 +139,14 @@ public final class NettraceCommand implements Callable<Integer> {
                 shown.modes.modeOptions(),
                 shown.view.count(),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
-                List.copyOf(command), Optional.ofNullable(btfPath), verbosity());
+                List.copyOf(command), Optional.ofNullable(btfPath), verbosity(), nice());
+    }
+
+    private int nice() {
+        if (nice < -20 || nice > 19) {
+            throw NettraceException.badInput("--nice: " + nice + " is not a nice value (-20 to 19)");
+        }
+        return nice;
     }
 
     Config.Verbosity verbosity() {

@@ -20,7 +20,14 @@ public record Config(
         Optional<Duration> duration,
         List<String> command,
         Optional<Path> btfPath,
-        Verbosity verbosity) {
+        Verbosity verbosity,
+        int nice) {
+
+    /**
+     * The nice value the reader of the kernel's events and the collector run at while tracing
+     * (--nice); 0 leaves them as they are.
+     */
+    public static final int DEFAULT_NICE = -5;
 
     /** How much nettrace says about itself on stderr. */
     public enum Verbosity { QUIET, VERBOSE, DEBUG;
@@ -113,6 +120,6 @@ public record Config(
 
     public static Config of(Mode mode, PacketFilter filter) {
         return new Config(mode, filter, TracerSelection.DEFAULTS, OutputOptions.DEFAULTS, DiagOptions.DEFAULTS,
-                ModeOptions.DEFAULTS, 0, Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET);
+                ModeOptions.DEFAULTS, 0, Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET, DEFAULT_NICE);
     }
 }

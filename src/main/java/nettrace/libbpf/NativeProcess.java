@@ -4,6 +4,7 @@ import static nettrace.libbpf.Native.INT;
 import static nettrace.libbpf.Native.LONG;
 import static nettrace.libbpf.Native.PTR;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -18,6 +19,10 @@ public final class NativeProcess {
     private static final MethodHandle FCNTL = Native.libc("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
             java.lang.foreign.Linker.Option.firstVariadicArg(2));
     private static final MethodHandle MALLOC_TRIM = Native.libc("malloc_trim", FunctionDescriptor.of(INT, LONG));
+    private static final MethodHandle GETTID = Native.libc("gettid", FunctionDescriptor.of(INT));
+    private static final int PRIO_PROCESS = 0;
+    private static final MethodHandle SETPRIORITY = Native.libcWithErrno("setpriority",
+            FunctionDescriptor.of(INT, INT, INT, INT));
 
     private NativeProcess() {
     }
@@ -38,6 +43,24 @@ public final class NativeProcess {
      */
     public static void enlargeStdoutPipe(int bytes) {
         Native.call(FCNTL, STDOUT, F_SETPIPE_SZ, bytes);
+    }
+
+    /** The kernel's id of the calling thread (what /proc/self/task lists). */
+    public static int currentThreadId() {
+        return (int) Native.call(GETTID);
+    }
+
+    /**
+     * Sets one thread's nice value (on Linux a thread's own, not the whole process's).
+     *
+     * @return 0, or the errno of the refusal (EACCES: lowering it needs CAP_SYS_NICE)
+     */
+    public static int setNice(int threadId, int nice) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            int result = (int) Native.call(SETPRIORITY, state, PRIO_PROCESS, threadId, nice);
+            return result == 0 ? 0 : Native.errno(state);
+        }
     }
 
     /** Returns the C heap's free memory to the kernel (libbpf frees the kernel's BTF after loading). */

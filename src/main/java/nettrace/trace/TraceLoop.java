@@ -57,6 +57,8 @@ final class TraceLoop {
         Banner.begin(config, console);
         stop.markBegun();
         Process command = startCommand();
+        // after the command started: it runs at the priority it was given, not the reader's
+        ReaderPriority.raise(config.nice(), config.verbosity().verbose() ? console::message : line -> { });
         long deadline = config.duration().map(d -> Math.addExact(System.nanoTime(), d.toNanos()))
                 .orElse(Long.MAX_VALUE);
         stop.wakeLoopWith(ring::wakeUp);

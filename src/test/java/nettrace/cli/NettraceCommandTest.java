@@ -58,6 +58,13 @@ class NettraceCommandTest {
     }
 
     @Test
+    void theReaderRunsAheadOfTheWorkloadUnlessToldOtherwise() {
+        assertThat(parse().nice()).isEqualTo(-5);
+        assertThat(parse("--nice", "-10").nice()).isEqualTo(-10);
+        assertThat(parse("--nice=0").nice()).isZero();
+    }
+
+    @Test
     void countDurationAndCommand() {
         Config config = parse("-c", "5", "--duration", "1.5", "--", "ping", "-c", "1", "10.0.0.2");
         assertThat(config.count()).isEqualTo(5);
@@ -168,6 +175,9 @@ class NettraceCommandTest {
         "--filter port=80       | --filter: can't parse filter expression: syntax error",
         "--sock --filter icmp   | --filter belongs to",
         "--rtt --filter tcp     | --filter belongs to",
+        "--nice 20              | --nice: 20 is not a nice value (-20 to 19)",
+        "--nice -21             | --nice: -21 is not a nice value (-20 to 19)",
+        "--nice high            | Invalid value for option '--nice': 'high' is not an int",
     })
     void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
         InProcess.Result result = run(arguments.strip().split("\\s+"));

@@ -159,6 +159,42 @@ class LauncherKernelTest {
         }
     }
 
+    /** The names of a process's threads that run at a nice value. */
+    private static List<String> threadsAtNice(long pid, int nice) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                // after the name in parentheses: the state is field 3, the nice value field 19
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (Integer.parseInt(fields[19 - 3]) == nice) {
+                    names.add(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The reader and the collector run ahead of the workload; the command keeps its own priority. */
+    @Test
+    void theReaderAndTheCollectorRunAtTheirNiceValueAndTheCommandAtItsOwn() throws Exception {
+        Process process = launch(List.of(), "--basic", "-p", "icmp", "-s", "192.0.2.99", "--", "sh", "-c",
+                "sleep 1; echo command nice $(nice); sleep 60");
+        try {
+            StringBuilder seen = new StringBuilder();
+            awaitBegin(process, seen);
+            var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(reader.readLine()).isEqualTo("command nice 0");
+            assertThat(threadsAtNice(process.pid(), -5)).as("threads at nice -5").contains("VM Thread")
+                    .hasSizeBetween(2, 3);
+            Shell.check("kill", "-INT", Long.toString(process.pid()));
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** `nettrace ... | head -1`: the reader leaves after one line, and nettrace must follow. */
     @Test
     void aClosedOutputPipeStopsTheRunAndDetachesEverything() throws Exception {

@@ -38,7 +38,9 @@ public final class CaptureRunner {
     /** The options a capture on filter runs with. */
     public List<String> options(List<String> filter) {
         List<String> options = new ArrayList<>(List.of("--diag", "--diag-keep", "--output", "json", "-c",
-                Integer.toString(lives), "--duration", Double.toString(duration.toMillis() / 1000.0)));
+                Integer.toString(lives), "--duration", Double.toString(duration.toMillis() / 1000.0),
+                // the monitor's threads keep their priority: a capture is a few packets, not a flood
+                "--nice", "0"));
         options.addAll(filter);
         return List.copyOf(options);
     }

@@ -12,7 +12,7 @@ class CaptureRunnerTest {
     void aCaptureRunsTheDiagnosisOnTheFilterForAFewLivesOrSeconds() {
         CaptureRunner runner = new CaptureRunner(options -> null, 3, Duration.ofMillis(7500));
         assertThat(runner.options(List.of("-p", "udp", "-D", "53"))).containsExactly("--diag", "--diag-keep", "--output",
-                "json", "-c", "3", "--duration", "7.5", "-p", "udp", "-D", "53");
+                "json", "-c", "3", "--duration", "7.5", "--nice", "0", "-p", "udp", "-D", "53");
     }
 
     private static final String GOOD = "{\"type\":\"diagnosis\",\"skbs\":[\"1\"],\"verdict\":\"good\",\"events\":[]}";
