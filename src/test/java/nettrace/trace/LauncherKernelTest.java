@@ -81,8 +81,20 @@ class LauncherKernelTest {
     private static Finished finish(Process process) throws Exception {
         var out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()), READERS);
         var err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()), READERS);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("nettrace exits").isTrue();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("nettrace did not exit within 60 s; where its threads were:\n"
+                    + threadsOf(process.pid()));
+        }
         return new Finished(process.exitValue(), out.join(), err.join());
+    }
+
+    /** A stuck process's Java threads (jstack) and its threads' kernel stacks, for the failure's message. */
+    private static String threadsOf(long pid) {
+        String jdk = System.getProperty("java.home");
+        Shell.Result javaStacks = Shell.run(List.of(jdk + "/bin/jstack", Long.toString(pid)), 30);
+        Shell.Result kernelStacks = Shell.run(List.of("sh", "-c",
+                "for t in /proc/" + pid + "/task/*; do echo \"$(cat $t/comm):\"; cat $t/stack; done"), 10);
+        return javaStacks.out() + javaStacks.err() + kernelStacks.out();
     }
 
     private static String read(java.io.InputStream in) {
