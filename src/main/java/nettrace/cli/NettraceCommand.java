@@ -80,7 +80,13 @@ public final class NettraceCommand implements Callable<Integer> {
     @Option(names = "--btf-path", paramLabel = "FILE", description = "kernel BTF to use instead of /sys/kernel/btf/vmlinux")
     Path btfPath;
 
-    @Option(names = "--nice", paramLabel = "N", defaultValue = "" + Config.DEFAULT_NICE,
+    @Option(names = "--ring-size", paramLabel = "MIB", defaultValue = "" + Config.Reading.DEFAULT_RING_MEBIBYTES,
+            description = "MiB of ring buffer the kernel's events cross in, a power of two up to "
+                    + Config.Reading.MAX_RING_MEBIBYTES + " (default ${DEFAULT-VALUE}, some 30,000-50,000 events: a larger "
+                    + "one rides out a longer burst or pause without losing events)")
+    int ringSize;
+
+    @Option(names = "--nice", paramLabel = "N", defaultValue = "" + Config.Reading.DEFAULT_NICE,
             description = "nice value of the thread that reads the kernel's events, and of the collector's, while "
                     + "tracing (-20 to 19, default ${DEFAULT-VALUE}: ahead of a busy workload, so that events are not "
                     + "lost; 0 leaves it as it is)")
@@ -139,14 +145,18 @@ public final class NettraceCommand implements Callable<Integer> {
                 shown.modes.modeOptions(),
                 shown.view.count(),
                 duration == null ? Optional.empty() : Optional.of(seconds(duration)),
-                List.copyOf(command), Optional.ofNullable(btfPath), verbosity(), nice());
+                List.copyOf(command), Optional.ofNullable(btfPath), verbosity(), reading());
     }
 
-    private int nice() {
+    private Config.Reading reading() {
+        if (ringSize < 1 || ringSize > Config.Reading.MAX_RING_MEBIBYTES || Integer.bitCount(ringSize) != 1) {
+            throw NettraceException.badInput("--ring-size: " + ringSize + " is not a power of two from 1 to "
+                    + Config.Reading.MAX_RING_MEBIBYTES + " (MiB)");
+        }
         if (nice < -20 || nice > 19) {
             throw NettraceException.badInput("--nice: " + nice + " is not a nice value (-20 to 19)");
         }
-        return nice;
+        return new Config.Reading(ringSize, nice);
     }
 
     Config.Verbosity verbosity() {

@@ -53,6 +53,6 @@ final class ReplayCommand implements Callable<Integer> {
         return new Config(mode, shown.filters.filter(), Config.TracerSelection.DEFAULTS, output,
                 shown.modes.diagOptions(), shown.modes.modeOptions(), shown.view.count(), Optional.empty(), List.of(),
                 Optional.empty(),
-                verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET, 0);
+                verbose ? Config.Verbosity.VERBOSE : Config.Verbosity.QUIET, Config.Reading.DEFAULTS);
     }
 }

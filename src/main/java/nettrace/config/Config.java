@@ -21,13 +21,25 @@ public record Config(
         List<String> command,
         Optional<Path> btfPath,
         Verbosity verbosity,
-        int nice) {
+        Reading reading) {
 
     /**
-     * The nice value the reader of the kernel's events and the collector run at while tracing
-     * (--nice); 0 leaves them as they are.
+     * How the kernel's events are read.
+     *
+     * @param ringMebibytes the ring buffer they cross in, MiB (--ring-size; a power of two)
+     * @param nice          the nice value the reader and the collector run at while tracing (--nice);
+     *                      0 leaves them as they are
      */
-    public static final int DEFAULT_NICE = -5;
+    public record Reading(int ringMebibytes, int nice) {
+        public static final int DEFAULT_RING_MEBIBYTES = 4;
+        public static final int MAX_RING_MEBIBYTES = 256;
+        public static final int DEFAULT_NICE = -5;
+        public static final Reading DEFAULTS = new Reading(DEFAULT_RING_MEBIBYTES, DEFAULT_NICE);
+
+        public int ringBytes() {
+            return ringMebibytes << 20;
+        }
+    }
 
     /** How much nettrace says about itself on stderr. */
     public enum Verbosity { QUIET, VERBOSE, DEBUG;
@@ -120,6 +132,6 @@ public record Config(
 
     public static Config of(Mode mode, PacketFilter filter) {
         return new Config(mode, filter, TracerSelection.DEFAULTS, OutputOptions.DEFAULTS, DiagOptions.DEFAULTS,
-                ModeOptions.DEFAULTS, 0, Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET, DEFAULT_NICE);
+                ModeOptions.DEFAULTS, 0, Optional.empty(), List.of(), Optional.empty(), Verbosity.QUIET, Reading.DEFAULTS);
     }
 }

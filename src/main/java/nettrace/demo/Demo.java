@@ -74,6 +74,6 @@ public final class Demo {
                 Optional.empty());
         return new Config(Mode.DIAG, filter, Config.TracerSelection.DEFAULTS, Config.OutputOptions.DEFAULTS,
                 Config.DiagOptions.DEFAULTS, Config.ModeOptions.DEFAULTS, 0, Optional.of(LONGEST), List.of(), Optional.empty(),
-                Config.Verbosity.QUIET, Config.DEFAULT_NICE);
+                Config.Verbosity.QUIET, Config.Reading.DEFAULTS);
     }
 }

@@ -85,7 +85,8 @@ public final class ProbeSet implements AutoCloseable {
         String resource = System.getProperty("nettrace.bpf.object", objectResource);
         byte[] elf = objectBytes(resource);
         verbose.accept("BPF object: " + resource.substring(resource.lastIndexOf('/') + 1)
-                + (resource.equals(CAST_OBJECT_RESOURCE) ? " (the kernel has " + CAST_KFUNC + ")" : ""));
+                + (resource.equals(CAST_OBJECT_RESOURCE) ? " (the kernel has " + CAST_KFUNC + ")" : "")
+                + "; ring buffer " + config.reading().ringMebibytes() + " MiB");
         List<AttachPlan.Planned> tracers = plan.planned();
         List<Failure> rejected = new ArrayList<>();
         while (true) {
@@ -96,6 +97,7 @@ public final class ProbeSet implements AutoCloseable {
                 boolean stacks = tracers.stream().anyMatch(p -> TracerIdentity.wantsStack(p, config));
                 object.map("stacks").setMaxEntries(stacks ? STACKS : 1);
                 object.map("hits").setMaxEntries(Math.max(1, plan.planned().size()));
+                object.map("events").setMaxEntries(config.reading().ringBytes());
                 List<String> templates = probes.prepareTemplates(object, tracers);
                 try {
                     object.load();

@@ -58,7 +58,7 @@ final class TraceLoop {
         stop.markBegun();
         Process command = startCommand();
         // after the command started: it runs at the priority it was given, not the reader's
-        ReaderPriority.raise(config.nice(), config.verbosity().verbose() ? console::message : line -> { });
+        ReaderPriority.raise(config.reading().nice(), config.verbosity().verbose() ? console::message : line -> { });
         long deadline = config.duration().map(d -> Math.addExact(System.nanoTime(), d.toNanos()))
                 .orElse(Long.MAX_VALUE);
         stop.wakeLoopWith(ring::wakeUp);

@@ -59,9 +59,16 @@ class NettraceCommandTest {
 
     @Test
     void theReaderRunsAheadOfTheWorkloadUnlessToldOtherwise() {
-        assertThat(parse().nice()).isEqualTo(-5);
-        assertThat(parse("--nice", "-10").nice()).isEqualTo(-10);
-        assertThat(parse("--nice=0").nice()).isZero();
+        assertThat(parse().reading().nice()).isEqualTo(-5);
+        assertThat(parse("--nice", "-10").reading().nice()).isEqualTo(-10);
+        assertThat(parse("--nice=0").reading().nice()).isZero();
+    }
+
+    @Test
+    void theRingIsFourMebibytesUnlessToldOtherwise() {
+        assertThat(parse().reading().ringBytes()).isEqualTo(4 << 20);
+        assertThat(parse("--ring-size", "64").reading().ringBytes()).isEqualTo(64 << 20);
+        assertThat(parse("--ring-size", "1").reading().ringBytes()).isEqualTo(1 << 20);
     }
 
     @Test
@@ -178,6 +185,10 @@ class NettraceCommandTest {
         "--nice 20              | --nice: 20 is not a nice value (-20 to 19)",
         "--nice -21             | --nice: -21 is not a nice value (-20 to 19)",
         "--nice high            | Invalid value for option '--nice': 'high' is not an int",
+        "--ring-size 3          | --ring-size: 3 is not a power of two from 1 to 256 (MiB)",
+        "--ring-size 0          | --ring-size: 0 is not a power of two from 1 to 256 (MiB)",
+        "--ring-size 512        | --ring-size: 512 is not a power of two from 1 to 256 (MiB)",
+        "--ring-size 4M         | Invalid value for option '--ring-size': '4M' is not an int",
     })
     void badInputIsOneLineAndExitCodeTwo(String arguments, String message) {
         InProcess.Result result = run(arguments.strip().split("\\s+"));

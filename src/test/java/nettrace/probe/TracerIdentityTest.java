@@ -64,7 +64,7 @@ class TracerIdentityTest {
         Config.TracerSelection named = new Config.TracerSelection(List.of(), List.of(), Optional.empty(), false,
                 List.of("consume_skb"), List.of(), false, List.of());
         Config config = new Config(base.mode(), base.filter(), named, base.output(), base.diag(), base.modes(),
-                base.count(), base.duration(), base.command(), base.btfPath(), base.verbosity(), base.nice());
+                base.count(), base.duration(), base.command(), base.btfPath(), base.verbosity(), base.reading());
         assertThat(matcher("consume_skb", config)).isTrue();
         assertThat(matcher("kfree_skb", config)).isFalse();
     }

@@ -207,6 +207,41 @@ class LauncherKernelTest {
         }
     }
 
+    /** The sizes of the BPF ring buffers a process holds, from its descriptors' fdinfo. */
+    private static List<Long> ringBuffersHeldBy(long pid) throws IOException {
+        List<Long> sizes = new ArrayList<>();
+        try (var entries = Files.list(Path.of("/proc", Long.toString(pid), "fdinfo"))) {
+            for (Path entry : entries.toList()) {
+                try {
+                    String info = Files.readString(entry);
+                    Matcher size = Pattern.compile("max_entries:\\s+(\\d+)").matcher(info);
+                    if (info.matches("(?s).*map_type:\\s+27\\n.*") && size.find()) {
+                        sizes.add(Long.parseLong(size.group(1)));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // the descriptor went away while listed
+                }
+            }
+        }
+        return sizes;
+    }
+
+    @Test
+    void theRingBufferIsAsLargeAsAsked() throws Exception {
+        Process process = launch(List.of(), "-v", "--ring-size", "16", "--basic", "-p", "icmp", "-s", "192.0.2.99");
+        try {
+            awaitBegin(process, new StringBuilder());
+            // BPF_MAP_TYPE_RINGBUF (27): the events' ring, sized by --ring-size
+            assertThat(ringBuffersHeldBy(process.pid())).containsExactly(16L << 20);
+            Shell.check("kill", "-INT", Long.toString(process.pid()));
+            Finished finished = finish(process);
+            assertThat(finished.code()).as(finished.err()).isZero();
+            assertThat(finished.err()).contains("ring buffer 16 MiB");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** `nettrace ... | head -1`: the reader leaves after one line, and nettrace must follow. */
     @Test
     void aClosedOutputPipeStopsTheRunAndDetachesEverything() throws Exception {
