@@ -107,7 +107,9 @@ final class TraceLoop {
         Banner.end(config, console, summary);
         if (config.verbosity().verbose() || lost > 0) {
             console.message("nettrace: " + feed.events() + " events"
-                    + (lost > 0 ? ", " + lost + " lost (ring buffer full)" : "") + "; stopped: " + stop.reason());
+                    + (lost > 0 ? ", " + lost + " lost (ring buffer full; a larger --ring-size rides out longer bursts)"
+                            : "")
+                    + "; stopped: " + stop.reason());
         }
         stop.markReported();
         return exitCode;
