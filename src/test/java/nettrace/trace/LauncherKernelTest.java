@@ -34,19 +34,35 @@ class LauncherKernelTest {
         return ids;
     }
 
-    /** Ids of the BPF programs a process holds (through program and link descriptors). */
-    private static Set<Long> programsHeldBy(long pid) throws IOException {
-        Set<Long> ids = new HashSet<>();
+    /** The fdinfo text of each descriptor a process holds. */
+    private static List<String> descriptorsOf(long pid) throws IOException {
+        List<String> infos = new ArrayList<>();
         try (var entries = Files.list(Path.of("/proc", Long.toString(pid), "fdinfo"))) {
             for (Path entry : entries.toList()) {
                 try {
-                    for (String line : Files.readAllLines(entry)) {
-                        if (line.startsWith("prog_id:")) {
-                            ids.add(Long.parseLong(line.substring("prog_id:".length()).strip()));
-                        }
-                    }
+                    infos.add(Files.readString(entry));
                 } catch (IOException closedMeanwhile) {
                     // the descriptor went away while listed
+                }
+            }
+        }
+        return infos;
+    }
+
+    /** The /proc directories of a process's threads. */
+    private static List<Path> threadsDirectories(long pid) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.toList();
+        }
+    }
+
+    /** Ids of the BPF programs a process holds (through program and link descriptors). */
+    private static Set<Long> programsHeldBy(long pid) throws IOException {
+        Set<Long> ids = new HashSet<>();
+        for (String info : descriptorsOf(pid)) {
+            for (String line : info.lines().toList()) {
+                if (line.startsWith("prog_id:")) {
+                    ids.add(Long.parseLong(line.substring("prog_id:".length()).strip()));
                 }
             }
         }
@@ -99,11 +115,9 @@ class LauncherKernelTest {
         try {
             Files.readAllLines(process.resolve("status")).stream().filter(line -> line.startsWith("Sig"))
                     .forEach(line -> seen.append(line).append('\n'));
-            try (var tasks = Files.list(process.resolve("task"))) {
-                for (Path task : tasks.toList()) {
-                    seen.append(Files.readString(task.resolve("comm")).strip()).append(": ")
-                            .append(Files.readString(task.resolve("wchan"))).append('\n');
-                }
+            for (Path task : threadsDirectories(pid)) {
+                seen.append(Files.readString(task.resolve("comm")).strip()).append(": ")
+                        .append(Files.readString(task.resolve("wchan"))).append('\n');
             }
         } catch (IOException e) {
             seen.append("(").append(e.getMessage()).append(")");
@@ -202,14 +216,12 @@ class LauncherKernelTest {
     /** The names of a process's threads that run at a nice value. */
     private static List<String> threadsAtNice(long pid, int nice) throws IOException {
         List<String> names = new ArrayList<>();
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks.toList()) {
-                String stat = Files.readString(task.resolve("stat"));
-                // after the name in parentheses: the state is field 3, the nice value field 19
-                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (Integer.parseInt(fields[19 - 3]) == nice) {
-                    names.add(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
-                }
+        for (Path task : threadsDirectories(pid)) {
+            String stat = Files.readString(task.resolve("stat"));
+            // after the name in parentheses: the state is field 3, the nice value field 19
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            if (Integer.parseInt(fields[19 - 3]) == nice) {
+                names.add(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
             }
         }
         return names;
@@ -238,17 +250,10 @@ class LauncherKernelTest {
     /** The sizes of the BPF ring buffers a process holds, from its descriptors' fdinfo. */
     private static List<Long> ringBuffersHeldBy(long pid) throws IOException {
         List<Long> sizes = new ArrayList<>();
-        try (var entries = Files.list(Path.of("/proc", Long.toString(pid), "fdinfo"))) {
-            for (Path entry : entries.toList()) {
-                try {
-                    String info = Files.readString(entry);
-                    Matcher size = Pattern.compile("max_entries:\\s+(\\d+)").matcher(info);
-                    if (info.matches("(?s).*map_type:\\s+27\\n.*") && size.find()) {
-                        sizes.add(Long.parseLong(size.group(1)));
-                    }
-                } catch (IOException closedMeanwhile) {
-                    // the descriptor went away while listed
-                }
+        for (String info : descriptorsOf(pid)) {
+            Matcher size = Pattern.compile("max_entries:\\s+(\\d+)").matcher(info);
+            if (info.matches("(?s).*map_type:\\s+27\\n.*") && size.find()) {
+                sizes.add(Long.parseLong(size.group(1)));
             }
         }
         return sizes;
