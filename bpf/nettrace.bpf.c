@@ -378,6 +378,12 @@ static __always_inline void find_tunnel(const struct nt_packet *pkt, const u8 *l
 	}
 }
 
+/* An IPv4 fragment's: its place in the datagram and the datagram's id. */
+static __always_inline u64 fragment_fingerprint(u16 fragment, u16 ip_id, u8 l4_proto)
+{
+	return mix(mix(FINGERPRINT_SEED, (u64)fragment << 16 | ip_id), l4_proto);
+}
+
 static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes *h, const u8 *l3,
 				      struct tunnel *tunnel)
 {
@@ -393,13 +399,18 @@ static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes
 	pkt->l4_proto = h->l3[9];
 	__builtin_memcpy(pkt->saddr, &h->l3[12], 4);
 	__builtin_memcpy(pkt->daddr, &h->l3[16], 4);
-	if (fragment)
-		return mix(mix(FINGERPRINT_SEED, (u64)fragment << 16 | ip_id), pkt->l4_proto);
+	pkt->fragment = fragment;
+	/* a later fragment carries no transport header (as tcpdump, it has no ports) */
+	if (fragment & 0x1fff)
+		return fragment_fingerprint(fragment, ip_id, pkt->l4_proto);
 	if (l4_offset == 20)
 		__builtin_memcpy(h->l4, &h->l3[20], sizeof(h->l4));
 	else if (bpf_probe_read_kernel(h->l4, sizeof(h->l4), l3 + l4_offset))
-		return mix(FINGERPRINT_SEED, ip_id);
+		return fragment ? fragment_fingerprint(fragment, ip_id, pkt->l4_proto) : mix(FINGERPRINT_SEED, ip_id);
 	parse_l4(pkt, h->l4);
+	/* a first fragment: its transport header, not the datagram's length, nor an inner packet */
+	if (fragment)
+		return fragment_fingerprint(fragment, ip_id, pkt->l4_proto);
 	find_tunnel(pkt, h->l4, l3 + l4_offset, tunnel);
 	return packet_fingerprint(pkt, ip_id, h->l4);
 }
@@ -656,6 +667,15 @@ static __always_inline void fill_common(void *ctx, struct nt_event *e, u64 objec
 	e->stack_id = (tracer >> 32) & TRACER_STACK ? bpf_get_stackid(ctx, &stacks, 0) : -1;
 }
 
+/* True when other skbs hang from the skb's frag_list (a reassembled datagram, a GRO batch). */
+static __always_inline bool has_frag_list(struct sk_buff *skb, bool direct)
+{
+	unsigned char *head = READ(direct, skb, head);
+	struct skb_shared_info *shinfo = (void *)(head + READ(direct, skb, end));
+
+	return BPF_CORE_READ(shinfo, frag_list) != NULL;
+}
+
 /*
  * --output pcapng: the packet's first bytes, from its Ethernet header when one is in place,
  * else from its network header (the transmit path before the link header is built), and only
@@ -822,6 +842,8 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 	fill_common(ctx, e, (u64)skb, tracer);
 	e->head = current.head;
 	e->fingerprint = current.fingerprint;
+	if (tracer_flags & TRACER_FREE && has_frag_list(skb, direct))
+		e->flags |= EVENT_FRAG_LIST;
 	if (CONFIG.snaplen)
 		capture(skb, e, direct);
 	e->ifindex = dev ? READ(direct, dev, ifindex) : 0;

@@ -68,6 +68,7 @@ enum nt_event_flag {
 	EVENT_CAPTURE   = 1 << 12, /* the packet's first bytes follow (--output pcapng) */
 	EVENT_SAME_PACKET = 1 << 13, /* no pkt: the skb's packet is the one its last EVENT_PACKET_KEPT record carried */
 	EVENT_PACKET_KEPT = 1 << 14, /* the skb's later records may leave this pkt out (EVENT_SAME_PACKET) */
+	EVENT_FRAG_LIST = 1 << 15, /* a free of an skb whose frag_list holds others: they are freed right after it */
 };
 
 struct nt_config {
@@ -138,7 +139,7 @@ struct nt_packet {
 	__u16 icmp_seq;
 	__u16 arp_op;
 	__u8  hwaddr[6];      /* ARP sender hardware address */
-	__u16 pad;
+	__u16 fragment;       /* IPv4: more-fragments (0x2000) and offset (8-byte units) as in the header; 0 = whole */
 };
 
 /* What socket tracers add (EVENT_SOCK): the socket's state and TCP's view of the path. */

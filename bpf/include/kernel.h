@@ -122,8 +122,14 @@ struct sk_buff {
 	__be16 vlan_proto;
 	__u16 vlan_tci;
 	unsigned int tail;
+	unsigned int end;	/* sk_buff_data_t: an offset from head on 64-bit kernels */
 	unsigned char *head;
 	unsigned char *data;
+};
+
+/* at head + end */
+struct skb_shared_info {
+	struct sk_buff *frag_list;
 };
 
 /* netfilter: the hook and family of nf_hook_slow, and what iptables and nftables name */

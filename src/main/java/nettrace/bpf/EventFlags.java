@@ -18,6 +18,7 @@ public final class EventFlags {
     public static final int EVENT_CAPTURE = 1 << 12;
     public static final int EVENT_SAME_PACKET = 1 << 13;
     public static final int EVENT_PACKET_KEPT = 1 << 14;
+    public static final int EVENT_FRAG_LIST = 1 << 15;
 
     private EventFlags() {
     }

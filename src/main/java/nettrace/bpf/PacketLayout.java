@@ -20,6 +20,7 @@ public final class PacketLayout {
     public static final int ICMP_SEQ = 56;
     public static final int ARP_OP = 58;
     public static final int HWADDR = 60;
+    public static final int FRAGMENT = 66;
 
     private PacketLayout() {
     }

@@ -107,7 +107,8 @@ public final class Diagnosis {
     Optional<Finding> evaluate(SkbEvent event, SkbLife life) {
         Tracer tracer = event.tracer();
         if (tracer.analyzer() == Analyzer.DROP) {
-            return Optional.of(drops.of(event, life));
+            // not a drop: freed with the packet it was part of, which was consumed or not seen
+            return event.isDrop() ? Optional.of(drops.of(event, life)) : Optional.empty();
         }
         List<Rule> rules = tracer.rules();
         for (int i = 0; i < rules.size(); i++) { // indexed: an iterator over an immutable list escapes here

@@ -31,6 +31,13 @@ final class LifeVerdict {
         if (!life.ending().endSeen()) {
             return new DiagnosedLife(life, entries, Verdict.UNKNOWN, life.ending().noEndSeen());
         }
+        if (entries.getLast().event().outcome() instanceof Outcome.FreedWithParent freed && freed.parentDrop() == null) {
+            return freed.parentConsumed()
+                    ? new DiagnosedLife(life, entries, Verdict.GOOD, "freed with the packet it was part of"
+                            + " (a reassembled datagram, a GRO batch), which was consumed normally")
+                    : new DiagnosedLife(life, entries, Verdict.UNKNOWN, "freed with the packet it was part of (a"
+                            + " reassembled datagram, a GRO batch), whose own end was not seen");
+        }
         for (DiagnosedLife.Entry entry : entries) {
             if (entry.event().isDrop() && !entry.findings().isEmpty()) {
                 return new DiagnosedLife(life, entries, Verdict.EXPECTED, entry.findings().getFirst().message());

@@ -2,6 +2,7 @@ package nettrace.event;
 
 import static nettrace.bpf.EventFlags.EVENT_CAPTURE;
 import static nettrace.bpf.EventFlags.EVENT_CLONE;
+import static nettrace.bpf.EventFlags.EVENT_FRAG_LIST;
 import static nettrace.bpf.EventFlags.EVENT_ICMP_SENT;
 import static nettrace.bpf.EventFlags.EVENT_INNER;
 import static nettrace.bpf.EventFlags.EVENT_LIFE_END;
@@ -16,6 +17,7 @@ import static nettrace.bpf.EventFlags.EVENT_SOCK;
 import com.carrotsearch.hppc.LongObjectHashMap;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import nettrace.bpf.CaptureLayout;
 import nettrace.bpf.EventLayout;
@@ -26,6 +28,7 @@ import nettrace.bpf.PacketLayout;
 import nettrace.bpf.RecordLayout;
 import nettrace.bpf.Sizes;
 import nettrace.bpf.SockLayout;
+import nettrace.kernel.KernelSymbols;
 import nettrace.tracer.Analyzer;
 import nettrace.tracer.Tracer;
 
@@ -37,6 +40,8 @@ public final class EventDecoder {
     /** What a short record's packet is when the record that carried it was not seen. */
     static final Packet UNKNOWN_PACKET = new Packet(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
+    private static final String NOT_SPECIFIED = "NOT_SPECIFIED";
+
     private final EventContext context;
     /*
      * The last packet decoded and its bytes: a packet's hits tend to follow one another in the
@@ -46,6 +51,16 @@ public final class EventDecoder {
     private final long[] lastPacketWords = new long[PACKET_WORDS];
     /** skb address -> the packet of its last EVENT_PACKET_KEPT record, which EVENT_SAME_PACKET ones leave out. */
     private final LongObjectHashMap<Packet> keptPackets = new LongObjectHashMap<>();
+    /*
+     * Per CPU, the last event decoded when it freed an skb with a frag_list (else null), its skb and
+     * time: an skb freed from another one's frag_list is freed within that one's free, right after
+     * its event.
+     */
+    private Outcome[] endOnCpu = new Outcome[0];
+    private long[] endSkbOnCpu = new long[0];
+    private long[] endTimeOnCpu = new long[0];
+    /** How long after its parent's event a frag_list member's free may come (emulated guests are slow). */
+    static final long PARENT_FREE_WINDOW_NS = 1_000_000;
 
     public EventDecoder(EventContext context) {
         this.context = context;
@@ -66,12 +81,17 @@ public final class EventDecoder {
         int ifindex = data.getInt(at + EventLayout.IFINDEX);
         int stackId = data.getInt(at + EventLayout.STACK_ID);
         long skb = data.getLong(at + EventLayout.SKB);
+        long timestamp = data.getLong(at + EventLayout.TS);
+        int cpu = Short.toUnsignedInt(data.getShort(at + EventLayout.CPU));
+        Outcome outcome = outcome(tracer, flags, result, data.getLong(at + EventLayout.ARG), cpu, timestamp);
+        rememberEnd(cpu, tracer.analyzer().endsLife() && ((flags & EVENT_FRAG_LIST) != 0
+                || outcome instanceof Outcome.FreedWithParent) ? outcome : null, skb, timestamp);
         return new SkbEvent(
-                data.getLong(at + EventLayout.TS),
+                timestamp,
                 skb,
                 tracer,
                 flags & ~(EVENT_SAME_PACKET | EVENT_PACKET_KEPT),
-                Short.toUnsignedInt(data.getShort(at + EventLayout.CPU)),
+                cpu,
                 data.getInt(at + EventLayout.PID),
                 context.namespace(netns),
                 ifindex,
@@ -84,7 +104,7 @@ public final class EventDecoder {
                 data.getLong(at + EventLayout.HEAD),
                 data.getLong(at + EventLayout.FINGERPRINT),
                 result,
-                outcome(tracer, flags, result, data.getLong(at + EventLayout.ARG)),
+                outcome,
                 extended && (flags & EVENT_NETFILTER) != 0 ? decodeNetfilter(data, at + EventLayout.EXT) : null,
                 extended && (flags & EVENT_SOCK) != 0 ? decodeSock(data, at + EventLayout.EXT) : null,
                 stackId >= 0 ? context.stack(stackId) : List.of(),
@@ -94,7 +114,7 @@ public final class EventDecoder {
     }
 
     /** What the tracer's own analysis adds, from the flags and the record's ret and arg. */
-    private Outcome outcome(Tracer tracer, int flags, long result, long argument) {
+    private Outcome outcome(Tracer tracer, int flags, long result, long argument, int cpu, long timestamp) {
         if ((flags & EVENT_CLONE) != 0 && argument != 0) {
             return new Outcome.Cloned(argument);
         }
@@ -105,13 +125,46 @@ public final class EventDecoder {
             return new Outcome.IcmpErrorSent((int) (argument >> 8) & 0xff, (int) argument & 0xff);
         }
         if (tracer.analyzer() == Analyzer.DROP) {
-            return new Outcome.Dropped((flags & EVENT_REASON) != 0 ? context.dropReason(result) : Outcome.UNKNOWN,
-                    argument != 0 ? context.location(argument) : null);
+            String reason = (flags & EVENT_REASON) != 0 ? context.dropReason(result) : Outcome.UNKNOWN;
+            Location location = argument != 0 ? context.location(argument) : null;
+            if (reason.equals(NOT_SPECIFIED) && location != null
+                    && Outcome.FreedWithParent.FUNCTION.equals(KernelSymbols.plainName(location.function()))) {
+                return parentEnd(location, cpu, timestamp);
+            }
+            return new Outcome.Dropped(reason, location);
         }
         if (tracer.analyzer() == Analyzer.FREE) {
             return new Outcome.Consumed(argument != 0 ? context.location(argument) : null);
         }
         return null;
+    }
+
+    private Outcome.FreedWithParent parentEnd(Location location, int cpu, long timestamp) {
+        if (cpu < endOnCpu.length && endOnCpu[cpu] != null && timestamp - endTimeOnCpu[cpu] <= PARENT_FREE_WINDOW_NS) {
+            return new Outcome.FreedWithParent(location, endSkbOnCpu[cpu], endOnCpu[cpu]);
+        }
+        return new Outcome.FreedWithParent(location, 0, null);
+    }
+
+    private void rememberEnd(int cpu, Outcome end, long skb, long timestamp) {
+        if (cpu >= endOnCpu.length) {
+            if (end == null) {
+                return;
+            }
+            int size = Math.max(cpu + 1, endOnCpu.length * 2);
+            endOnCpu = Arrays.copyOf(endOnCpu, size);
+            endSkbOnCpu = Arrays.copyOf(endSkbOnCpu, size);
+            endTimeOnCpu = Arrays.copyOf(endTimeOnCpu, size);
+        }
+        if (end instanceof Outcome.FreedWithParent freed) {
+            // the next member of the same frag_list has the same parent (a frag_list's members hold none)
+            endOnCpu[cpu] = freed.parentEnd();
+            endSkbOnCpu[cpu] = freed.parent();
+        } else {
+            endOnCpu[cpu] = end;
+            endSkbOnCpu[cpu] = skb;
+        }
+        endTimeOnCpu[cpu] = timestamp;
     }
 
     static SockState decodeSock(ByteBuffer data, int at) {
@@ -212,7 +265,8 @@ public final class EventDecoder {
                 icmp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ICMP_ID)) : 0,
                 icmp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ICMP_SEQ)) : 0,
                 arp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ARP_OP)) : 0,
-                arp ? bigEndianLong(data, at + PacketLayout.HWADDR) >>> 16 : 0);
+                arp ? bigEndianLong(data, at + PacketLayout.HWADDR) >>> 16 : 0,
+                l3 == Packet.ETH_P_IP ? Short.toUnsignedInt(data.getShort(at + PacketLayout.FRAGMENT)) : 0);
     }
 
     /** Network-order bytes read as a big-endian number, whatever the buffer's order. */

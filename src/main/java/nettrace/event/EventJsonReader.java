@@ -48,6 +48,16 @@ public final class EventJsonReader {
 
     private static Outcome outcome(JsonNode event, Tracer tracer) {
         Location location = event.has("location") ? Location.parse(event.path("location").asText()) : null;
+        if (event.has("freed_with_parent")) {
+            JsonNode parent = event.path("freed_with_parent");
+            Location parentLocation = parent.has("location") ? Location.parse(parent.path("location").asText()) : null;
+            Outcome end = switch (parent.path("end").asText()) {
+                case "consumed" -> new Outcome.Consumed(parentLocation);
+                case "dropped" -> new Outcome.Dropped(parent.path("drop_reason").asText(Outcome.UNKNOWN), parentLocation);
+                default -> null;
+            };
+            return new Outcome.FreedWithParent(location, hex(parent.path("skb").asText("0")), end);
+        }
         if (event.has("drop_reason")) {
             return new Outcome.Dropped(event.path("drop_reason").asText(), location);
         }
@@ -84,7 +94,16 @@ public final class EventJsonReader {
                 PacketFormat.parseTcpFlags(packet.path("tcp_flags").asText()), packet.path("length").asInt(),
                 packet.path("vlan").asInt(), packet.path("icmp_type").asInt(), packet.path("icmp_code").asInt(),
                 packet.path("icmp_id").asInt(), packet.path("icmp_seq").asInt(), packet.path("arp_op").asInt(),
-                packet.has("hwaddr") ? Addresses.parseMac(packet.path("hwaddr").asText()) : 0);
+                packet.has("hwaddr") ? Addresses.parseMac(packet.path("hwaddr").asText()) : 0,
+                fragment(packet.path("fragment")));
+    }
+
+    /** The header's field back from {"offset": bytes, "more": true}; 0 when absent. */
+    private static int fragment(JsonNode fragment) {
+        if (fragment.isMissingNode()) {
+            return 0;
+        }
+        return fragment.path("offset").asInt() / 8 | (fragment.path("more").asBoolean() ? 0x2000 : 0);
     }
 
     private static int l4(String name) {

@@ -173,6 +173,28 @@ public final class EventJsonWriter {
                     string(json, LOCATION, drop.location().text());
                 }
             }
+            case Outcome.FreedWithParent freed -> {
+                if (freed.location() != null) {
+                    string(json, LOCATION, freed.location().text());
+                }
+                json.writeObjectFieldStart("freed_with_parent");
+                if (freed.parent() != 0) {
+                    json.writeStringField("skb", Long.toHexString(freed.parent()));
+                }
+                json.writeStringField("end", freed.parentEndName());
+                Location parentLocation = switch (freed.parentEnd()) {
+                    case Outcome.Dropped drop -> {
+                        json.writeStringField("drop_reason", drop.reason());
+                        yield drop.location();
+                    }
+                    case Outcome.Consumed consumed -> consumed.location();
+                    case null, default -> null;
+                };
+                if (parentLocation != null) {
+                    json.writeStringField("location", parentLocation.text());
+                }
+                json.writeEndObject();
+            }
             case Outcome.Consumed consumed -> {
                 if (consumed.location() != null) {
                     string(json, LOCATION, consumed.location().text());
@@ -238,14 +260,21 @@ public final class EventJsonWriter {
             number(json, SPORT, packet.sourcePort());
             number(json, DPORT, packet.destinationPort());
         }
-        if (packet.l4Protocol() == Packet.IPPROTO_TCP) {
+        if (packet.isFragment()) {
+            json.writeObjectFieldStart("fragment");
+            json.writeNumberField("offset", packet.fragmentOffset());
+            json.writeBooleanField("more", packet.moreFragments());
+            json.writeEndObject();
+        }
+        if (packet.l4Protocol() == Packet.IPPROTO_TCP && !packet.isLaterFragment()) {
             number(json, SEQ, packet.sequence());
             number(json, ACK, packet.acknowledgement());
             StringBuilder flags = new StringBuilder();
             PacketFormat.appendTcpFlags(flags, packet.tcpFlags());
             string(json, TCP_FLAGS, flags.toString());
         }
-        if (packet.l4Protocol() == Packet.IPPROTO_ICMP || packet.l4Protocol() == Packet.IPPROTO_ICMPV6) {
+        if ((packet.l4Protocol() == Packet.IPPROTO_ICMP || packet.l4Protocol() == Packet.IPPROTO_ICMPV6)
+                && !packet.isLaterFragment()) {
             number(json, ICMP_TYPE, packet.icmpType());
             number(json, ICMP_CODE, packet.icmpCode());
             number(json, ICMP_ID, packet.icmpId());

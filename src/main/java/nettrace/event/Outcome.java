@@ -16,6 +16,44 @@ public sealed interface Outcome {
         }
     }
 
+    /**
+     * kfree_skb from skb_release_data without a reason: the skb sat in another one's frag_list (an IP
+     * datagram's fragments once reassembled, a GRO batch, a datagram built from several buffers) and was
+     * freed with it. That other skb's own end, traced just before on the same CPU, is this one's fate;
+     * the kernel reports it as a drop whenever that one was consumed.
+     *
+     * @param parent    the other skb's address, 0 when not seen
+     * @param parentEnd how the other skb ended (Consumed or Dropped), or null when nettrace did not see it
+     */
+    record FreedWithParent(Location location, long parent, Outcome parentEnd) implements Outcome {
+        /** The function the kernel reports for such frees. */
+        public static final String FUNCTION = "skb_release_data";
+
+        /** The other skb's drop, when it was dropped. */
+        public Dropped parentDrop() {
+            return parentEnd instanceof Dropped dropped ? dropped : null;
+        }
+
+        /** True when the other skb was seen consumed. */
+        public boolean parentConsumed() {
+            return parentEnd instanceof Consumed;
+        }
+
+        /** "consumed", "dropped" or "not seen": the JSON's freed_with_parent. */
+        public String parentEndName() {
+            return parentConsumed() ? "consumed" : parentDrop() != null ? "dropped" : "not seen";
+        }
+
+        /** "freed with the packet it was part of (frag_list), which was consumed", and the like. */
+        public String text() {
+            Dropped drop = parentDrop();
+            return "freed with the packet it was part of (" + (parent == 0 ? "" : Long.toHexString(parent) + "'s ")
+                    + "frag_list" + (location == null ? "" : ", " + location.text()) + "), " + (parentConsumed() ? "which was consumed"
+                    : drop != null ? "which was dropped: " + drop.reason()
+                    : "whose end was not seen");
+        }
+    }
+
     /** consume_skb: the kernel was done with it; where (6.3+), or null. */
     record Consumed(Location location) implements Outcome {
     }

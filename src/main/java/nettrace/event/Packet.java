@@ -23,7 +23,21 @@ public record Packet(
         int icmpId,
         int icmpSequence,
         int arpOperation,
-        long hardwareAddress) {
+        long hardwareAddress,
+        int fragment) {
+
+    private static final int MORE_FRAGMENTS = 0x2000;
+    private static final int FRAGMENT_OFFSET = 0x1fff;
+
+    /** A packet that is no IPv4 fragment. */
+    public Packet(int l3Protocol, int l4Protocol, long sourceHigh, long sourceLow, long destinationHigh,
+            long destinationLow, int sourcePort, int destinationPort, long sequence, long acknowledgement,
+            int tcpFlags, int ipLength, int vlanTci, int icmpType, int icmpCode, int icmpId, int icmpSequence,
+            int arpOperation, long hardwareAddress) {
+        this(l3Protocol, l4Protocol, sourceHigh, sourceLow, destinationHigh, destinationLow, sourcePort,
+                destinationPort, sequence, acknowledgement, tcpFlags, ipLength, vlanTci, icmpType, icmpCode, icmpId,
+                icmpSequence, arpOperation, hardwareAddress, 0);
+    }
 
     public static final int ETH_P_IP = 0x0800;
     public static final int ETH_P_ARP = 0x0806;
@@ -51,7 +65,27 @@ public record Packet(
     }
 
     public boolean hasPorts() {
-        return (isIpv4() || isIpv6())
+        return (isIpv4() || isIpv6()) && !isLaterFragment()
                 && (l4Protocol == IPPROTO_TCP || l4Protocol == IPPROTO_UDP || l4Protocol == IPPROTO_SCTP);
+    }
+
+    /** An IPv4 fragment, the first or a later one. */
+    public boolean isFragment() {
+        return fragment != 0;
+    }
+
+    /** A fragment past the first: it carries no transport header. */
+    public boolean isLaterFragment() {
+        return (fragment & FRAGMENT_OFFSET) != 0;
+    }
+
+    /** Where a fragment's data starts in its datagram, in bytes. */
+    public int fragmentOffset() {
+        return (fragment & FRAGMENT_OFFSET) * 8;
+    }
+
+    /** True when more fragments of the datagram follow this one. */
+    public boolean moreFragments() {
+        return (fragment & MORE_FRAGMENTS) != 0;
     }
 }

@@ -95,6 +95,11 @@ public final class PacketFormat {
 
     private static void appendIp(StringBuilder out, Packet packet) {
         appendEndpoints(out, packet);
+        if (packet.isLaterFragment()) {
+            out.append(" fragment, offset: ").append(packet.fragmentOffset())
+                    .append(packet.moreFragments() ? ", more follow" : ", the last");
+            return;
+        }
         switch (packet.l4Protocol()) {
             case Packet.IPPROTO_TCP -> {
                 out.append(" seq:").append(packet.sequence()).append(", ack:").append(packet.acknowledgement())
@@ -103,6 +108,9 @@ public final class PacketFormat {
             }
             case Packet.IPPROTO_ICMP, Packet.IPPROTO_ICMPV6 -> appendIcmp(out, packet);
             default -> { }
+        }
+        if (packet.isFragment()) {
+            out.append(" (first fragment, more follow)");
         }
     }
 

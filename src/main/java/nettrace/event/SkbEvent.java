@@ -73,13 +73,17 @@ public record SkbEvent(
         return outcome instanceof Outcome.Cloned;
     }
 
-    /** The drop, when the skb was dropped here. */
+    /** The drop, when the skb was dropped here, or freed with a packet that was (the parent's drop). */
     public Outcome.Dropped drop() {
-        return outcome instanceof Outcome.Dropped dropped ? dropped : null;
+        return switch (outcome) {
+            case Outcome.Dropped dropped -> dropped;
+            case Outcome.FreedWithParent freed -> freed.parentDrop();
+            case null, default -> null;
+        };
     }
 
     public boolean isDrop() {
-        return outcome instanceof Outcome.Dropped;
+        return drop() != null;
     }
 
     public boolean hasSock() {

@@ -8,6 +8,7 @@ import nettrace.event.PacketFormat;
 import nettrace.event.SkbEvent;
 import nettrace.event.SockState;
 import nettrace.event.TimeText;
+import nettrace.tracer.Analyzer;
 import nettrace.tracer.Tracer;
 
 /**
@@ -138,14 +139,15 @@ public final class EventFormatter {
                 }
                 line.append('*');
             }
+            case Outcome.FreedWithParent freed -> line.append(" *").append(freed.text()).append('*');
             case Outcome.ResetSent reset -> line.append(" *reset reason: ").append(reset.reason()).append('*');
             case Outcome.IcmpErrorSent icmp -> line.append(" *ICMP error sent: ").append(icmp.name()).append('*');
             case Outcome.Cloned cloned -> { }
             case Outcome.Consumed consumed -> { }
             case null -> { }
         }
-        if (event.hasReturnValue() && !(event.outcome() instanceof Outcome.Dropped)
-                && (returnValues || event.tracer().analyzer() == nettrace.tracer.Analyzer.RET)) {
+        if (event.hasReturnValue() && event.tracer().analyzer() != Analyzer.DROP
+                && (returnValues || event.tracer().analyzer() == Analyzer.RET)) {
             line.append(" *return: ").append(event.result()).append('*');
         }
         if (event.hasNetfilter()) {

@@ -116,6 +116,39 @@ class LifeDiagnosisTest {
         assertThat(life.verdictReason()).startsWith("packet is dropped by kernel as expected");
     }
 
+    private static final Location FRAG_LIST = new Location("skb_release_data", 0x165, 0);
+
+    private static SkbEvent freedWithParent(long skb, long time, Outcome parentEnd) {
+        return event(skb, DROP, time, EVENT_LIFE_END, new Outcome.FreedWithParent(FRAG_LIST, 9, parentEnd),
+                Events.PING);
+    }
+
+    @Test
+    void aFragmentFreedWithTheConsumedDatagramItWasReassembledIntoIsGoodWithoutAnError() {
+        DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, Events.PING),
+                freedWithParent(1, 200, new Outcome.Consumed(IN_ICMP))).getFirst();
+        assertThat(life.verdict()).isEqualTo(Verdict.GOOD);
+        assertThat(life.verdictReason()).startsWith("freed with the packet it was part of");
+        assertThat(life.entries()).allSatisfy(entry -> assertThat(entry.findings()).isEmpty());
+    }
+
+    @Test
+    void aFragmentFreedWithAPacketWhoseEndWasNotSeenIsUnknown() {
+        DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, Events.PING),
+                freedWithParent(1, 200, null)).getFirst();
+        assertThat(life.verdict()).isEqualTo(Verdict.UNKNOWN);
+        assertThat(life.verdictReason()).contains("whose own end was not seen");
+    }
+
+    @Test
+    void aFragmentFreedWithADroppedPacketIsThatDropsError() {
+        DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, Events.PING),
+                freedWithParent(1, 200, new Outcome.Dropped("NETFILTER_DROP", IN_NFT))).getFirst();
+        assertThat(life.verdict()).isEqualTo(Verdict.ERROR);
+        assertThat(findings(life, Rule.Level.ERROR)).singleElement().satisfies(finding ->
+                assertThat(finding.details()).anySatisfy(detail -> assertThat(detail.lines()).contains("NETFILTER_DROP")));
+    }
+
     @Test
     void aNetfilterDropIsOneErrorThatNamesTheTableAndChainAndTheNatOnTheWay() {
         DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, SYN),

@@ -48,9 +48,14 @@ class RealWorldDropsKernelTest {
         options[2] = "--output";
         options[3] = "json";
         System.arraycopy(filters, 0, options, 4, filters.length);
+        return Diagnoses.of(traced(traffic, options));
+    }
+
+    /** What nettrace printed while the traffic ran. */
+    private static TracedRun.Output traced(Runnable traffic, String... options) {
         try (TracedRun run = TracedRun.start(options)) {
             traffic.run();
-            return Diagnoses.of(run.stop());
+            return run.stop();
         }
     }
 
@@ -104,6 +109,59 @@ class RealWorldDropsKernelTest {
         } finally {
             net.exec(net.router(), "nft", "delete table ip rwnat; delete table inet rwfilter");
         }
+    }
+
+    /** A 3,000-byte ping the client fragments and the server reassembles and answers. */
+    private static void fragmentedPing() {
+        net.exec(net.client(), "ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "3000", SERVER);
+    }
+
+    @Test
+    void aFragmentedPingThatIsAnsweredHasNoDropAndItsFragmentsShowWhereTheyBelong() {
+        Diagnoses diagnosed = diagnose(RealWorldDropsKernelTest::fragmentedPing, "-p", "icmp", "-d", SERVER);
+
+        // the kernel reports the fragments freed with the reassembled datagram as drops without a reason
+        assertThat(diagnosed.withVerdict("error")).as(diagnosed.toString()).isEmpty();
+        assertThat(diagnosed.lives()).as(diagnosed.toString())
+                .allSatisfy(life -> assertThat(findings(life, "error")).isEmpty());
+        List<JsonNode> hits = diagnosed.lives().stream().flatMap(life -> events(life).stream()).toList();
+        assertThat(hits).as("the first fragment shows its ICMP header\n%s", diagnosed).anySatisfy(hit -> {
+            assertThat(hit.path("packet").path("fragment").path("offset").asInt()).isZero();
+            assertThat(hit.path("packet").path("fragment").path("more").asBoolean()).isTrue();
+            assertThat(hit.path("packet").path("icmp_type").asInt()).isEqualTo(8);
+            assertThat(hit.path("packet").path("icmp_seq").asInt()).isEqualTo(1);
+        });
+        assertThat(hits).as("a later fragment shows its place and no ICMP header\n%s", diagnosed).anySatisfy(hit -> {
+            assertThat(hit.path("packet").path("fragment").path("offset").asInt()).isPositive();
+            assertThat(hit.path("packet").has("icmp_type")).isFalse();
+        });
+        List<JsonNode> freedWithParent = diagnosed.lives().stream().filter(life -> events(life).getLast()
+                .has("freed_with_parent")).toList();
+        assertThat(freedWithParent).as("the later fragments end freed with the datagram\n%s", diagnosed).isNotEmpty();
+        for (JsonNode life : freedWithParent) {
+            String parentEnd = events(life).getLast().path("freed_with_parent").path("end").asText();
+            assertThat(life.path("verdict").asText()).as(life.toString())
+                    .isEqualTo(parentEnd.equals("consumed") ? "good" : "unknown");
+        }
+    }
+
+    @Test
+    void aFragmentFreedWithTheReassembledDatagramNamesItAsItsParent() {
+        TracedRun.Output output = traced(RealWorldDropsKernelTest::fragmentedPing,
+                "--basic", "--output", "json", "-p", "icmp", "-d", SERVER);
+        List<JsonNode> hits = Diagnoses.jsonLines(output).stream()
+                .filter(line -> line.path("type").asText().equals("event")).toList();
+        JsonNode datagram = hits.stream().filter(hit -> hit.path("tracer").asText().equals("consume_skb")
+                        && !hit.path("packet").has("fragment")).findFirst()
+                .orElseThrow(() -> new AssertionError("the reassembled datagram's consume_skb\n" + output));
+        List<JsonNode> fragments = hits.stream().filter(hit -> hit.has("freed_with_parent")).toList();
+        assertThat(fragments).as(output.toString()).isNotEmpty().allSatisfy(fragment -> {
+            assertThat(fragment.path("tracer").asText()).isEqualTo("kfree_skb");
+            assertThat(fragment.path("location").asText()).startsWith("skb_release_data+");
+            assertThat(fragment.path("packet").path("fragment").path("offset").asInt()).isPositive();
+            assertThat(fragment.path("freed_with_parent").path("end").asText()).isEqualTo("consumed");
+            assertThat(fragment.path("freed_with_parent").path("skb").asText()).isEqualTo(datagram.path("skb").asText());
+        });
     }
 
     @Test

@@ -28,11 +28,14 @@ class EventDecoderTest {
     private static final Tracer PLAIN = Events.tracer("net_dev_queue", "link-out", Analyzer.DEFAULT);
     private static final Tracer DROP = Events.tracer("kfree_skb", "life", Analyzer.DROP);
     private static final Tracer NFT = Events.tracer("nft_do_chain", "netfilter-base", Analyzer.IPTABLE);
+    private static final Tracer CONSUME = Events.tracer("consume_skb", "life", Analyzer.FREE);
+    private static final long SKB_RELEASE_DATA = 0xffffffff81aaa165L;
+    private static final long NOT_SPECIFIED = 2;
 
     /** A context with made-up names, remembering what it was asked. */
     private static final class Context implements EventContext {
-        final List<Tracer> tracers = List.of(PLAIN, DROP, NFT);
-        final boolean[] int32 = {false, true, false};
+        final List<Tracer> tracers = List.of(PLAIN, DROP, NFT, CONSUME);
+        final boolean[] int32 = {false, true, false, false};
         final Map<Long, String> learnt = new HashMap<>();
         int namespaceLookups;
 
@@ -48,7 +51,7 @@ class EventDecoderTest {
 
         @Override
         public String dropReason(long reason) {
-            return reason == 12 ? "NETFILTER_DROP" : "reason " + reason;
+            return reason == 12 ? "NETFILTER_DROP" : reason == NOT_SPECIFIED ? "NOT_SPECIFIED" : "reason " + reason;
         }
 
         @Override
@@ -58,6 +61,9 @@ class EventDecoderTest {
 
         @Override
         public Location location(long address) {
+            if (address == SKB_RELEASE_DATA) {
+                return new Location("skb_release_data", 0x165, address);
+            }
             return new Location(address == 0xffffffff81f2afe6L ? "nf_hook_slow" : "", 0x96, address);
         }
 
@@ -161,6 +167,91 @@ class EventDecoderTest {
         plain.putInt(EventLayout.IFINDEX, 2);
         plain.putInt(EventLayout.STACK_ID, -1);
         assertThat(decoder.decode(plain, 0, EventSizes.NT_EVENT_PLAIN_SIZE).interfaceName()).isEqualTo("in0");
+    }
+
+    /** A plain record of tracer `id` for skb on cpu at time, with a drop reason and location when given. */
+    private SkbEvent hit(int id, long skb, int cpu, long time, long reason, long location) {
+        return hit(id, skb, cpu, time, reason, location, 0);
+    }
+
+    private SkbEvent hit(int id, long skb, int cpu, long time, long reason, long location, int flags) {
+        ByteBuffer data = record(EventSizes.NT_EVENT_PLAIN_SIZE);
+        data.putInt(EventLayout.TRACER, id);
+        data.putShort(EventLayout.FLAGS, (short) ((reason >= 0 ? EventFlags.EVENT_REASON : 0) | flags));
+        data.putLong(EventLayout.RET, Math.max(reason, 0));
+        data.putLong(EventLayout.ARG, location);
+        data.putLong(EventLayout.SKB, skb);
+        data.putShort(EventLayout.CPU, (short) cpu);
+        data.putLong(EventLayout.TS, time);
+        data.putInt(EventLayout.STACK_ID, -1);
+        return decoder.decode(data, 0, EventSizes.NT_EVENT_PLAIN_SIZE);
+    }
+
+    /** The free of an skb with a frag_list: consume_skb, or kfree_skb with a reason. */
+    private SkbEvent parentFree(long skb, int cpu, long time, long reason, long location) {
+        return hit(reason >= 0 ? 1 : 3, skb, cpu, time, reason, location, EventFlags.EVENT_FRAG_LIST);
+    }
+
+    private SkbEvent fragListFree(long skb, int cpu, long time) {
+        return hit(1, skb, cpu, time, NOT_SPECIFIED, SKB_RELEASE_DATA);
+    }
+
+    @Test
+    void skbsFreedFromAConsumedSkbsFragListAreNoDropsButShareItsEnd() {
+        parentFree(0xa000, 1, 1_000, -1, 0);
+        SkbEvent first = fragListFree(0xb000, 1, 3_000);
+        SkbEvent second = fragListFree(0xc000, 1, 4_000);
+
+        for (SkbEvent tail : List.of(first, second)) {
+            assertThat(tail.outcome()).isInstanceOfSatisfying(Outcome.FreedWithParent.class, freed -> {
+                assertThat(freed.parent()).isEqualTo(0xa000);
+                assertThat(freed.parentConsumed()).isTrue();
+                assertThat(freed.location().text()).isEqualTo("skb_release_data+0x165");
+                assertThat(freed.text()).isEqualTo("freed with the packet it was part of (a000's frag_list,"
+                        + " skb_release_data+0x165), which was consumed");
+            });
+            assertThat(tail.isDrop()).isFalse();
+        }
+    }
+
+    @Test
+    void anSkbFreedFromADroppedSkbsFragListIsDroppedWithItsReason() {
+        parentFree(0xa000, 0, 1_000, 12, 0xffffffff81f2afe6L);
+        SkbEvent tail = fragListFree(0xb000, 0, 2_000);
+
+        assertThat(tail.isDrop()).isTrue();
+        assertThat(tail.drop()).isEqualTo(new Outcome.Dropped("NETFILTER_DROP",
+                new Location("nf_hook_slow", 0x96, 0xffffffff81f2afe6L)));
+    }
+
+    @Test
+    void aFragListFreeWhoseParentWasNotSeenJustBeforeOnItsCpuHasAnUnknownParent() {
+        parentFree(0xa000, 1, 1_000, -1, 0);
+        SkbEvent otherCpu = fragListFree(0xb000, 0, 2_000);
+        parentFree(0xa000, 1, 3_000, -1, 0);
+        hit(0, 0xd000, 1, 3_500, -1, 0);
+        SkbEvent afterAnotherEvent = fragListFree(0xb000, 1, 4_000);
+        parentFree(0xa000, 1, 10_000, -1, 0);
+        SkbEvent tooLate = fragListFree(0xb000, 1, 10_000 + EventDecoder.PARENT_FREE_WINDOW_NS + 1);
+        // a free just before whose skb had no frag_list (reassembly consumes the first fragment so)
+        hit(3, 0xa000, 1, 20_000_000, -1, 0);
+        SkbEvent afterAFreeWithoutFragList = fragListFree(0xb000, 1, 20_001_000);
+
+        for (SkbEvent tail : List.of(otherCpu, afterAnotherEvent, tooLate, afterAFreeWithoutFragList)) {
+            Outcome.FreedWithParent freed = (Outcome.FreedWithParent) tail.outcome();
+            assertThat(freed.parentEnd()).isNull();
+            assertThat(freed.parentEndName()).isEqualTo("not seen");
+            assertThat(tail.isDrop()).isFalse();
+        }
+    }
+
+    @Test
+    void aDropWithoutReasonElsewhereStaysADrop() {
+        hit(3, 0xa000, 1, 1_000, -1, 0);
+        SkbEvent drop = hit(1, 0xb000, 1, 2_000, NOT_SPECIFIED, 0xffffffff81f2afe6L);
+
+        assertThat(drop.outcome()).isInstanceOf(Outcome.Dropped.class);
+        assertThat(drop.drop().reason()).isEqualTo("NOT_SPECIFIED");
     }
 
     @Test

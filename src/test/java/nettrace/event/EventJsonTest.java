@@ -94,6 +94,28 @@ class EventJsonTest {
     }
 
     @Test
+    void fragmentsComeBackWithTheirPlace() throws Exception {
+        for (int field : new int[] {0x2000, 0x2000 | 185, 370}) {
+            Packet fragment = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_ICMP, 0x0a01000200000000L, 0,
+                    0x0a02000200000000L, 0, 0, 0, 0, 0, 0, 1500, 0, field == 0x2000 ? 8 : 0, 0,
+                    field == 0x2000 ? 4520 : 0, field == 0x2000 ? 1 : 0, 0, 0, field);
+            SkbEvent written = Events.at(HOOK).packet(fragment).build();
+            assertSameFacts(roundTrip(written), written);
+        }
+    }
+
+    @Test
+    void aFragListFreeComesBackWithItsParentsEnd() throws Exception {
+        Location fragList = new Location("skb_release_data", 0x165, 0);
+        for (Outcome parentEnd : new Outcome[] {new Outcome.Consumed(new Location("icmp_rcv", 0x10, 0)),
+                new Outcome.Dropped("NETFILTER_DROP", new Location("nft_do_chain", 0x3e8, 0)), null}) {
+            SkbEvent written = Events.at(DROP).outcome(new Outcome.FreedWithParent(fragList,
+                    parentEnd == null ? 0 : 0xffff888100000300L, parentEnd)).build();
+            assertSameFacts(roundTrip(written), written);
+        }
+    }
+
+    @Test
     void consumeLocationsAreKeptAndAnUnknownLocationIsItsAddress() throws Exception {
         SkbEvent consumed = Events.at(Events.tracer("consume_skb", "life", Analyzer.FREE)).outcome(
                 new Outcome.Consumed(new Location("", 0, 0xffffffffc0a01000L))).build();

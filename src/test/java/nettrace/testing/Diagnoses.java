@@ -15,18 +15,21 @@ public record Diagnoses(List<JsonNode> lives, TracedRun.Output output) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static Diagnoses of(TracedRun.Output output) {
-        List<JsonNode> lives = new ArrayList<>();
+        return new Diagnoses(jsonLines(output).stream()
+                .filter(record -> record.path("type").asText().equals("diagnosis")).toList(), output);
+    }
+
+    /** Every line of a run's --output json, read. */
+    public static List<JsonNode> jsonLines(TracedRun.Output output) {
+        List<JsonNode> records = new ArrayList<>();
         for (String line : output.lines()) {
             try {
-                JsonNode record = JSON.readTree(line);
-                if (record.path("type").asText().equals("diagnosis")) {
-                    lives.add(record);
-                }
+                records.add(JSON.readTree(line));
             } catch (JsonProcessingException e) {
                 throw new AssertionError("not a JSON line: " + line + "\n" + output, e);
             }
         }
-        return new Diagnoses(lives, output);
+        return records;
     }
 
     public static List<JsonNode> events(JsonNode life) {

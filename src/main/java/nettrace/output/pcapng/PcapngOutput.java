@@ -102,6 +102,7 @@ public final class PcapngOutput implements EventSink, LifeSink, DiagnosisSink.Pr
         switch (event.outcome()) {
             case Outcome.Dropped drop -> facts.add("drop reason: " + drop.reason()
                     + (drop.location() == null ? "" : ", " + drop.location().text()));
+            case Outcome.FreedWithParent freed -> facts.add(freed.text());
             case Outcome.ResetSent reset -> facts.add("reset reason: " + reset.reason());
             case Outcome.IcmpErrorSent icmp -> facts.add("ICMP error sent: " + icmp.name());
             case Outcome.Cloned cloned -> facts.add("cloned: " + Long.toHexString(cloned.copy()));
