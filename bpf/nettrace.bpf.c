@@ -254,6 +254,9 @@ static __always_inline u64 mix(u64 hash, u64 value)
 #define UDP_PORT_VXLAN_LINUX	8472
 #define UDP_PORT_GENEVE		6081
 #define IPPROTO_IPIP	4
+#define IPPROTO_FRAGMENT	44	/* IPv6 fragment header */
+#define IP_MORE_FRAGMENTS	0x2000
+#define IP_OFFSET	0x1fff
 #define IPPROTO_IPV6	41
 #define IPPROTO_GRE	47
 #define ETH_P_TEB	0x6558
@@ -378,17 +381,17 @@ static __always_inline void find_tunnel(const struct nt_packet *pkt, const u8 *l
 	}
 }
 
-/* An IPv4 fragment's: its place in the datagram and the datagram's id. */
-static __always_inline u64 fragment_fingerprint(u16 fragment, u16 ip_id, u8 l4_proto)
+/* A fragment's: its place in the datagram (struct nt_packet's fragment) and the datagram's id. */
+static __always_inline u64 fragment_fingerprint(u16 fragment, u32 id, u8 l4_proto)
 {
-	return mix(mix(FINGERPRINT_SEED, (u64)fragment << 16 | ip_id), l4_proto);
+	return mix(mix(FINGERPRINT_SEED, (u64)fragment << 32 | id), l4_proto);
 }
 
 static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes *h, const u8 *l3,
 				      struct tunnel *tunnel)
 {
 	u32 l4_offset = (h->l3[0] & 0xf) * 4;
-	u16 fragment = be16_at(&h->l3[6]) & 0x3fff; /* offset and more-fragments */
+	u16 fragment = be16_at(&h->l3[6]) & (IP_MORE_FRAGMENTS | IP_OFFSET); /* offset and more-fragments */
 	u16 ip_id = be16_at(&h->l3[4]);
 
 	if ((h->l3[0] >> 4) != 4 || l4_offset < 20) {
@@ -401,7 +404,7 @@ static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes
 	__builtin_memcpy(pkt->daddr, &h->l3[16], 4);
 	pkt->fragment = fragment;
 	/* a later fragment carries no transport header (as tcpdump, it has no ports) */
-	if (fragment & 0x1fff)
+	if (fragment & IP_OFFSET)
 		return fragment_fingerprint(fragment, ip_id, pkt->l4_proto);
 	if (l4_offset == 20)
 		__builtin_memcpy(h->l4, &h->l3[20], sizeof(h->l4));
@@ -428,6 +431,21 @@ static __always_inline u64 parse_ipv6(struct nt_packet *pkt, struct header_bytes
 	pkt->l4_proto = h->l3[6];
 	__builtin_memcpy(pkt->saddr, &h->l3[8], 16);
 	__builtin_memcpy(pkt->daddr, &h->l3[24], 16);
+	if (pkt->l4_proto == IPPROTO_FRAGMENT) {
+		/* a fragment header right after the fixed one: next header, offset << 3 | M, id */
+		u16 offset_more = be16_at(&h->l3[42]);
+		u32 id = be32_at(&h->l3[44]);
+
+		pkt->l4_proto = h->l3[40];
+		pkt->fragment = offset_more >> 3 | (offset_more & 1 ? IP_MORE_FRAGMENTS : 0);
+		if (!(offset_more >> 3)) {
+			/* the first: what the header bytes hold of its transport header (16 bytes) */
+			__builtin_memset(h->l4, 0, sizeof(h->l4));
+			__builtin_memcpy(h->l4, &h->l3[48], HEADER_BYTES - 48);
+			parse_l4(pkt, h->l4);
+		}
+		return fragment_fingerprint(pkt->fragment, id, pkt->l4_proto);
+	}
 	__builtin_memcpy(h->l4, &h->l3[40], sizeof(h->l4));
 	parse_l4(pkt, h->l4);
 	find_tunnel(pkt, h->l4, l3 + 40, tunnel);

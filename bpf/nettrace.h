@@ -139,7 +139,7 @@ struct nt_packet {
 	__u16 icmp_seq;
 	__u16 arp_op;
 	__u8  hwaddr[6];      /* ARP sender hardware address */
-	__u16 fragment;       /* IPv4: more-fragments (0x2000) and offset (8-byte units) as in the header; 0 = whole */
+	__u16 fragment;       /* more-fragments (0x2000) and offset (8-byte units) as in IPv4's header; 0 = whole */
 };
 
 /* What socket tracers add (EVENT_SOCK): the socket's state and TCP's view of the path. */

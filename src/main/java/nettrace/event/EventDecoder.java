@@ -127,9 +127,14 @@ public final class EventDecoder {
         if (tracer.analyzer() == Analyzer.DROP) {
             String reason = (flags & EVENT_REASON) != 0 ? context.dropReason(result) : Outcome.UNKNOWN;
             Location location = argument != 0 ? context.location(argument) : null;
-            if (reason.equals(NOT_SPECIFIED) && location != null
-                    && Outcome.FreedWithParent.FUNCTION.equals(KernelSymbols.plainName(location.function()))) {
-                return parentEnd(location, cpu, timestamp);
+            if (reason.equals(NOT_SPECIFIED) && location != null) {
+                String function = KernelSymbols.plainName(location.function());
+                Outcome.FreedWithParent freed = parentEnd(location, cpu, timestamp);
+                // skb_release_data frees frag_lists only; kfree_skb_list (before 6.2) any list, transmit's too
+                if (function.equals(Outcome.FreedWithParent.RELEASE_DATA)
+                        || function.equals(Outcome.FreedWithParent.FREE_LIST) && freed.parentEnd() != null) {
+                    return freed;
+                }
             }
             return new Outcome.Dropped(reason, location);
         }
@@ -266,7 +271,7 @@ public final class EventDecoder {
                 icmp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ICMP_SEQ)) : 0,
                 arp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ARP_OP)) : 0,
                 arp ? bigEndianLong(data, at + PacketLayout.HWADDR) >>> 16 : 0,
-                l3 == Packet.ETH_P_IP ? Short.toUnsignedInt(data.getShort(at + PacketLayout.FRAGMENT)) : 0);
+                ip ? Short.toUnsignedInt(data.getShort(at + PacketLayout.FRAGMENT)) : 0);
     }
 
     /** Network-order bytes read as a big-endian number, whatever the buffer's order. */

@@ -17,17 +17,20 @@ public sealed interface Outcome {
     }
 
     /**
-     * kfree_skb from skb_release_data without a reason: the skb sat in another one's frag_list (an IP
-     * datagram's fragments once reassembled, a GRO batch, a datagram built from several buffers) and was
-     * freed with it. That other skb's own end, traced just before on the same CPU, is this one's fate;
-     * the kernel reports it as a drop whenever that one was consumed.
+     * kfree_skb without a reason, from skb_release_data (kfree_skb_list before 6.2), right after the
+     * free of an skb with a frag_list on the same CPU: the skb sat in that one's frag_list (an IP
+     * datagram's fragments once reassembled, a GRO batch, a datagram built from several buffers) and
+     * was freed with it. That other skb's own end is this one's fate; the kernel reports it as a drop
+     * whenever that one was consumed.
      *
      * @param parent    the other skb's address, 0 when not seen
      * @param parentEnd how the other skb ended (Consumed or Dropped), or null when nettrace did not see it
      */
     record FreedWithParent(Location location, long parent, Outcome parentEnd) implements Outcome {
-        /** The function the kernel reports for such frees. */
-        public static final String FUNCTION = "skb_release_data";
+        /** Where the kernel reports such frees since 6.2; nothing else frees from there. */
+        public static final String RELEASE_DATA = "skb_release_data";
+        /** Where before 6.2: it frees other lists too (a transmit's segments when it drops them). */
+        public static final String FREE_LIST = "kfree_skb_list";
 
         /** The other skb's drop, when it was dropped. */
         public Dropped parentDrop() {

@@ -29,7 +29,7 @@ public record Packet(
     private static final int MORE_FRAGMENTS = 0x2000;
     private static final int FRAGMENT_OFFSET = 0x1fff;
 
-    /** A packet that is no IPv4 fragment. */
+    /** A packet that is no fragment. */
     public Packet(int l3Protocol, int l4Protocol, long sourceHigh, long sourceLow, long destinationHigh,
             long destinationLow, int sourcePort, int destinationPort, long sequence, long acknowledgement,
             int tcpFlags, int ipLength, int vlanTci, int icmpType, int icmpCode, int icmpId, int icmpSequence,
@@ -69,7 +69,7 @@ public record Packet(
                 && (l4Protocol == IPPROTO_TCP || l4Protocol == IPPROTO_UDP || l4Protocol == IPPROTO_SCTP);
     }
 
-    /** An IPv4 fragment, the first or a later one. */
+    /** An IP fragment, the first or a later one (IPv6: from a fragment header right after the fixed one). */
     public boolean isFragment() {
         return fragment != 0;
     }

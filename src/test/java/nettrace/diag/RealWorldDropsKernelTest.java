@@ -112,13 +112,15 @@ class RealWorldDropsKernelTest {
     }
 
     /** A 3,000-byte ping the client fragments and the server reassembles and answers. */
-    private static void fragmentedPing() {
-        net.exec(net.client(), "ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "3000", SERVER);
+    private static void fragmentedPing(String server) {
+        net.exec(net.client(), "ping", "-c", "1", "-W", "2", "-M", "dont", "-s", "3000", server);
     }
 
-    @Test
-    void aFragmentedPingThatIsAnsweredHasNoDropAndItsFragmentsShowWhereTheyBelong() {
-        Diagnoses diagnosed = diagnose(RealWorldDropsKernelTest::fragmentedPing, "-p", "icmp", "-d", SERVER);
+    @ParameterizedTest
+    @ValueSource(strings = {SERVER, SERVER6})
+    void aFragmentedPingThatIsAnsweredHasNoDropAndItsFragmentsShowWhereTheyBelong(String server) {
+        boolean v6 = server.contains(":");
+        Diagnoses diagnosed = diagnose(() -> fragmentedPing(server), "-p", v6 ? "icmp6" : "icmp", "-d", server);
 
         // the kernel reports the fragments freed with the reassembled datagram as drops without a reason
         assertThat(diagnosed.withVerdict("error")).as(diagnosed.toString()).isEmpty();
@@ -128,7 +130,7 @@ class RealWorldDropsKernelTest {
         assertThat(hits).as("the first fragment shows its ICMP header\n%s", diagnosed).anySatisfy(hit -> {
             assertThat(hit.path("packet").path("fragment").path("offset").asInt()).isZero();
             assertThat(hit.path("packet").path("fragment").path("more").asBoolean()).isTrue();
-            assertThat(hit.path("packet").path("icmp_type").asInt()).isEqualTo(8);
+            assertThat(hit.path("packet").path("icmp_type").asInt()).isEqualTo(v6 ? 128 : 8);
             assertThat(hit.path("packet").path("icmp_seq").asInt()).isEqualTo(1);
         });
         assertThat(hits).as("a later fragment shows its place and no ICMP header\n%s", diagnosed).anySatisfy(hit -> {
@@ -147,7 +149,7 @@ class RealWorldDropsKernelTest {
 
     @Test
     void aFragmentFreedWithTheReassembledDatagramNamesItAsItsParent() {
-        TracedRun.Output output = traced(RealWorldDropsKernelTest::fragmentedPing,
+        TracedRun.Output output = traced(() -> fragmentedPing(SERVER),
                 "--basic", "--output", "json", "-p", "icmp", "-d", SERVER);
         List<JsonNode> hits = Diagnoses.jsonLines(output).stream()
                 .filter(line -> line.path("type").asText().equals("event")).toList();

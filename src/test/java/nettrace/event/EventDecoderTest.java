@@ -30,6 +30,7 @@ class EventDecoderTest {
     private static final Tracer NFT = Events.tracer("nft_do_chain", "netfilter-base", Analyzer.IPTABLE);
     private static final Tracer CONSUME = Events.tracer("consume_skb", "life", Analyzer.FREE);
     private static final long SKB_RELEASE_DATA = 0xffffffff81aaa165L;
+    private static final long KFREE_SKB_LIST = 0xffffffff81bbb040L;
     private static final long NOT_SPECIFIED = 2;
 
     /** A context with made-up names, remembering what it was asked. */
@@ -63,6 +64,9 @@ class EventDecoderTest {
         public Location location(long address) {
             if (address == SKB_RELEASE_DATA) {
                 return new Location("skb_release_data", 0x165, address);
+            }
+            if (address == KFREE_SKB_LIST) {
+                return new Location("kfree_skb_list", 0x40, address);
             }
             return new Location(address == 0xffffffff81f2afe6L ? "nf_hook_slow" : "", 0x96, address);
         }
@@ -243,6 +247,19 @@ class EventDecoderTest {
             assertThat(freed.parentEndName()).isEqualTo("not seen");
             assertThat(tail.isDrop()).isFalse();
         }
+    }
+
+    @Test
+    void beforeSixTwoAListFreeIsFreedWithItsParentOnlyWhenThatWasSeen() {
+        parentFree(0xa000, 1, 1_000, -1, 0);
+        SkbEvent member = hit(1, 0xb000, 1, 2_000, NOT_SPECIFIED, KFREE_SKB_LIST);
+        hit(0, 0xd000, 1, 3_000, -1, 0);
+        SkbEvent transmitDrop = hit(1, 0xe000, 1, 4_000, NOT_SPECIFIED, KFREE_SKB_LIST);
+
+        assertThat(member.outcome()).isInstanceOfSatisfying(Outcome.FreedWithParent.class,
+                freed -> assertThat(freed.parentConsumed()).isTrue());
+        assertThat(transmitDrop.outcome()).isEqualTo(new Outcome.Dropped("NOT_SPECIFIED",
+                new Location("kfree_skb_list", 0x40, KFREE_SKB_LIST)));
     }
 
     @Test
