@@ -257,6 +257,9 @@ static __always_inline int count_drop(u64 *ctx, bool name_chains)
 		key.reason = (u32)ctx[2];
 		if (key.reason == CONFIG.consumed_reason)
 			goto out;
+		if (key.reason == CONFIG.not_specified_reason && ctx[1] >= CONFIG.frag_list_free_start
+		    && ctx[1] < CONFIG.frag_list_free_end)
+			goto out;
 	}
 	skb_flow(skb, &flow);
 	dev = skb_dev(skb);

@@ -44,7 +44,14 @@ struct mon_config {
 	__u32 patterns;            /* 0 = every packet */
 	__u32 consumed_reason;     /* the kernel's SKB_CONSUMED: a free, not a drop; ~0 when it has none */
 	__u32 netfilter_drop_reason; /* SKB_DROP_REASON_NETFILTER_DROP; ~0 when it has none */
-	__u32 pad;
+	/*
+	 * SKB_DROP_REASON_NOT_SPECIFIED (~0 when none) and where skb_release_data's code lies: such a
+	 * "drop" is an skb freed with the frag_list of the one that held it (reassembled fragments, a
+	 * GRO batch), which is counted by itself if it was dropped
+	 */
+	__u32 not_specified_reason;
+	__u64 frag_list_free_start;
+	__u64 frag_list_free_end;
 };
 
 enum mon_netfilter_source {

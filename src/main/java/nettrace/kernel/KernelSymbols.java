@@ -276,6 +276,27 @@ public final class KernelSymbols {
         return withPlainName(function);
     }
 
+    /** Where a function's code lies: from its address up to the next symbol's. */
+    public record Span(long start, long end) {
+        public boolean contains(long address) {
+            return Long.compareUnsigned(address, start) >= 0 && Long.compareUnsigned(address, end) < 0;
+        }
+    }
+
+    /** The span of the function by exactly this name (its first, if several), when there is one. */
+    public Optional<Span> span(String function) {
+        int index = indexOfName(function);
+        if (index == NONE) {
+            return Optional.empty();
+        }
+        int next = index + 1;
+        while (next < addresses.length && addresses[next] == addresses[index]) {
+            next++;
+        }
+        long end = next < addresses.length ? addresses[next] : addresses[index] + LONGEST_FUNCTION;
+        return Optional.of(new Span(addresses[index], end));
+    }
+
     /** "nf_hook_slow+0x96", or the bare address when no symbol covers it. */
     public String describe(long address) {
         int index = indexOf(address);

@@ -57,8 +57,12 @@ public final class Monitor {
             KernelSymbols symbols = KernelSymbols.read();
             KernelFeatures features = KernelFeatures.probe(btf, symbols);
             MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, config.tcpRtt());
+            long notSpecified = reasonValue(btf, "SKB_DROP_REASON_NOT_SPECIFIED");
+            MonitorLayout.FragListFrees fragListFrees = symbols.span("skb_release_data")
+                    .map(span -> new MonitorLayout.FragListFrees(notSpecified, span))
+                    .orElse(MonitorLayout.FragListFrees.NONE);
             MonitorProbes.Settings probeSettings = new MonitorProbes.Settings(patterns, reasonValue(btf, "SKB_CONSUMED"),
-                    reasonValue(btf, "SKB_DROP_REASON_NETFILTER_DROP"), config.dropKeys());
+                    reasonValue(btf, "SKB_DROP_REASON_NETFILTER_DROP"), fragListFrees, config.dropKeys());
             DropReasons reasons = DropReasons.fromBtf(btf);
             Map<Long, String> resetReasons = btf.enumValues("sk_rst_reason");
             btf = null;

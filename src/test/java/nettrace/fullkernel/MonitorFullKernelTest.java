@@ -120,7 +120,7 @@ class MonitorFullKernelTest {
                 .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NETFILTER_DROP")).findFirst()
                 .orElseThrow().getKey();
         try (MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
-                MonitorLayout.NO_REASON, netfilterDrop, 4096), noFentry, line -> { })) {
+                MonitorLayout.NO_REASON, netfilterDrop, MonitorLayout.FragListFrees.NONE, 4096), noFentry, line -> { })) {
             assertThat(probes.attached()).anyMatch(a -> a.probe().equals("nft_do_chain")
                     && a.mechanism() == Mechanism.KPROBE);
             send(7722, 2);

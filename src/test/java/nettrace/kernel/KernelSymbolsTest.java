@@ -25,6 +25,16 @@ class KernelSymbolsTest {
     }
 
     @Test
+    void aFunctionsSpanEndsWhereTheNextSymbolStarts() {
+        KernelSymbols.Span span = SYMBOLS.span("nf_hook_slow").orElseThrow();
+        assertThat(span).isEqualTo(new KernelSymbols.Span(0xffffffff81f2af50L, 0xffffffff81f2b100L));
+        assertThat(span.contains(0xffffffff81f2afe6L)).isTrue();
+        assertThat(span.contains(0xffffffff81f2b100L)).isFalse();
+        assertThat(SYMBOLS.span("nft_do_chain").orElseThrow().end()).isEqualTo(0xffffffffc0a01000L + (1 << 20));
+        assertThat(SYMBOLS.span("no_such_function")).isEmpty();
+    }
+
+    @Test
     void addressesNoSymbolCoversStayNumeric() {
         assertThat(SYMBOLS.describe(0x1000)).isEqualTo("0x1000");
         assertThat(SYMBOLS.describe(0xffffffffc0a01000L + (1 << 20))).isEqualTo("0xffffffffc0b01000");

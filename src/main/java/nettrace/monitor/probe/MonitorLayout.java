@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import nettrace.config.IpAddress;
+import nettrace.kernel.KernelSymbols;
 
 /**
  * The structs of bpf/monitor.h as Java reads and writes them: offsets, sizes and the enum values
@@ -27,12 +28,15 @@ public final class MonitorLayout {
 
     /** struct mon_config */
     public static final int PATTERNS = 4;
-    public static final int CONFIG_SIZE = 400;
+    public static final int CONFIG_SIZE = 416;
     public static final int CONFIG_MATCH = 0;
     public static final int CONFIG_MASK = 192;
     public static final int CONFIG_PATTERNS = 384;
     public static final int CONFIG_CONSUMED_REASON = 388;
     public static final int CONFIG_NETFILTER_DROP_REASON = 392;
+    public static final int CONFIG_NOT_SPECIFIED_REASON = 396;
+    public static final int CONFIG_FRAG_LIST_FREE_START = 400;
+    public static final int CONFIG_FRAG_LIST_FREE_END = 408;
 
     /** struct mon_drop_key */
     public static final int DROP_KEY_SIZE = 112;
@@ -87,10 +91,23 @@ public final class MonitorLayout {
     }
 
     /**
+     * kfree_skb without a reason from skb_release_data: an skb freed with the frag_list of the one
+     * that held it (IPv4 reassembly, GRO), reported as a drop even when that one was consumed. Not
+     * counted: when that one was dropped, its own drop is.
+     *
+     * @param notSpecifiedReason SKB_DROP_REASON_NOT_SPECIFIED, NO_REASON when the kernel has none
+     * @param releaseData        where skb_release_data's code lies
+     */
+    public record FragListFrees(long notSpecifiedReason, KernelSymbols.Span releaseData) {
+        public static final FragListFrees NONE = new FragListFrees(NO_REASON, new KernelSymbols.Span(0, 0));
+    }
+
+    /**
      * @param consumedReason      SKB_CONSUMED: frees that are not drops
      * @param netfilterDropReason SKB_DROP_REASON_NETFILTER_DROP: the drops a chain is named for
      */
-    public static byte[] encodeConfig(List<Pattern> patterns, long consumedReason, long netfilterDropReason) {
+    public static byte[] encodeConfig(List<Pattern> patterns, long consumedReason, long netfilterDropReason,
+            FragListFrees fragListFrees) {
         if (patterns.size() > PATTERNS) {
             throw new IllegalArgumentException("at most " + PATTERNS + " filter patterns");
         }
@@ -102,6 +119,9 @@ public final class MonitorLayout {
         config.putInt(CONFIG_PATTERNS, patterns.size());
         config.putInt(CONFIG_CONSUMED_REASON, (int) consumedReason);
         config.putInt(CONFIG_NETFILTER_DROP_REASON, (int) netfilterDropReason);
+        config.putInt(CONFIG_NOT_SPECIFIED_REASON, (int) fragListFrees.notSpecifiedReason());
+        config.putLong(CONFIG_FRAG_LIST_FREE_START, fragListFrees.releaseData().start());
+        config.putLong(CONFIG_FRAG_LIST_FREE_END, fragListFrees.releaseData().end());
         return config.array();
     }
 

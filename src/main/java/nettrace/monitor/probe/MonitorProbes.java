@@ -31,7 +31,7 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
 
     /** What the monitor needs from its BPF side. */
     public record Settings(List<MonitorLayout.Pattern> patterns, long consumedReason, long netfilterDropReason,
-            int dropKeys) {
+            MonitorLayout.FragListFrees fragListFrees, int dropKeys) {
     }
 
     private final BpfObject object;
@@ -60,7 +60,7 @@ public final class MonitorProbes implements CounterSource, AutoCloseable {
             try {
                 BpfObject object = probes.object;
                 object.readOnlyData().setInitialValue(MonitorLayout.encodeConfig(settings.patterns(),
-                        settings.consumedReason(), settings.netfilterDropReason()));
+                        settings.consumedReason(), settings.netfilterDropReason(), settings.fragListFrees()));
                 object.map("drops").setMaxEntries(settings.dropKeys());
                 List<String> wanted = plan.programs();
                 for (BpfProgram program : object.programs()) {
