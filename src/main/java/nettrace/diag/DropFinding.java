@@ -26,8 +26,13 @@ final class DropFinding {
         this.netfilterDetailMissing = netfilterDetailMissing;
     }
 
-    /** @param life the life the drop ends, or null when the event is judged alone */
-    Finding of(SkbEvent event, SkbLife life) {
+    /**
+     * @param life the life the drop ends, or null when the event is judged alone; where the drop read
+     *             no namespace (TCP's receive path has let go of the device), the life's last place is
+     *             the drop's
+     */
+    Finding of(SkbEvent dropEvent, SkbLife life) {
+        SkbEvent event = dropEvent.netns().inode() == 0 ? lastPlaced(dropEvent, life) : dropEvent;
         Outcome.Dropped drop = event.drop();
         String message = event.tracer().rules().stream().filter(r -> r.condition().isAny()).map(Rule::message)
                 .findFirst().orElse(DROPPED);
@@ -61,6 +66,20 @@ final class DropFinding {
             text = Optional.of(route.advice());
         }
         return new Finding(Rule.Level.ERROR, message, text.map(t -> AdviceText.fill(t, event)), details);
+    }
+
+    private static SkbEvent lastPlaced(SkbEvent drop, SkbLife life) {
+        if (life == null) {
+            return drop;
+        }
+        List<SkbEvent> events = life.events();
+        for (int i = events.size() - 1; i >= 0; i--) { // indexed: see DiagnosedLife.worst
+            SkbEvent before = events.get(i);
+            if (before.skb() == drop.skb() && before.timestamp() <= drop.timestamp() && before.netns().inode() != 0) {
+                return drop.placedAs(before);
+            }
+        }
+        return drop;
     }
 
     /**

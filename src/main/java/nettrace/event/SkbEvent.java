@@ -56,6 +56,13 @@ public record SkbEvent(
         return (flags & EVENT_RET) != 0;
     }
 
+    /** This event placed where another was: its namespace and device (for an event that read none). */
+    public SkbEvent placedAs(SkbEvent where) {
+        return new SkbEvent(timestamp, skb, tracer, flags, cpu, pid, where.netns, where.interfaceIndex,
+                where.interfaceName, command, packet, inner, head, fingerprint, result, outcome, netfilter, sock, stack,
+                capture);
+    }
+
     public boolean startsLife() {
         return (flags & EVENT_LIFE_NEW) != 0;
     }

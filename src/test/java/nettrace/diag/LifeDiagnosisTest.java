@@ -15,6 +15,7 @@ import nettrace.event.Netfilter;
 import nettrace.event.Outcome;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
+import nettrace.kernel.NetworkNamespaces.Namespace;
 import nettrace.lifecycle.LifecycleTracker;
 import nettrace.lifecycle.SkbLife;
 import nettrace.testing.Events;
@@ -114,6 +115,29 @@ class LifeDiagnosisTest {
                 dropped(1, 200, "NO_SOCKET", IN_PING, Events.PING)).getFirst();
         assertThat(life.verdict()).isEqualTo(Verdict.EXPECTED);
         assertThat(life.verdictReason()).startsWith("packet is dropped by kernel as expected");
+    }
+
+    @Test
+    void aDropThatReadNoNamespaceIsPlacedWhereItsSkbWasLastSeen() {
+        SkbEvent arrives = at(QUEUE).skb(1).time(100).flags(EVENT_LIFE_NEW).packet(SYN).device("veth-b").build();
+        SkbEvent drop = at(DROP).skb(1).time(200).flags(EVENT_LIFE_END).packet(SYN)
+                .netns(new Namespace(0, "unknown", "")).outcome(new Outcome.Dropped("TCP_INVALID_SEQUENCE",
+                        new Location("tcp_validate_incoming", 0x16b, 0))).build();
+        DiagnosedLife life = diagnose(arrives, drop).getFirst();
+        assertThat(findings(life, Rule.Level.ERROR)).singleElement().satisfies(finding -> {
+            assertThat(finding.details()).contains(new Finding.Detail("network namespace",
+                    List.of(Events.NETNS.name() + ", device veth-b")));
+            assertThat(finding.advice()).isPresent();
+        });
+    }
+
+    @Test
+    void aDuplicateSegmentTcpDropsAsOldIsExpected() {
+        DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, SYN_ACK),
+                dropped(1, 200, "TCP_OLD_SEQUENCE", new Location("tcp_validate_incoming", 0x16b, 0), SYN_ACK))
+                .getFirst();
+        assertThat(life.verdict()).isEqualTo(Verdict.EXPECTED);
+        assertThat(life.verdictReason()).contains("a duplicate of data the receiver already has");
     }
 
     private static final Location FRAG_LIST = new Location("skb_release_data", 0x165, 0);
