@@ -17,7 +17,6 @@ import static nettrace.bpf.EventFlags.EVENT_SOCK;
 import com.carrotsearch.hppc.LongObjectHashMap;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import nettrace.bpf.CaptureLayout;
 import nettrace.bpf.EventLayout;
@@ -51,16 +50,7 @@ public final class EventDecoder {
     private final long[] lastPacketWords = new long[PACKET_WORDS];
     /** skb address -> the packet of its last EVENT_PACKET_KEPT record, which EVENT_SAME_PACKET ones leave out. */
     private final LongObjectHashMap<Packet> keptPackets = new LongObjectHashMap<>();
-    /*
-     * Per CPU, the last event decoded when it freed an skb with a frag_list (else null), its skb and
-     * time: an skb freed from another one's frag_list is freed within that one's free, right after
-     * its event.
-     */
-    private Outcome[] endOnCpu = new Outcome[0];
-    private long[] endSkbOnCpu = new long[0];
-    private long[] endTimeOnCpu = new long[0];
-    /** How long after its parent's event a frag_list member's free may come (emulated guests are slow). */
-    static final long PARENT_FREE_WINDOW_NS = 1_000_000;
+    private final FragListParents fragListParents = new FragListParents();
 
     public EventDecoder(EventContext context) {
         this.context = context;
@@ -84,8 +74,8 @@ public final class EventDecoder {
         long timestamp = data.getLong(at + EventLayout.TS);
         int cpu = Short.toUnsignedInt(data.getShort(at + EventLayout.CPU));
         Outcome outcome = outcome(tracer, flags, result, data.getLong(at + EventLayout.ARG), cpu, timestamp);
-        rememberEnd(cpu, tracer.analyzer().endsLife() && ((flags & EVENT_FRAG_LIST) != 0
-                || outcome instanceof Outcome.FreedWithParent) ? outcome : null, skb, timestamp);
+        fragListParents.saw(cpu, skb, timestamp, outcome,
+                tracer.analyzer().endsLife() && (flags & EVENT_FRAG_LIST) != 0);
         return new SkbEvent(
                 timestamp,
                 skb,
@@ -129,10 +119,10 @@ public final class EventDecoder {
             Location location = argument != 0 ? context.location(argument) : null;
             if (reason.equals(NOT_SPECIFIED) && location != null) {
                 String function = KernelSymbols.plainName(location.function());
-                Outcome.FreedWithParent freed = parentEnd(location, cpu, timestamp);
-                // skb_release_data frees frag_lists only; kfree_skb_list (before 6.2) any list, transmit's too
+                Outcome.FreedWithParent freed = fragListParents.member(location, cpu, timestamp);
+                // skb_release_data frees frag_lists only; the list frees (before 6.2) any list, transmit's too
                 if (function.equals(Outcome.FreedWithParent.RELEASE_DATA)
-                        || function.equals(Outcome.FreedWithParent.FREE_LIST) && freed.parentEnd() != null) {
+                        || Outcome.FreedWithParent.LIST_FREES.contains(function) && freed.parentEnd() != null) {
                     return freed;
                 }
             }
@@ -142,34 +132,6 @@ public final class EventDecoder {
             return new Outcome.Consumed(argument != 0 ? context.location(argument) : null);
         }
         return null;
-    }
-
-    private Outcome.FreedWithParent parentEnd(Location location, int cpu, long timestamp) {
-        if (cpu < endOnCpu.length && endOnCpu[cpu] != null && timestamp - endTimeOnCpu[cpu] <= PARENT_FREE_WINDOW_NS) {
-            return new Outcome.FreedWithParent(location, endSkbOnCpu[cpu], endOnCpu[cpu]);
-        }
-        return new Outcome.FreedWithParent(location, 0, null);
-    }
-
-    private void rememberEnd(int cpu, Outcome end, long skb, long timestamp) {
-        if (cpu >= endOnCpu.length) {
-            if (end == null) {
-                return;
-            }
-            int size = Math.max(cpu + 1, endOnCpu.length * 2);
-            endOnCpu = Arrays.copyOf(endOnCpu, size);
-            endSkbOnCpu = Arrays.copyOf(endSkbOnCpu, size);
-            endTimeOnCpu = Arrays.copyOf(endTimeOnCpu, size);
-        }
-        if (end instanceof Outcome.FreedWithParent freed) {
-            // the next member of the same frag_list has the same parent (a frag_list's members hold none)
-            endOnCpu[cpu] = freed.parentEnd();
-            endSkbOnCpu[cpu] = freed.parent();
-        } else {
-            endOnCpu[cpu] = end;
-            endSkbOnCpu[cpu] = skb;
-        }
-        endTimeOnCpu[cpu] = timestamp;
     }
 
     static SockState decodeSock(ByteBuffer data, int at) {

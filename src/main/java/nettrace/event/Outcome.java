@@ -29,8 +29,8 @@ public sealed interface Outcome {
     record FreedWithParent(Location location, long parent, Outcome parentEnd) implements Outcome {
         /** Where the kernel reports such frees since 6.2; nothing else frees from there. */
         public static final String RELEASE_DATA = "skb_release_data";
-        /** Where before 6.2: it frees other lists too (a transmit's segments when it drops them). */
-        public static final String FREE_LIST = "kfree_skb_list";
+        /** Where before 6.2 (the one or the other): they free other lists too (a transmit's segments it drops). */
+        public static final java.util.Set<String> LIST_FREES = java.util.Set.of("kfree_skb_list_reason", "kfree_skb_list");
 
         /** The other skb's drop, when it was dropped. */
         public Dropped parentDrop() {

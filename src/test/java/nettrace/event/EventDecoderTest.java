@@ -229,6 +229,22 @@ class EventDecoderTest {
     }
 
     @Test
+    void furtherFreesOfTheParentAndOfAMemberKeepTheParentAndHowItEnded() {
+        parentFree(0xa000, 1, 1_000, 12, 0xffffffff81f2afe6L);
+        // fentry on __kfree_skb, after kfree_skb's tracepoint: a free (a consume) of the same skb
+        hit(3, 0xa000, 1, 1_500, -1, 0, EventFlags.EVENT_FRAG_LIST);
+        SkbEvent first = fragListFree(0xb000, 1, 2_000);
+        hit(3, 0xb000, 1, 2_500, -1, 0);
+        SkbEvent second = fragListFree(0xc000, 1, 3_000);
+
+        for (SkbEvent member : List.of(first, second)) {
+            assertThat(member.drop()).as("the parent's drop, not the consume of its later free")
+                    .isEqualTo(new Outcome.Dropped("NETFILTER_DROP", new Location("nf_hook_slow", 0x96,
+                            0xffffffff81f2afe6L)));
+        }
+    }
+
+    @Test
     void aFragListFreeWhoseParentWasNotSeenJustBeforeOnItsCpuHasAnUnknownParent() {
         parentFree(0xa000, 1, 1_000, -1, 0);
         SkbEvent otherCpu = fragListFree(0xb000, 0, 2_000);
@@ -236,7 +252,7 @@ class EventDecoderTest {
         hit(0, 0xd000, 1, 3_500, -1, 0);
         SkbEvent afterAnotherEvent = fragListFree(0xb000, 1, 4_000);
         parentFree(0xa000, 1, 10_000, -1, 0);
-        SkbEvent tooLate = fragListFree(0xb000, 1, 10_000 + EventDecoder.PARENT_FREE_WINDOW_NS + 1);
+        SkbEvent tooLate = fragListFree(0xb000, 1, 10_000 + FragListParents.WINDOW_NS + 1);
         // a free just before whose skb had no frag_list (reassembly consumes the first fragment so)
         hit(3, 0xa000, 1, 20_000_000, -1, 0);
         SkbEvent afterAFreeWithoutFragList = fragListFree(0xb000, 1, 20_001_000);
