@@ -73,6 +73,7 @@ struct life {
 	u64 head;
 	u64 fingerprint;
 	u64 kept;	/* packet_digest of the last EVENT_PACKET_KEPT record in the ring, 0 = none */
+	u64 datagram;	/* datagram_of the packet: fragmenting or reassembling it changes the fingerprint */
 };
 
 /* skb address -> struct life: the skbs followed in lifecycle mode */
@@ -403,6 +404,7 @@ static __always_inline u64 parse_ipv4(struct nt_packet *pkt, struct header_bytes
 	__builtin_memcpy(pkt->saddr, &h->l3[12], 4);
 	__builtin_memcpy(pkt->daddr, &h->l3[16], 4);
 	pkt->fragment = fragment;
+	pkt->ip_id = ip_id;
 	/* a later fragment carries no transport header (as tcpdump, it has no ports) */
 	if (fragment & IP_OFFSET)
 		return fragment_fingerprint(fragment, ip_id, pkt->l4_proto);
@@ -438,6 +440,7 @@ static __always_inline u64 parse_ipv6(struct nt_packet *pkt, struct header_bytes
 
 		pkt->l4_proto = h->l3[40];
 		pkt->fragment = offset_more >> 3 | (offset_more & 1 ? IP_MORE_FRAGMENTS : 0);
+		pkt->ip_id = id;
 		if (!(offset_more >> 3)) {
 			/* the first: what the header bytes hold of its transport header (16 bytes) */
 			__builtin_memset(h->l4, 0, sizeof(h->l4));
@@ -741,6 +744,27 @@ static __always_inline void capture(struct sk_buff *skb, struct nt_event *e, boo
  * being forwarded or NATed, a tunnel's headroom) and changes when the address came back in
  * another packet after a free nothing traced. Without it, the data buffer decides.
  */
+/*
+ * Which IP datagram a packet is (its id and protocol), and whether it is a fragment of it (the top
+ * bit); 0 for what is no IPv4 packet nor IPv6 fragment.
+ */
+static __always_inline u64 datagram_of(const struct nt_packet *pkt)
+{
+	if (pkt->l3_proto != ETH_P_IP && !pkt->fragment)
+		return 0;
+	return (u64)!!pkt->fragment << 63 | (u64)pkt->l4_proto << 32 | pkt->ip_id;
+}
+
+/*
+ * The skb holds the same datagram, fragmented or reassembled: the output path turns a datagram's
+ * skb into its first fragment, reassembly the last fragment to arrive into the whole datagram
+ * (skb_morph). One of the two is a fragment, the other may be one.
+ */
+static __always_inline bool same_datagram(u64 known, u64 current)
+{
+	return known && current && (known | current) >> 63 && (known << 1) == (current << 1);
+}
+
 static __always_inline bool same_packet(const struct life *known, const struct life *current)
 {
 	if (known->fingerprint && current->fingerprint)
@@ -812,6 +836,11 @@ static __always_inline struct nt_event *build_event(void *ctx, struct sk_buff *s
 		current.fingerprint = 0;
 	} else {
 		current.fingerprint = parse_skb(skb, e, direct);
+	}
+	current.datagram = datagram_of(&e->pkt);
+	if (known && !same_packet(known, &current) && same_datagram(known->datagram, current.datagram)) {
+		known->fingerprint = current.fingerprint;
+		known->datagram = current.datagram;
 	}
 	if (known && same_packet(known, &current)) {
 		followed = true;

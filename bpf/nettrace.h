@@ -140,6 +140,7 @@ struct nt_packet {
 	__u16 arp_op;
 	__u8  hwaddr[6];      /* ARP sender hardware address */
 	__u16 fragment;       /* more-fragments (0x2000) and offset (8-byte units) as in IPv4's header; 0 = whole */
+	__u32 ip_id;          /* IPv4's identification, or an IPv6 fragment header's: which datagram */
 };
 
 /* What socket tracers add (EVENT_SOCK): the socket's state and TCP's view of the path. */
@@ -202,8 +203,7 @@ struct nt_event {
 	__s32 stack_id;       /* kernel stack in the stacks map, -1 = none */
 	__u64 head;           /* the skb's data buffer: a clone shares it with its original */
 	__u64 fingerprint;    /* what identifies the packet through NAT and tunnels (see packet_fingerprint) */
-	struct nt_packet pkt;
-	__u32 pad;            /* the names start 8-aligned, where plain records end */
+	struct nt_packet pkt; /* the names start 8-aligned after it, where plain records end */
 	char  comm[16];       /* sent only with --detail */
 	char  ifname[16];
 	union {               /* sent only with EVENT_NETFILTER or EVENT_SOCK */
@@ -211,7 +211,6 @@ struct nt_event {
 		struct nt_sock sock;
 	} ext;
 	struct nt_packet inner; /* sent only with EVENT_INNER */
-	__u32 inner_pad;
 };
 
 /*

@@ -21,6 +21,7 @@ public final class PacketLayout {
     public static final int ARP_OP = 58;
     public static final int HWADDR = 60;
     public static final int FRAGMENT = 66;
+    public static final int IP_ID = 68;
 
     private PacketLayout() {
     }

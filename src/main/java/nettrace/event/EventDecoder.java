@@ -213,6 +213,7 @@ public final class EventDecoder {
         boolean icmp = l4 == Packet.IPPROTO_ICMP || l4 == Packet.IPPROTO_ICMPV6;
         boolean ports = tcp || l4 == Packet.IPPROTO_UDP || l4 == Packet.IPPROTO_SCTP;
         boolean arp = l3 == Packet.ETH_P_ARP;
+        int fragment = ip ? Short.toUnsignedInt(data.getShort(at + PacketLayout.FRAGMENT)) : 0;
         return new Packet(
                 l3,
                 l4,
@@ -233,7 +234,8 @@ public final class EventDecoder {
                 icmp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ICMP_SEQ)) : 0,
                 arp ? Short.toUnsignedInt(data.getShort(at + PacketLayout.ARP_OP)) : 0,
                 arp ? bigEndianLong(data, at + PacketLayout.HWADDR) >>> 16 : 0,
-                ip ? Short.toUnsignedInt(data.getShort(at + PacketLayout.FRAGMENT)) : 0);
+                fragment,
+                fragment != 0 ? Integer.toUnsignedLong(data.getInt(at + PacketLayout.IP_ID)) : 0);
     }
 
     /** Network-order bytes read as a big-endian number, whatever the buffer's order. */

@@ -95,7 +95,7 @@ public final class EventJsonReader {
                 packet.path("vlan").asInt(), packet.path("icmp_type").asInt(), packet.path("icmp_code").asInt(),
                 packet.path("icmp_id").asInt(), packet.path("icmp_seq").asInt(), packet.path("arp_op").asInt(),
                 packet.has("hwaddr") ? Addresses.parseMac(packet.path("hwaddr").asText()) : 0,
-                fragment(packet.path("fragment")));
+                fragment(packet.path("fragment")), packet.path("fragment").path("id").asLong());
     }
 
     /** The header's field back from {"offset": bytes, "more": true}; 0 when absent. */

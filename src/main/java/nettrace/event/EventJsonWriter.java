@@ -262,6 +262,7 @@ public final class EventJsonWriter {
         }
         if (packet.isFragment()) {
             json.writeObjectFieldStart("fragment");
+            json.writeNumberField("id", packet.ipId());
             json.writeNumberField("offset", packet.fragmentOffset());
             json.writeBooleanField("more", packet.moreFragments());
             json.writeEndObject();

@@ -3,6 +3,10 @@ package nettrace.event;
 /**
  * Headers of one packet as the BPF side parsed them. Addresses are kept as two longs
  * (IPv4 in the top 32 bits of {@code sourceHigh}) so decoding allocates nothing for them.
+ *
+ * @param fragment IP fragments: more-fragments (0x2000) and the offset in 8-byte units, as in IPv4's
+ *                 header; 0 for a whole datagram
+ * @param ipId     IP fragments: the datagram's id (IPv4's, or the IPv6 fragment header's); 0 otherwise
  */
 public record Packet(
         int l3Protocol,
@@ -24,7 +28,8 @@ public record Packet(
         int icmpSequence,
         int arpOperation,
         long hardwareAddress,
-        int fragment) {
+        int fragment,
+        long ipId) {
 
     private static final int MORE_FRAGMENTS = 0x2000;
     private static final int FRAGMENT_OFFSET = 0x1fff;
@@ -36,7 +41,7 @@ public record Packet(
             int arpOperation, long hardwareAddress) {
         this(l3Protocol, l4Protocol, sourceHigh, sourceLow, destinationHigh, destinationLow, sourcePort,
                 destinationPort, sequence, acknowledgement, tcpFlags, ipLength, vlanTci, icmpType, icmpCode, icmpId,
-                icmpSequence, arpOperation, hardwareAddress, 0);
+                icmpSequence, arpOperation, hardwareAddress, 0, 0);
     }
 
     public static final int ETH_P_IP = 0x0800;

@@ -96,7 +96,7 @@ public final class PacketFormat {
     private static void appendIp(StringBuilder out, Packet packet) {
         appendEndpoints(out, packet);
         if (packet.isLaterFragment()) {
-            out.append(" fragment, offset: ").append(packet.fragmentOffset())
+            out.append(" fragment of id ").append(packet.ipId()).append(", offset: ").append(packet.fragmentOffset())
                     .append(packet.moreFragments() ? ", more follow" : ", the last");
             return;
         }
@@ -110,7 +110,7 @@ public final class PacketFormat {
             default -> { }
         }
         if (packet.isFragment()) {
-            out.append(" (first fragment, more follow)");
+            out.append(" (first fragment of id ").append(packet.ipId()).append(", more follow)");
         }
     }
 

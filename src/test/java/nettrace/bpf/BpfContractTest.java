@@ -105,7 +105,7 @@ class BpfContractTest {
                 .isEqualTo(EventSizes.NT_EVENT_INNER_SIZE).isEqualTo(RecordLayout.CAPTURE);
         assertThat(OBJECT.size(OBJECT.find("nt_record", Btf.Kind.STRUCT).orElseThrow()))
                 .isEqualTo(RecordLayout.CAPTURE + CaptureLayout.DATA + Sizes.SNAPLEN_MAX);
-        assertThat(OBJECT.size(OBJECT.find("nt_packet", Btf.Kind.STRUCT).orElseThrow())).isEqualTo(68);
+        assertThat(OBJECT.size(OBJECT.find("nt_packet", Btf.Kind.STRUCT).orElseThrow())).isEqualTo(72);
         assertThat(EventSizes.NT_EVENT_CAPTURE_SIZE).isEqualTo(RecordLayout.CAPTURE + CaptureLayout.DATA);
     }
 }

@@ -145,6 +145,22 @@ class RealWorldDropsKernelTest {
             assertThat(life.path("verdict").asText()).as(life.toString())
                     .isEqualTo(parentEnd.equals("consumed") ? "good" : "unknown");
         }
+        if (v6) {
+            // IPv6 reassembly drops the fragment header, and with it the id that would tell the datagram
+            return;
+        }
+        // the datagram's life goes on from its last fragment's skb, which reassembly turned into it
+        assertThat(freedWithParent).allSatisfy(life -> assertThat(events(life).getLast().path("freed_with_parent")
+                .path("end").asText()).as(life.toString()).isEqualTo("consumed"));
+        assertThat(diagnosed.lives()).as("the reassembled datagram's life ends consumed\n%s", diagnosed)
+                .anySatisfy(life -> {
+                    JsonNode end = events(life).getLast();
+                    assertThat(end.path("tracer").asText()).isEqualTo("consume_skb");
+                    assertThat(end.path("packet").has("fragment")).isFalse();
+                    assertThat(events(life).getFirst().path("packet").path("fragment").path("offset").asInt())
+                            .isPositive();
+                    assertThat(life.path("verdict").asText()).isEqualTo("good");
+                });
     }
 
     @Test

@@ -98,7 +98,7 @@ class EventJsonTest {
         for (int field : new int[] {0x2000, 0x2000 | 185, 370}) {
             Packet fragment = new Packet(Packet.ETH_P_IP, Packet.IPPROTO_ICMP, 0x0a01000200000000L, 0,
                     0x0a02000200000000L, 0, 0, 0, 0, 0, 0, 1500, 0, field == 0x2000 ? 8 : 0, 0,
-                    field == 0x2000 ? 4520 : 0, field == 0x2000 ? 1 : 0, 0, 0, field);
+                    field == 0x2000 ? 4520 : 0, field == 0x2000 ? 1 : 0, 0, 0, field, 0xfedcba98L);
             SkbEvent written = Events.at(HOOK).packet(fragment).build();
             assertSameFacts(roundTrip(written), written);
         }

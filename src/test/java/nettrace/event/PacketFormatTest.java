@@ -33,7 +33,7 @@ class PacketFormatTest {
     private static Packet fragment(Packet whole, int field) {
         return new Packet(whole.l3Protocol(), whole.l4Protocol(), whole.sourceHigh(), 0, whole.destinationHigh(), 0,
                 whole.sourcePort(), whole.destinationPort(), 0, 0, 0, 1500, 0, whole.icmpType(), 0, whole.icmpId(),
-                whole.icmpSequence(), 0, 0, field);
+                whole.icmpSequence(), 0, 0, field, 4520);
     }
 
     @Test
@@ -41,13 +41,15 @@ class PacketFormatTest {
         Packet echo = ip(Packet.ETH_P_IP, Packet.IPPROTO_ICMP, v4(10, 1, 0, 2), 0, v4(10, 2, 0, 2), 0, 0, 0, 0, 0,
                 0, 8, 0, 4520, 1);
         assertThat(PacketFormat.format(fragment(echo, 0x2000)))
-                .isEqualTo("ICMP: 10.1.0.2 -> 10.2.0.2 ping request, seq: 1, id: 4520 (first fragment, more follow)");
+                .isEqualTo("ICMP: 10.1.0.2 -> 10.2.0.2 ping request, seq: 1, id: 4520 (first fragment of id 4520,"
+                        + " more follow)");
         assertThat(PacketFormat.format(fragment(echo, 0x2000 | 185)))
-                .isEqualTo("ICMP: 10.1.0.2 -> 10.2.0.2 fragment, offset: 1480, more follow");
+                .isEqualTo("ICMP: 10.1.0.2 -> 10.2.0.2 fragment of id 4520, offset: 1480, more follow");
         Packet udp = ip(Packet.ETH_P_IP, Packet.IPPROTO_UDP, v4(10, 0, 0, 1), 0, v4(10, 0, 0, 2), 0, 0, 0, 0, 0, 0,
                 0, 0, 0, 0);
         Packet last = fragment(udp, 370);
-        assertThat(PacketFormat.format(last)).isEqualTo("UDP: 10.0.0.1 -> 10.0.0.2 fragment, offset: 2960, the last");
+        assertThat(PacketFormat.format(last)).isEqualTo("UDP: 10.0.0.1 -> 10.0.0.2 fragment of id 4520, offset: 2960,"
+                + " the last");
         assertThat(last.hasPorts()).isFalse();
         assertThat(fragment(udp, 0x2000).hasPorts()).isTrue();
     }
