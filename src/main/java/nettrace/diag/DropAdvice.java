@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import nettrace.event.Packet;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -73,9 +74,21 @@ public final class DropAdvice {
                 .or(() -> advice(reason));
     }
 
-    /** Why a drop with this reason in this function is the kernel working as intended, if it is. */
-    public Optional<String> benign(String reason, String function) {
-        return Optional.ofNullable(benign.getOrDefault(reason, Map.of()).get(function));
+    /**
+     * Why a drop with this reason in this function is the kernel working as intended, if it is: for
+     * this kind of packet ("icmpv6_rcv/echo-request", see {@link #packetKind}), else for any.
+     */
+    public Optional<String> benign(String reason, String function, Packet packet) {
+        Map<String, String> texts = benign.getOrDefault(reason, Map.of());
+        return Optional.ofNullable(texts.get(function + "/" + packetKind(packet)))
+                .or(() -> Optional.ofNullable(texts.get(function)));
+    }
+
+    /** What a benign entry may name after its function: "echo-request" (ICMP or ICMPv6), else "". */
+    static String packetKind(Packet packet) {
+        boolean echoRequest = packet.l4Protocol() == Packet.IPPROTO_ICMP && packet.icmpType() == 8
+                || packet.l4Protocol() == Packet.IPPROTO_ICMPV6 && packet.icmpType() == 128;
+        return echoRequest && !packet.isLaterFragment() ? "echo-request" : "";
     }
 
     /** Every reason with advice (for tests). */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import nettrace.event.Outcome;
+import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
 import nettrace.kernel.KernelSymbols;
 import nettrace.lifecycle.SkbLife;
@@ -52,7 +53,10 @@ final class DropFinding {
             details.add(new Finding.Detail("netfilter", List.of("table, chain and hook functions unknown: "
                     + netfilterDetailMissing.get())));
         }
-        Optional<String> benign = function.flatMap(f -> advice.benign(reason, f));
+        // a frag_list member's drop is its parent's: judged by what the parent held
+        Packet judged = event.outcome() instanceof Outcome.FreedWithParent freed && freed.parentPacket() != null
+                ? freed.parentPacket() : event.userPacket();
+        Optional<String> benign = function.flatMap(f -> advice.benign(reason, f, judged));
         if (benign.isPresent()) {
             return new Finding(Rule.Level.INFO, "packet is dropped by kernel as expected: " + benign.get(),
                     Optional.empty(), details);

@@ -74,7 +74,10 @@ public final class EventDecoder {
         long timestamp = data.getLong(at + EventLayout.TS);
         int cpu = Short.toUnsignedInt(data.getShort(at + EventLayout.CPU));
         Outcome outcome = outcome(tracer, flags, result, data.getLong(at + EventLayout.ARG), cpu, timestamp);
-        fragListParents.saw(cpu, skb, timestamp, outcome,
+        Packet packet = packet(data, at, flags, skb);
+        Packet inner = (flags & EVENT_INNER) != 0 && length >= EventSizes.NT_EVENT_INNER_SIZE
+                ? decodePacket(data, at + EventLayout.INNER) : null;
+        fragListParents.saw(cpu, skb, timestamp, outcome, inner != null ? inner : packet,
                 tracer.analyzer().endsLife() && (flags & EVENT_FRAG_LIST) != 0);
         return new SkbEvent(
                 timestamp,
@@ -88,9 +91,8 @@ public final class EventDecoder {
                 ifindex == 0 ? "" : context.interfaceName(netns, ifindex,
                         named ? cString(data, at + EventLayout.IFNAME, 16) : ""),
                 named ? cString(data, at + EventLayout.COMM, 16) : "",
-                packet(data, at, flags, skb),
-                (flags & EVENT_INNER) != 0 && length >= EventSizes.NT_EVENT_INNER_SIZE
-                        ? decodePacket(data, at + EventLayout.INNER) : null,
+                packet,
+                inner,
                 data.getLong(at + EventLayout.HEAD),
                 data.getLong(at + EventLayout.FINGERPRINT),
                 result,

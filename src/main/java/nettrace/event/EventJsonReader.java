@@ -56,7 +56,8 @@ public final class EventJsonReader {
                 case "dropped" -> new Outcome.Dropped(parent.path("drop_reason").asText(Outcome.UNKNOWN), parentLocation);
                 default -> null;
             };
-            return new Outcome.FreedWithParent(location, hex(parent.path("skb").asText("0")), end);
+            return new Outcome.FreedWithParent(location, hex(parent.path("skb").asText("0")), end,
+                    parent.has("packet") ? packet(parent.path("packet")) : null);
         }
         if (event.has("drop_reason")) {
             return new Outcome.Dropped(event.path("drop_reason").asText(), location);

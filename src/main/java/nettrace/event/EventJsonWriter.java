@@ -193,6 +193,10 @@ public final class EventJsonWriter {
                 if (parentLocation != null) {
                     json.writeStringField("location", parentLocation.text());
                 }
+                if (freed.parentPacket() != null) {
+                    json.writeFieldName("packet");
+                    packet(json, freed.parentPacket());
+                }
                 json.writeEndObject();
             }
             case Outcome.Consumed consumed -> {

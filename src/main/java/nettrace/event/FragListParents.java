@@ -9,21 +9,22 @@ import java.util.Arrays;
  * follow it, until an event of another skb comes between, or too long passes.
  */
 final class FragListParents {
-    /** How long after the last free a member's may come (emulated guests are slow). */
-    static final long WINDOW_NS = 1_000_000;
+    /** How long after the last free a member's may come (under emulation, fentry programs take ~1 ms between). */
+    static final long WINDOW_NS = 20_000_000;
 
     /** Per CPU: how the parent ended (null: none watched), its address, the skb freed last, when. */
     private Outcome[] parentEnd = new Outcome[0];
     private long[] parent = new long[0];
+    private Packet[] parentPacket = new Packet[0];
     private long[] lastSkb = new long[0];
     private long[] lastTime = new long[0];
 
     /** The free of a frag_list member on cpu at timestamp: tied to its parent when that was seen. */
     Outcome.FreedWithParent member(Location location, int cpu, long timestamp) {
         if (watching(cpu) && timestamp - lastTime[cpu] <= WINDOW_NS) {
-            return new Outcome.FreedWithParent(location, parent[cpu], parentEnd[cpu]);
+            return new Outcome.FreedWithParent(location, parent[cpu], parentEnd[cpu], parentPacket[cpu]);
         }
-        return new Outcome.FreedWithParent(location, 0, null);
+        return new Outcome.FreedWithParent(location, 0, null, null);
     }
 
     /**
@@ -32,7 +33,7 @@ final class FragListParents {
      * of its caller) keep it, without changing how the parent ended; any other skb's event ends it, as
      * does a pause longer than the window.
      */
-    void saw(int cpu, long skb, long timestamp, Outcome outcome, boolean freesFragList) {
+    void saw(int cpu, long skb, long timestamp, Outcome outcome, Packet packet, boolean freesFragList) {
         if (watching(cpu) && timestamp - lastTime[cpu] > WINDOW_NS) {
             parentEnd[cpu] = null;
         }
@@ -45,6 +46,7 @@ final class FragListParents {
             grow(cpu);
             parentEnd[cpu] = outcome;
             parent[cpu] = skb;
+            parentPacket[cpu] = packet;
             lastSkb[cpu] = skb;
             lastTime[cpu] = timestamp;
         } else if (watching(cpu)) {
@@ -61,6 +63,7 @@ final class FragListParents {
             int size = Math.max(cpu + 1, parentEnd.length * 2);
             parentEnd = Arrays.copyOf(parentEnd, size);
             parent = Arrays.copyOf(parent, size);
+            parentPacket = Arrays.copyOf(parentPacket, size);
             lastSkb = Arrays.copyOf(lastSkb, size);
             lastTime = Arrays.copyOf(lastTime, size);
         }

@@ -25,8 +25,9 @@ public sealed interface Outcome {
      *
      * @param parent    the other skb's address, 0 when not seen
      * @param parentEnd how the other skb ended (Consumed or Dropped), or null when nettrace did not see it
+     * @param parentPacket what the other skb held (a reassembled datagram), or null when not seen
      */
-    record FreedWithParent(Location location, long parent, Outcome parentEnd) implements Outcome {
+    record FreedWithParent(Location location, long parent, Outcome parentEnd, Packet parentPacket) implements Outcome {
         /** Where the kernel reports such frees since 6.2; nothing else frees from there. */
         public static final String RELEASE_DATA = "skb_release_data";
         /** Where before 6.2 (the one or the other): they free other lists too (a transmit's segments it drops). */

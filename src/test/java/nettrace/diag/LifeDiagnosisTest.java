@@ -132,6 +132,31 @@ class LifeDiagnosisTest {
     }
 
     @Test
+    void anIcmpv6EchoRequestFreedWithoutReasonByIcmpv6RcvIsExpectedButNotAnyIcmpv6Message() {
+        Location inIcmpv6 = new Location("icmpv6_rcv", 0x258, 0);
+        Packet request = new Packet(Packet.ETH_P_IPV6, Packet.IPPROTO_ICMPV6, 0xfd00019800100000L, 1,
+                0xfd00019800200000L, 1, 0, 0, 0, 0, 0, 104, 0, 128, 0, 7, 1, 0, 0);
+        Packet unknownType = new Packet(Packet.ETH_P_IPV6, Packet.IPPROTO_ICMPV6, 0xfd00019800100000L, 1,
+                0xfd00019800200000L, 1, 0, 0, 0, 0, 0, 104, 0, 200, 0, 0, 0, 0, 0);
+
+        DiagnosedLife answered = diagnose(passes(1, 100, EVENT_LIFE_NEW, request),
+                dropped(1, 200, "NOT_SPECIFIED", inIcmpv6, request)).getFirst();
+        DiagnosedLife discarded = diagnose(passes(2, 100, EVENT_LIFE_NEW, unknownType),
+                dropped(2, 200, "NOT_SPECIFIED", inIcmpv6, unknownType)).getFirst();
+
+        Packet laterFragment = new Packet(Packet.ETH_P_IPV6, Packet.IPPROTO_ICMPV6, 0xfd00019800100000L, 1,
+                0xfd00019800200000L, 1, 0, 0, 0, 0, 0, 1496, 0, 0, 0, 0, 0, 0, 0, 181, 77);
+        DiagnosedLife fragmentOfAnswered = diagnose(passes(3, 100, EVENT_LIFE_NEW, laterFragment),
+                event(3, DROP, 200, EVENT_LIFE_END, new Outcome.FreedWithParent(new Location("skb_release_data", 0x12a,
+                        0), 4, new Outcome.Dropped("NOT_SPECIFIED", inIcmpv6), request), laterFragment)).getFirst();
+
+        assertThat(fragmentOfAnswered.verdict()).as("judged by the datagram it was part of").isEqualTo(Verdict.EXPECTED);
+        assertThat(answered.verdict()).isEqualTo(Verdict.EXPECTED);
+        assertThat(answered.verdictReason()).contains("kernels before 6.3 free an ICMPv6 echo request they answered");
+        assertThat(discarded.verdict()).isEqualTo(Verdict.ERROR);
+    }
+
+    @Test
     void aDuplicateSegmentTcpDropsAsOldIsExpected() {
         DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, SYN_ACK),
                 dropped(1, 200, "TCP_OLD_SEQUENCE", new Location("tcp_validate_incoming", 0x16b, 0), SYN_ACK))
@@ -143,7 +168,7 @@ class LifeDiagnosisTest {
     private static final Location FRAG_LIST = new Location("skb_release_data", 0x165, 0);
 
     private static SkbEvent freedWithParent(long skb, long time, Outcome parentEnd) {
-        return event(skb, DROP, time, EVENT_LIFE_END, new Outcome.FreedWithParent(FRAG_LIST, 9, parentEnd),
+        return event(skb, DROP, time, EVENT_LIFE_END, new Outcome.FreedWithParent(FRAG_LIST, 9, parentEnd, Events.PING),
                 Events.PING);
     }
 

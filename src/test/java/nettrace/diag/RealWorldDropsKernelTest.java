@@ -141,9 +141,13 @@ class RealWorldDropsKernelTest {
                 .has("freed_with_parent")).toList();
         assertThat(freedWithParent).as("the later fragments end freed with the datagram\n%s", diagnosed).isNotEmpty();
         for (JsonNode life : freedWithParent) {
-            String parentEnd = events(life).getLast().path("freed_with_parent").path("end").asText();
-            assertThat(life.path("verdict").asText()).as(life.toString())
-                    .isEqualTo(parentEnd.equals("consumed") ? "good" : "unknown");
+            // dropped: kernels before 6.3 free an ICMPv6 echo request they answered as a drop
+            String verdict = switch (events(life).getLast().path("freed_with_parent").path("end").asText()) {
+                case "consumed" -> "good";
+                case "dropped" -> "expected";
+                default -> "unknown";
+            };
+            assertThat(life.path("verdict").asText()).as(life.toString()).isEqualTo(verdict);
         }
         if (v6) {
             // IPv6 reassembly drops the fragment header, and with it the id that would tell the datagram

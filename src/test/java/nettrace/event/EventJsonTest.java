@@ -110,7 +110,8 @@ class EventJsonTest {
         for (Outcome parentEnd : new Outcome[] {new Outcome.Consumed(new Location("icmp_rcv", 0x10, 0)),
                 new Outcome.Dropped("NETFILTER_DROP", new Location("nft_do_chain", 0x3e8, 0)), null}) {
             SkbEvent written = Events.at(DROP).outcome(new Outcome.FreedWithParent(fragList,
-                    parentEnd == null ? 0 : 0xffff888100000300L, parentEnd)).build();
+                    parentEnd == null ? 0 : 0xffff888100000300L, parentEnd, parentEnd == null ? null : Events.PING))
+                    .build();
             assertSameFacts(roundTrip(written), written);
         }
     }
