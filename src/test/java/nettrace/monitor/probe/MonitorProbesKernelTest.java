@@ -24,16 +24,26 @@ import org.junit.jupiter.api.Test;
 class MonitorProbesKernelTest {
     private static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
 
+    /** What the tests read of the running kernel. */
+    private record RunningKernel(Btf btf, KernelSymbols symbols, KernelFeatures features) {
+        static RunningKernel read() {
+            Btf btf = Btf.read(VMLINUX);
+            KernelSymbols symbols = KernelSymbols.read();
+            return new RunningKernel(btf, symbols, KernelFeatures.probe(btf, symbols));
+        }
+
+        /** The monitor's programs attached without a filter, not counting the frees `excluded` names. */
+        MonitorProbes attach(boolean tcpRtt, MonitorLayout.FragListFrees excluded) {
+            MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, tcpRtt);
+            return MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(), MonitorLayout.NO_REASON,
+                    MonitorLayout.NO_REASON, excluded, 4096), features, line -> { });
+        }
+    }
+
     @Test
     void aNamespacesDropsAreCountedThenForgottenWithTheirCounts() throws Exception {
-        Btf btf = Btf.read(VMLINUX);
-        KernelSymbols symbols = KernelSymbols.read();
-        KernelFeatures features = KernelFeatures.probe(btf, symbols);
-        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, false);
         try (Topology topology = new Topology();
-                MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
-                        MonitorLayout.NO_REASON, MonitorLayout.NO_REASON,
-                        MonitorLayout.FragListFrees.NONE, 4096), features, line -> { })) {
+                MonitorProbes probes = RunningKernel.read().attach(false, MonitorLayout.FragListFrees.NONE)) {
             String a = topology.namespace("pa");
             String b = topology.namespace("pb");
             topology.veth(a, "eth0", List.of("10.199.170.1/24"), b, "eth0", List.of("10.199.170.2/24"));
@@ -57,11 +67,10 @@ class MonitorProbesKernelTest {
      * The drops counted at skb_release_data without a reason while pings of 3,000 bytes pass (their
      * fragments freed with the reassembled datagram carry no device, so no namespace either).
      */
-    private static long fragListDrops(MonitorPlan plan, KernelFeatures features, MonitorLayout.FragListFrees excluded,
+    private static long fragListDrops(RunningKernel kernel, MonitorLayout.FragListFrees excluded,
             KernelSymbols.Span releaseData, long notSpecified, Topology topology, String from)
             throws InterruptedException {
-        try (MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
-                MonitorLayout.NO_REASON, MonitorLayout.NO_REASON, excluded, 4096), features, line -> { })) {
+        try (MonitorProbes probes = kernel.attach(false, excluded)) {
             topology.exec(from, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "dont", "-s", "3000", "10.199.172.2");
             Thread.sleep(300);
             return probes.read().drops().stream()
@@ -72,36 +81,27 @@ class MonitorProbesKernelTest {
 
     @Test
     void fragmentsFreedWithTheirReassembledDatagramAreNotCountedAsDrops() throws Exception {
-        Btf btf = Btf.read(VMLINUX);
-        KernelSymbols symbols = KernelSymbols.read();
-        KernelFeatures features = KernelFeatures.probe(btf, symbols);
-        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, false);
-        long notSpecified = btf.enumValues("skb_drop_reason").entrySet().stream()
+        RunningKernel kernel = RunningKernel.read();
+        long notSpecified = kernel.btf().enumValues("skb_drop_reason").entrySet().stream()
                 .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NOT_SPECIFIED")).findFirst()
                 .orElseThrow().getKey();
-        KernelSymbols.Span releaseData = symbols.span("skb_release_data").orElseThrow();
+        KernelSymbols.Span releaseData = kernel.symbols().span("skb_release_data").orElseThrow();
         try (Topology topology = new Topology()) {
             String a = topology.namespace("fa");
             String b = topology.namespace("fb");
             topology.veth(a, "eth0", List.of("10.199.172.1/24"), b, "eth0", List.of("10.199.172.2/24"));
             // the kernel reports each fragment after the first as a drop when the datagram is freed
-            assertThat(fragListDrops(plan, features, MonitorLayout.FragListFrees.NONE, releaseData, notSpecified,
+            assertThat(fragListDrops(kernel, MonitorLayout.FragListFrees.NONE, releaseData, notSpecified,
                     topology, a)).isPositive();
-            assertThat(fragListDrops(plan, features, new MonitorLayout.FragListFrees(notSpecified, releaseData),
+            assertThat(fragListDrops(kernel, new MonitorLayout.FragListFrees(notSpecified, releaseData),
                     releaseData, notSpecified, topology, a)).isZero();
         }
     }
 
     @Test
     void theRttHistogramSamplesAnEstablishedConnection() throws Exception {
-        Btf btf = Btf.read(VMLINUX);
-        KernelSymbols symbols = KernelSymbols.read();
-        KernelFeatures features = KernelFeatures.probe(btf, symbols);
-        MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, true);
         try (Topology topology = new Topology();
-                MonitorProbes probes = MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(),
-                        MonitorLayout.NO_REASON, MonitorLayout.NO_REASON,
-                        MonitorLayout.FragListFrees.NONE, 4096), features, line -> { })) {
+                MonitorProbes probes = RunningKernel.read().attach(true, MonitorLayout.FragListFrees.NONE)) {
             String a = topology.namespace("ra");
             String b = topology.namespace("rb");
             topology.veth(a, "eth0", List.of("10.199.171.1/24"), b, "eth0", List.of("10.199.171.2/24"));
