@@ -156,11 +156,13 @@ class RealWorldDropsKernelTest {
         // the datagram's life goes on from its last fragment's skb, which reassembly turned into it
         assertThat(freedWithParent).allSatisfy(life -> assertThat(events(life).getLast().path("freed_with_parent")
                 .path("end").asText()).as(life.toString()).isEqualTo("consumed"));
-        assertThat(diagnosed.lives()).as("the reassembled datagram's life ends consumed\n%s", diagnosed)
+        // (where skb_clone is traced, the clone reassembly leaves in the frag_list joins that life too)
+        assertThat(diagnosed.lives()).as("a later fragment's life ends with its datagram consumed\n%s", diagnosed)
                 .anySatisfy(life -> {
-                    JsonNode end = events(life).getLast();
-                    assertThat(end.path("tracer").asText()).isEqualTo("consume_skb");
-                    assertThat(end.path("packet").has("fragment")).isFalse();
+                    assertThat(events(life)).anySatisfy(event -> {
+                        assertThat(event.path("tracer").asText()).isEqualTo("consume_skb");
+                        assertThat(event.path("packet").has("fragment")).isFalse();
+                    });
                     assertThat(events(life).getFirst().path("packet").path("fragment").path("offset").asInt())
                             .isPositive();
                     assertThat(life.path("verdict").asText()).isEqualTo("good");
