@@ -84,11 +84,19 @@ public final class DropAdvice {
                 .or(() -> Optional.ofNullable(texts.get(function)));
     }
 
-    /** What a benign entry may name after its function: "echo-request" (ICMP or ICMPv6), else "". */
+    /**
+     * What a benign entry may name after its function: "echo-request" (ICMP or ICMPv6),
+     * "neighbour-discovery" (ICMPv6 types 133 to 137), else "".
+     */
     static String packetKind(Packet packet) {
-        boolean echoRequest = packet.l4Protocol() == Packet.IPPROTO_ICMP && packet.icmpType() == 8
-                || packet.l4Protocol() == Packet.IPPROTO_ICMPV6 && packet.icmpType() == 128;
-        return echoRequest && !packet.isLaterFragment() ? "echo-request" : "";
+        if (packet.isLaterFragment()) {
+            return "";
+        }
+        boolean icmpv6 = packet.l4Protocol() == Packet.IPPROTO_ICMPV6;
+        if (packet.l4Protocol() == Packet.IPPROTO_ICMP && packet.icmpType() == 8 || icmpv6 && packet.icmpType() == 128) {
+            return "echo-request";
+        }
+        return icmpv6 && packet.icmpType() >= 133 && packet.icmpType() <= 137 ? "neighbour-discovery" : "";
     }
 
     /** Every reason with advice (for tests). */

@@ -154,6 +154,10 @@ class LifeDiagnosisTest {
         assertThat(answered.verdict()).isEqualTo(Verdict.EXPECTED);
         assertThat(answered.verdictReason()).contains("kernels before 6.3 free an ICMPv6 echo request they answered");
         assertThat(discarded.verdict()).isEqualTo(Verdict.ERROR);
+        Packet advertisement = new Packet(Packet.ETH_P_IPV6, Packet.IPPROTO_ICMPV6, 0xfd00019800200000L, 0xfe,
+                0xfd00019800200000L, 1, 0, 0, 0, 0, 0, 72, 0, 136, 0, 0, 0, 0, 0);
+        assertThat(diagnose(passes(5, 100, EVENT_LIFE_NEW, advertisement), dropped(5, 200, "NOT_SPECIFIED", inIcmpv6,
+                advertisement)).getFirst().verdict()).isEqualTo(Verdict.EXPECTED);
     }
 
     @Test
