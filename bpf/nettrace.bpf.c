@@ -691,9 +691,14 @@ static __always_inline void fill_common(void *ctx, struct nt_event *e, u64 objec
 /* True when other skbs hang from the skb's frag_list (a reassembled datagram, a GRO batch). */
 static __always_inline bool has_frag_list(struct sk_buff *skb, bool direct)
 {
-	unsigned char *head = READ(direct, skb, head);
-	struct skb_shared_info *shinfo = (void *)(head + READ(direct, skb, end));
+	unsigned char *head;
+	struct skb_shared_info *shinfo;
 
+	/* a frag_list's bytes count in data_len: a linear skb (most) costs this one read */
+	if (!READ(direct, skb, data_len))
+		return false;
+	head = READ(direct, skb, head);
+	shinfo = (void *)(head + READ(direct, skb, end));
 	return BPF_CORE_READ(shinfo, frag_list) != NULL;
 }
 
