@@ -744,12 +744,6 @@ static __always_inline void capture(struct sk_buff *skb, struct nt_event *e, boo
 }
 
 /*
- * Whether a followed skb still holds the packet its life follows. The fingerprint decides when
- * both sides know it: it stays through a new data buffer (pskb_expand_head on a shared clone
- * being forwarded or NATed, a tunnel's headroom) and changes when the address came back in
- * another packet after a free nothing traced. Without it, the data buffer decides.
- */
-/*
  * Which IP datagram a packet is (its id and protocol), and whether it is a fragment of it (the top
  * bit); 0 for what is no IPv4 packet nor IPv6 fragment.
  */
@@ -770,6 +764,12 @@ static __always_inline bool same_datagram(u64 known, u64 current)
 	return known && current && (known | current) >> 63 && (known << 1) == (current << 1);
 }
 
+/*
+ * Whether a followed skb still holds the packet its life follows. The fingerprint decides when
+ * both sides know it: it stays through a new data buffer (pskb_expand_head on a shared clone
+ * being forwarded or NATed, a tunnel's headroom) and changes when the address came back in
+ * another packet after a free nothing traced. Without it, the data buffer decides.
+ */
 static __always_inline bool same_packet(const struct life *known, const struct life *current)
 {
 	if (known->fingerprint && current->fingerprint)

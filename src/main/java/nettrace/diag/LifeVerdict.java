@@ -15,6 +15,8 @@ import nettrace.tracer.Rule;
  */
 final class LifeVerdict {
     private static final String TCP_RECEIVE = "tcp-in";
+    private static final String FREED_WITH_PARENT =
+            "freed with the packet it was part of (a reassembled datagram, a GRO batch)";
 
     private LifeVerdict() {
     }
@@ -33,10 +35,8 @@ final class LifeVerdict {
         }
         if (entries.getLast().event().outcome() instanceof Outcome.FreedWithParent freed && freed.parentDrop() == null) {
             return freed.parentConsumed()
-                    ? new DiagnosedLife(life, entries, Verdict.GOOD, "freed with the packet it was part of"
-                            + " (a reassembled datagram, a GRO batch), which was consumed normally")
-                    : new DiagnosedLife(life, entries, Verdict.UNKNOWN, "freed with the packet it was part of (a"
-                            + " reassembled datagram, a GRO batch), whose own end was not seen");
+                    ? new DiagnosedLife(life, entries, Verdict.GOOD, FREED_WITH_PARENT + ", which was consumed normally")
+                    : new DiagnosedLife(life, entries, Verdict.UNKNOWN, FREED_WITH_PARENT + ", whose own end was not seen");
         }
         for (DiagnosedLife.Entry entry : entries) {
             if (entry.event().isDrop() && !entry.findings().isEmpty()) {

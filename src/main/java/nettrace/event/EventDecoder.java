@@ -121,11 +121,15 @@ public final class EventDecoder {
             Location location = argument != 0 ? context.location(argument) : null;
             if (reason.equals(NOT_SPECIFIED) && location != null) {
                 String function = KernelSymbols.plainName(location.function());
-                Outcome.FreedWithParent freed = fragListParents.member(location, cpu, timestamp);
                 // skb_release_data frees frag_lists only; the list frees (before 6.2) any list, transmit's too
-                if (function.equals(Outcome.FreedWithParent.RELEASE_DATA)
-                        || Outcome.FreedWithParent.LIST_FREES.contains(function) && freed.parentEnd() != null) {
-                    return freed;
+                if (function.equals(Outcome.FreedWithParent.RELEASE_DATA)) {
+                    return fragListParents.member(location, cpu, timestamp);
+                }
+                if (Outcome.FreedWithParent.LIST_FREES.contains(function)) {
+                    Outcome.FreedWithParent freed = fragListParents.member(location, cpu, timestamp);
+                    if (freed.parentEnd() != null) {
+                        return freed;
+                    }
                 }
             }
             return new Outcome.Dropped(reason, location);

@@ -104,7 +104,7 @@ public final class EventJsonReader {
         if (fragment.isMissingNode()) {
             return 0;
         }
-        return fragment.path("offset").asInt() / 8 | (fragment.path("more").asBoolean() ? 0x2000 : 0);
+        return Packet.fragmentField(fragment.path("offset").asInt(), fragment.path("more").asBoolean());
     }
 
     private static int l4(String name) {

@@ -1,5 +1,7 @@
 package nettrace.event;
 
+import java.util.Set;
+
 /** What a tracer with an analysis of its own adds to an event: how the skb ended, or what the kernel did with it. */
 public sealed interface Outcome {
 
@@ -31,7 +33,7 @@ public sealed interface Outcome {
         /** Where the kernel reports such frees since 6.2; nothing else frees from there. */
         public static final String RELEASE_DATA = "skb_release_data";
         /** Where before 6.2 (the one or the other): they free other lists too (a transmit's segments it drops). */
-        public static final java.util.Set<String> LIST_FREES = java.util.Set.of("kfree_skb_list_reason", "kfree_skb_list");
+        public static final Set<String> LIST_FREES = Set.of("kfree_skb_list_reason", "kfree_skb_list");
 
         /** The other skb's drop, when it was dropped. */
         public Dropped parentDrop() {
@@ -52,9 +54,9 @@ public sealed interface Outcome {
         public String text() {
             Dropped drop = parentDrop();
             return "freed with the packet it was part of (" + (parent == 0 ? "" : Long.toHexString(parent) + "'s ")
-                    + "frag_list" + (location == null ? "" : ", " + location.text()) + "), " + (parentConsumed() ? "which was consumed"
-                    : drop != null ? "which was dropped: " + drop.reason()
-                    : "whose end was not seen");
+                    + "frag_list" + (location == null ? "" : ", " + location.text()) + "), "
+                    + (parentConsumed() ? "which was consumed"
+                            : drop != null ? "which was dropped: " + drop.reason() : "whose end was not seen");
         }
     }
 

@@ -89,6 +89,11 @@ public record Packet(
         return (fragment & FRAGMENT_OFFSET) * 8;
     }
 
+    /** The header field of a fragment starting offsetBytes into its datagram (what fragment() holds). */
+    public static int fragmentField(int offsetBytes, boolean more) {
+        return offsetBytes / 8 | (more ? MORE_FRAGMENTS : 0);
+    }
+
     /** True when more fragments of the datagram follow this one. */
     public boolean moreFragments() {
         return (fragment & MORE_FRAGMENTS) != 0;
