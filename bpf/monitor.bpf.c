@@ -241,6 +241,48 @@ static __always_inline void add_drop(struct mon_drop_value *value, u64 bytes, st
 	value->sample = *flow;
 }
 
+/* enough to pass the BPF program's own frames, the tracepoint's, kfree_skb_reason and the list free */
+#define FREE_STACK_FRAMES 12
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64[FREE_STACK_FRAMES]);
+} free_stack SEC(".maps");
+
+static __always_inline bool in_span(u64 address, u64 start, u64 end)
+{
+	return address >= start && address < end;
+}
+
+/*
+ * A reasonless free the kernel reports from skb_release_data's code, or from the list free that
+ * skb_release_data called: an skb in another one's frag_list. Only the list frees pay for a stack.
+ */
+static __always_inline bool freed_with_frag_list(u64 *ctx, u64 location)
+{
+	u32 zero = 0;
+	u64 *frames;
+	long size;
+
+	if (in_span(location, CONFIG.frag_list_free_start, CONFIG.frag_list_free_end))
+		return true;
+	if (!in_span(location, CONFIG.list_free_start, CONFIG.list_free_end))
+		return false;
+	frames = bpf_map_lookup_elem(&free_stack, &zero);
+	if (!frames)
+		return false;
+	size = bpf_get_stack(ctx, frames, FREE_STACK_FRAMES * sizeof(u64), 0);
+	for (int i = 0; i < FREE_STACK_FRAMES; i++) {
+		if ((long)(i * sizeof(u64)) >= size)
+			break;
+		if (in_span(frames[i], CONFIG.frag_list_free_start, CONFIG.frag_list_free_end))
+			return true;
+	}
+	return false;
+}
+
 /* skb:kfree_skb(skb, location[, reason[, rx_sk]]); kernels before 5.17 give no reason */
 static __always_inline int count_drop(u64 *ctx, bool name_chains)
 {
@@ -257,8 +299,7 @@ static __always_inline int count_drop(u64 *ctx, bool name_chains)
 		key.reason = (u32)ctx[2];
 		if (key.reason == CONFIG.consumed_reason)
 			goto out;
-		if (key.reason == CONFIG.not_specified_reason && ctx[1] >= CONFIG.frag_list_free_start
-		    && ctx[1] < CONFIG.frag_list_free_end)
+		if (key.reason == CONFIG.not_specified_reason && freed_with_frag_list(ctx, ctx[1]))
 			goto out;
 	}
 	skb_flow(skb, &flow);

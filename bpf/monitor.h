@@ -52,6 +52,13 @@ struct mon_config {
 	__u32 not_specified_reason;
 	__u64 frag_list_free_start;
 	__u64 frag_list_free_end;
+	/*
+	 * Where the kernel's list free lies (kfree_skb_list_reason, else kfree_skb_list): 6.1 reports
+	 * its frees from there, the frag_list ones among them told apart by skb_release_data on the
+	 * stack; later kernels report them from its caller.
+	 */
+	__u64 list_free_start;
+	__u64 list_free_end;
 };
 
 enum mon_netfilter_source {

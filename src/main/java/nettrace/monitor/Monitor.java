@@ -57,10 +57,8 @@ public final class Monitor {
             KernelSymbols symbols = KernelSymbols.read();
             KernelFeatures features = KernelFeatures.probe(btf, symbols);
             MonitorPlan plan = MonitorPlan.of(new KernelBtf(btf, true), symbols, features, config.tcpRtt());
-            long notSpecified = reasonValue(btf, "SKB_DROP_REASON_NOT_SPECIFIED");
-            MonitorLayout.FragListFrees fragListFrees = symbols.span("skb_release_data")
-                    .map(span -> new MonitorLayout.FragListFrees(notSpecified, span))
-                    .orElse(MonitorLayout.FragListFrees.NONE);
+            MonitorLayout.FragListFrees fragListFrees = MonitorLayout.FragListFrees.of(symbols,
+                    reasonValue(btf, "SKB_DROP_REASON_NOT_SPECIFIED"));
             MonitorProbes.Settings probeSettings = new MonitorProbes.Settings(patterns, reasonValue(btf, "SKB_CONSUMED"),
                     reasonValue(btf, "SKB_DROP_REASON_NETFILTER_DROP"), fragListFrees, config.dropKeys());
             DropReasons reasons = DropReasons.fromBtf(btf);

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import nettrace.config.IpAddress;
+import nettrace.event.Outcome;
 import nettrace.kernel.KernelSymbols;
 
 /**
@@ -28,7 +29,7 @@ public final class MonitorLayout {
 
     /** struct mon_config */
     public static final int PATTERNS = 4;
-    public static final int CONFIG_SIZE = 416;
+    public static final int CONFIG_SIZE = 432;
     public static final int CONFIG_MATCH = 0;
     public static final int CONFIG_MASK = 192;
     public static final int CONFIG_PATTERNS = 384;
@@ -37,6 +38,8 @@ public final class MonitorLayout {
     public static final int CONFIG_NOT_SPECIFIED_REASON = 396;
     public static final int CONFIG_FRAG_LIST_FREE_START = 400;
     public static final int CONFIG_FRAG_LIST_FREE_END = 408;
+    public static final int CONFIG_LIST_FREE_START = 416;
+    public static final int CONFIG_LIST_FREE_END = 424;
 
     /** struct mon_drop_key */
     public static final int DROP_KEY_SIZE = 112;
@@ -97,9 +100,21 @@ public final class MonitorLayout {
      *
      * @param notSpecifiedReason SKB_DROP_REASON_NOT_SPECIFIED, NO_REASON when the kernel has none
      * @param releaseData        where skb_release_data's code lies
+     * @param listFree           where the list free lies, whose frees 6.1 reports from there (from
+     *                           skb_release_data, and from other callers that do drop)
      */
-    public record FragListFrees(long notSpecifiedReason, KernelSymbols.Span releaseData) {
-        public static final FragListFrees NONE = new FragListFrees(NO_REASON, new KernelSymbols.Span(0, 0));
+    public record FragListFrees(long notSpecifiedReason, KernelSymbols.Span releaseData, KernelSymbols.Span listFree) {
+        private static final KernelSymbols.Span NOWHERE = new KernelSymbols.Span(0, 0);
+        public static final FragListFrees NONE = new FragListFrees(NO_REASON, NOWHERE, NOWHERE);
+
+        /** The running kernel's, NONE where it has no skb_release_data. */
+        public static FragListFrees of(KernelSymbols symbols, long notSpecifiedReason) {
+            KernelSymbols.Span listFree = Outcome.FreedWithParent.LIST_FREES.stream().map(symbols::span)
+                    .flatMap(Optional::stream).findFirst().orElse(NOWHERE);
+            return symbols.span(Outcome.FreedWithParent.RELEASE_DATA)
+                    .map(releaseData -> new FragListFrees(notSpecifiedReason, releaseData, listFree)).orElse(NONE);
+        }
+
     }
 
     /**
@@ -122,6 +137,8 @@ public final class MonitorLayout {
         config.putInt(CONFIG_NOT_SPECIFIED_REASON, (int) fragListFrees.notSpecifiedReason());
         config.putLong(CONFIG_FRAG_LIST_FREE_START, fragListFrees.releaseData().start());
         config.putLong(CONFIG_FRAG_LIST_FREE_END, fragListFrees.releaseData().end());
+        config.putLong(CONFIG_LIST_FREE_START, fragListFrees.listFree().start());
+        config.putLong(CONFIG_LIST_FREE_END, fragListFrees.listFree().end());
         return config.array();
     }
 

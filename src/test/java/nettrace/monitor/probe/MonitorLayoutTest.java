@@ -44,7 +44,9 @@ class MonitorLayoutTest {
                 .containsEntry("netfilter_drop_reason", (long) MonitorLayout.CONFIG_NETFILTER_DROP_REASON)
                 .containsEntry("not_specified_reason", (long) MonitorLayout.CONFIG_NOT_SPECIFIED_REASON)
                 .containsEntry("frag_list_free_start", (long) MonitorLayout.CONFIG_FRAG_LIST_FREE_START)
-                .containsEntry("frag_list_free_end", (long) MonitorLayout.CONFIG_FRAG_LIST_FREE_END);
+                .containsEntry("frag_list_free_end", (long) MonitorLayout.CONFIG_FRAG_LIST_FREE_END)
+                .containsEntry("list_free_start", (long) MonitorLayout.CONFIG_LIST_FREE_START)
+                .containsEntry("list_free_end", (long) MonitorLayout.CONFIG_LIST_FREE_END);
         assertThat(size("mon_config")).isEqualTo(MonitorLayout.CONFIG_SIZE);
         assertThat(MonitorLayout.CONFIG_MASK - MonitorLayout.CONFIG_MATCH)
                 .isEqualTo(MonitorLayout.PATTERNS * MonitorLayout.FLOW_SIZE);

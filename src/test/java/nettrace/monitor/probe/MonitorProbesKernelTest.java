@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import nettrace.kernel.Btf;
 import nettrace.kernel.KernelBtf;
 import nettrace.kernel.KernelFeatures;
@@ -64,17 +66,19 @@ class MonitorProbesKernelTest {
     }
 
     /**
-     * The drops counted at skb_release_data without a reason while pings of 3,000 bytes pass (their
-     * fragments freed with the reassembled datagram carry no device, so no namespace either).
+     * The reasonless drops counted where the kernel reports frag_list frees (skb_release_data, or on
+     * 6.1 the list free it calls) while pings of 3,000 bytes pass (their fragments freed with the
+     * reassembled datagram carry no device, so no namespace either).
      */
     private static long fragListDrops(RunningKernel kernel, MonitorLayout.FragListFrees excluded,
-            KernelSymbols.Span releaseData, long notSpecified, Topology topology, String from)
-            throws InterruptedException {
+            MonitorLayout.FragListFrees places, Topology topology, String from) throws InterruptedException {
         try (MonitorProbes probes = kernel.attach(false, excluded)) {
             topology.exec(from, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "dont", "-s", "3000", "10.199.172.2");
             Thread.sleep(300);
             return probes.read().drops().stream()
-                    .filter(drop -> drop.key().reason() == notSpecified && releaseData.contains(drop.key().location()))
+                    .filter(drop -> drop.key().reason() == places.notSpecifiedReason())
+                    .filter(drop -> places.releaseData().contains(drop.key().location())
+                            || places.listFree().contains(drop.key().location()))
                     .mapToLong(DropCount::packets).sum();
         }
     }
@@ -85,16 +89,66 @@ class MonitorProbesKernelTest {
         long notSpecified = kernel.btf().enumValues("skb_drop_reason").entrySet().stream()
                 .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NOT_SPECIFIED")).findFirst()
                 .orElseThrow().getKey();
-        KernelSymbols.Span releaseData = kernel.symbols().span("skb_release_data").orElseThrow();
+        MonitorLayout.FragListFrees fragListFrees = MonitorLayout.FragListFrees.of(kernel.symbols(), notSpecified);
+        assertThat(fragListFrees).isNotEqualTo(MonitorLayout.FragListFrees.NONE);
         try (Topology topology = new Topology()) {
             String a = topology.namespace("fa");
             String b = topology.namespace("fb");
             topology.veth(a, "eth0", List.of("10.199.172.1/24"), b, "eth0", List.of("10.199.172.2/24"));
             // the kernel reports each fragment after the first as a drop when the datagram is freed
-            assertThat(fragListDrops(kernel, MonitorLayout.FragListFrees.NONE, releaseData, notSpecified,
-                    topology, a)).isPositive();
-            assertThat(fragListDrops(kernel, new MonitorLayout.FragListFrees(notSpecified, releaseData),
-                    releaseData, notSpecified, topology, a)).isZero();
+            assertThat(fragListDrops(kernel, MonitorLayout.FragListFrees.NONE, fragListFrees, topology, a))
+                    .isPositive();
+            assertThat(fragListDrops(kernel, fragListFrees, fragListFrees, topology, a)).isZero();
+        }
+    }
+
+    /** The NO_SOCKET drops counted of three datagrams to a closed port while `excluded` is in force. */
+    private static long closedPortDrops(RunningKernel kernel, MonitorLayout.FragListFrees excluded, Topology topology,
+            String from, long inode) throws InterruptedException {
+        try (MonitorProbes probes = kernel.attach(false, excluded)) {
+            for (int i = 0; i < 3; i++) {
+                topology.sendUdp(from, "10.199.173.2", 7750, 10);
+            }
+            Thread.sleep(300);
+            return probes.read().drops().stream().filter(drop -> drop.key().netns() == inode)
+                    .filter(drop -> drop.sample().destinationPort() == 7750).mapToLong(DropCount::packets).sum();
+        }
+    }
+
+    /**
+     * Where the kernel reports a list's frees from the list free itself (6.1's older builds), the
+     * frag_list ones are told apart by skb_release_data on the stack. Kernels here report them from
+     * skb_release_data, so the same test stands in: the closed port's drop function as the list
+     * free, ip_protocol_deliver_rcu (on that drop's stack) or tcp_v4_rcv (not on it) as the releaser.
+     */
+    @Test
+    void aFreeFromTheListFreeIsLeftOutOnlyWhenTheReleasingFunctionIsOnItsStack() throws Exception {
+        RunningKernel kernel = RunningKernel.read();
+        KernelSymbols symbols = kernel.symbols();
+        long noSocket = kernel.btf().enumValues("skb_drop_reason").entrySet().stream()
+                .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NO_SOCKET")).findFirst().orElseThrow()
+                .getKey();
+        try (Topology topology = new Topology()) {
+            String a = topology.namespace("la");
+            String b = topology.namespace("lb");
+            topology.veth(a, "eth0", List.of("10.199.173.1/24"), b, "eth0", List.of("10.199.173.2/24"));
+            long inode = topology.inode(b);
+            KernelSymbols.Span dropper;
+            try (MonitorProbes probes = kernel.attach(false, MonitorLayout.FragListFrees.NONE)) {
+                topology.sendUdp(a, "10.199.173.2", 7750, 10);
+                Supplier<Optional<DropCount>> closedPort = () -> probes.read().drops().stream()
+                        .filter(drop -> drop.key().netns() == inode && drop.sample().destinationPort() == 7750)
+                        .findFirst();
+                Waiting.until(() -> closedPort.get().isPresent(), Duration.ofSeconds(10), 100, () -> "no drop counted");
+                long location = closedPort.get().orElseThrow().key().location();
+                dropper = symbols.span(symbols.functionAt(location).orElseThrow()).orElseThrow();
+            }
+            KernelSymbols.Span onTheStack = symbols.span("ip_protocol_deliver_rcu").orElseThrow();
+            KernelSymbols.Span notOnIt = symbols.span("tcp_v4_rcv").orElseThrow();
+            assertThat(closedPortDrops(kernel, new MonitorLayout.FragListFrees(noSocket, onTheStack, dropper),
+                    topology, a, inode)).isZero();
+            assertThat(closedPortDrops(kernel, new MonitorLayout.FragListFrees(noSocket, notOnIt, dropper),
+                    topology, a, inode)).isEqualTo(3);
         }
     }
 
