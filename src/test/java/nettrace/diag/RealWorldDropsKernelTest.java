@@ -415,6 +415,35 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {SERVER, SERVER6})
+    void theFragmentsLeftUnsentAfterAQueueDroppedOneAreDropsThatSaySo(String server) {
+        boolean v6 = server.contains(":");
+        // a queue of 1,600 bytes drained at 1,000 bytes a second: 3-fragment datagrams every 10 ms
+        // overflow it, and a datagram whose fragment is refused is not sent any further
+        net.exec(net.client(), "tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "8kbit", "burst", "1600",
+                "limit", "1600");
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "4", "-i", "0.01", "-W", "1",
+                    "-M", "dont", "-s", "3500", server), "-p", v6 ? "icmp6" : "icmp", "-d", server);
+            assertThat(diagnosed.droppedFor("QDISC_DROP")).as(diagnosed.toString()).isNotEmpty();
+            // 6.1 reports them (and the queue's drops) from the list free, which names no fragmenter
+            String fragmenter = v6 ? "ip6_fragment+" : "ip_do_fragment+";
+            List<JsonNode> unsent = diagnosed.droppedFor("NOT_SPECIFIED").stream()
+                    .filter(life -> location(life).matches("(" + fragmenter + "|kfree_skb_list_reason\\+).*")).toList();
+            assertThat(unsent).as(diagnosed.toString()).isNotEmpty().allSatisfy(life -> {
+                assertThat(life.path("verdict").asText()).isEqualTo("error");
+                if (location(life).startsWith(fragmenter)) {
+                    assertThat(advice(life)).contains("an earlier fragment could not be sent");
+                }
+            });
+            assertThat(diagnosed.dropped()).as(diagnosed.toString())
+                    .noneMatch(life -> life.path("verdict").asText().equals("good"));
+        } finally {
+            net.exec(net.client(), "tc", "qdisc", "del", "dev", "eth0", "root");
+        }
+    }
+
     @Test
     void synsRefusedByAFullAcceptQueueAreNeverCalledGood() throws Exception {
         Process listener = net.start(net.server(), "python3", "-c", "import socket, time\n"
