@@ -18,6 +18,13 @@ import nettrace.tracer.Rule;
 final class DropFinding {
     static final String DROPPED = "packet is dropped by kernel";
     private static final String ROUTE_ERROR = "ip_error";
+    private static final String OTHER_HOST = "OTHERHOST";
+    /*
+     * A bridge floods a frame whose destination it has not learned (or has forgotten: MAC entries
+     * age out) to every port; each host it was not addressed to drops its copy as OTHERHOST.
+     */
+    private static final String FLOODED_COPY = "a copy sent to several ports (a bridge flooding a destination it"
+            + " has not learned) reached a host it was not addressed to; another copy was consumed";
 
     private final DropAdvice advice;
     private final Optional<String> netfilterDetailMissing;
@@ -56,7 +63,9 @@ final class DropFinding {
         // a frag_list member's drop is its parent's: judged by what the parent held
         Packet judged = event.outcome() instanceof Outcome.FreedWithParent freed && freed.parentPacket() != null
                 ? freed.parentPacket() : event.userPacket();
-        Optional<String> benign = function.flatMap(f -> advice.benign(reason, f, judged));
+        Optional<String> benign = function.flatMap(f -> advice.benign(reason, f, judged))
+                .or(() -> reason.equals(OTHER_HOST) && anotherCopyConsumed(event, life)
+                        ? Optional.of(FLOODED_COPY) : Optional.empty());
         if (benign.isPresent()) {
             return new Finding(Rule.Level.INFO, "packet is dropped by kernel as expected: " + benign.get(),
                     Optional.empty(), details);
@@ -70,6 +79,12 @@ final class DropFinding {
             text = Optional.of(route.advice());
         }
         return new Finding(Rule.Level.ERROR, message, text.map(t -> AdviceText.fill(t, event)), details);
+    }
+
+    /** True when the life holds another skb (a copy) that was consumed. */
+    private static boolean anotherCopyConsumed(SkbEvent drop, SkbLife life) {
+        return life != null && life.events().stream()
+                .anyMatch(event -> event.skb() != drop.skb() && event.outcome() instanceof Outcome.Consumed);
     }
 
     private static SkbEvent lastPlaced(SkbEvent drop, SkbLife life) {

@@ -348,6 +348,41 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @Test
+    void aCopyABridgeFloodsToAHostItIsNotForIsExpectedAndAFrameForNoHostIsAnError() {
+        try (Topology bridged = new Topology()) {
+            String bridge = bridged.namespace("flb");
+            List<String> hosts = List.of(bridged.namespace("fl1"), bridged.namespace("fl2"), bridged.namespace("fl3"));
+            // it learns no address, so it floods every frame to every port
+            bridged.exec(bridge, "ip", "link", "add", "br0", "type", "bridge", "ageing_time", "0");
+            bridged.exec(bridge, "ip", "link", "set", "br0", "up");
+            for (int i = 0; i < hosts.size(); i++) {
+                bridged.veth(bridge, "p" + i, List.of(), hosts.get(i), "eth0", List.of("10.198.89." + (i + 1) + "/24"));
+                bridged.exec(bridge, "ip", "link", "set", "p" + i, "master", "br0");
+            }
+            Diagnoses flooded = diagnose(() -> bridged.exec(hosts.get(0), "ping", "-c", "1", "-W", "5", "10.198.89.2"),
+                    "-p", "icmp", "-d", "10.198.89.2");
+            List<JsonNode> copies = flooded.droppedFor("OTHERHOST");
+            assertThat(copies).as("the third host drops its copy\n%s", flooded).isNotEmpty().allSatisfy(life -> {
+                assertThat(life.path("verdict").asText()).isEqualTo("expected");
+                assertThat(findings(life, "error")).isEmpty();
+                assertThat(events(life)).anySatisfy(event -> assertThat(event.path("tracer").asText())
+                        .isEqualTo("consume_skb"));
+            });
+
+            // a neighbour entry naming an address no host has: every copy is dropped, none is expected
+            bridged.exec(hosts.get(0), "ip", "neigh", "replace", "10.198.89.2", "lladdr", "02:00:00:00:00:99", "dev",
+                    "eth0", "nud", "permanent");
+            Diagnoses misaddressed = diagnose(() -> bridged.tryExec(hosts.get(0), "ping", "-c", "1", "-W", "1",
+                    "10.198.89.2"), "-p", "icmp", "-d", "10.198.89.2");
+            List<JsonNode> lost = misaddressed.droppedFor("OTHERHOST");
+            assertThat(lost).as(misaddressed.toString()).isNotEmpty().allSatisfy(life -> {
+                assertThat(life.path("verdict").asText()).isEqualTo("error");
+                assertThat(findings(life, "error")).hasSize(drops(life).size());
+            });
+        }
+    }
+
     /** A bridge in its own namespace, with a host on each of two ports (p1, p2). */
     private record Bridge(String bridge, String first, String second) {
         static final String FIRST = "10.198.88.1";
