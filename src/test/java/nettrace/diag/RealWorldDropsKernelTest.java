@@ -416,6 +416,32 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @Test
+    void aPacketConntrackHasNoRoomForIsAnErrorWhoseAdviceNamesTheFullTable() {
+        String max = "net.netfilter.nf_conntrack_max";
+        net.exec(net.router(), "nft", "add table inet rwfull; add chain inet rwfull forward { type filter hook forward"
+                + " priority 0; }; add rule inet rwfull forward ct state new counter accept");
+        String limit = null;
+        try {
+            net.sendUdp(net.client(), SERVER, 7810, 10);
+            String tracked = net.exec(net.router(), "sysctl", "-n", "net.netfilter.nf_conntrack_count").out().strip();
+            assertThat(Long.parseLong(tracked)).isPositive();
+            // the limit is the machine's, the count the namespace's: the router's table is now full
+            limit = Shell.check("sysctl", "-n", max).out().strip();
+            Shell.check("sysctl", "-qw", max + "=" + tracked);
+            Diagnoses diagnosed = diagnose(() -> net.sendUdp(net.client(), SERVER, 7811, 10), "-p", "udp", "-D", "7811");
+            List<JsonNode> dropped = diagnosed.droppedFor("NETFILTER_DROP");
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(advice(dropped.getFirst())).contains("conntrack").contains("table full")
+                    .contains("nf_conntrack_max");
+        } finally {
+            if (limit != null) {
+                Shell.check("sysctl", "-qw", max + "=" + limit);
+            }
+            net.exec(net.router(), "nft", "delete", "table", "inet", "rwfull");
+        }
+    }
+
     /** Sends one TCP segment with SYN and FIN set (conntrack calls it invalid): source, destination, port. */
     private static final String SYN_FIN_SENDER = """
             import socket, struct, sys
