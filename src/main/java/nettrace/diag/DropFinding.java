@@ -1,8 +1,12 @@
 package nettrace.diag;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import nettrace.event.Outcome;
 import nettrace.event.Packet;
 import nettrace.event.SkbEvent;
@@ -19,12 +23,13 @@ final class DropFinding {
     static final String DROPPED = "packet is dropped by kernel";
     private static final String ROUTE_ERROR = "ip_error";
     private static final String OTHER_HOST = "OTHERHOST";
+    private static final String RECEIVED = "netif_receive_skb";
     /*
      * A bridge floods a frame whose destination it has not learned (or has forgotten: MAC entries
      * age out) to every port; each host it was not addressed to drops its copy as OTHERHOST.
      */
     private static final String FLOODED_COPY = "a copy sent to several ports (a bridge flooding a destination it"
-            + " has not learned) reached a host it was not addressed to; another copy was consumed";
+            + " has not learned) reached a host it was not addressed to; another copy was received and consumed";
 
     private final DropAdvice advice;
     private final Optional<String> netfilterDetailMissing;
@@ -64,7 +69,7 @@ final class DropFinding {
         Packet judged = event.outcome() instanceof Outcome.FreedWithParent freed && freed.parentPacket() != null
                 ? freed.parentPacket() : event.userPacket();
         Optional<String> benign = function.flatMap(f -> advice.benign(reason, f, judged))
-                .or(() -> reason.equals(OTHER_HOST) && anotherCopyConsumed(event, life)
+                .or(() -> reason.equals(OTHER_HOST) && anotherCopyReceived(event, life)
                         ? Optional.of(FLOODED_COPY) : Optional.empty());
         if (benign.isPresent()) {
             return new Finding(Rule.Level.INFO, "packet is dropped by kernel as expected: " + benign.get(),
@@ -81,10 +86,26 @@ final class DropFinding {
         return new Finding(Rule.Level.ERROR, message, text.map(t -> AdviceText.fill(t, event)), details);
     }
 
-    /** True when the life holds another skb (a copy) that was consumed. */
-    private static boolean anotherCopyConsumed(SkbEvent drop, SkbLife life) {
-        return life != null && life.events().stream()
-                .anyMatch(event -> event.skb() != drop.skb() && event.outcome() instanceof Outcome.Consumed);
+    /**
+     * True when another skb of the life (a copy) was received by a host and ended consumed there. A
+     * capture's clone (a packet socket's) is made after receiving, so it has no receive of its own.
+     */
+    private static boolean anotherCopyReceived(SkbEvent drop, SkbLife life) {
+        if (life == null) {
+            return false;
+        }
+        Set<Long> received = new HashSet<>();
+        Map<Long, SkbEvent> last = new HashMap<>();
+        for (SkbEvent event : life.events()) {
+            if (event.skb() == drop.skb()) {
+                continue;
+            }
+            if (event.tracer().name().equals(RECEIVED)) {
+                received.add(event.skb());
+            }
+            last.put(event.skb(), event);
+        }
+        return received.stream().anyMatch(skb -> last.get(skb).outcome() instanceof Outcome.Consumed);
     }
 
     private static SkbEvent lastPlaced(SkbEvent drop, SkbLife life) {
