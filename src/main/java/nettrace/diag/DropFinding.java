@@ -125,7 +125,7 @@ final class DropFinding {
     /**
      * Why ip_error dropped a packet, from the ICMP error it sent: the route's type decides the
      * code (RTN_UNREACHABLE host unreachable, RTN_PROHIBIT administratively filtered, no route
-     * net unreachable); a blackhole route sends none.
+     * net unreachable); a blackhole route sends none, nor does ip_error once its errors are rate-limited.
      */
     record RouteError(String description, String advice) {
         private static final int DEST_UNREACH = 3;
@@ -140,9 +140,10 @@ final class DropFinding {
                     .filter(e -> e.outcome() instanceof Outcome.IcmpErrorSent)
                     .map(e -> (Outcome.IcmpErrorSent) e.outcome()).reduce((first, second) -> second);
             if (icmp.isEmpty()) {
-                return new RouteError("a blackhole route to <destination> discards it silently (no ICMP error was"
-                        + " sent; on a host that does not forward, an unreachable or prohibit route does too)",
-                        "the route to <destination> is a blackhole (or unreachable/prohibit) route; " + CHECK
+                return new RouteError("a blackhole route to <destination> discards it without an ICMP error, and so"
+                        + " does an unreachable or prohibit route once its ICMP errors are rate-limited (a few a second"
+                        + " to each source), or on a host that does not forward: the route's type tells which",
+                        "the route to <destination> is a blackhole, unreachable or prohibit route; " + CHECK
                                 + " and remove or fix that route");
             }
             if (icmp.get().type() != DEST_UNREACH) {

@@ -283,6 +283,25 @@ class RealWorldDropsKernelTest {
     }
 
     @Test
+    void anUnreachableRouteWhoseIcmpErrorsAreRateLimitedIsNotCalledABlackhole() {
+        String destination = "10.198.98.1";
+        net.exec(net.router(), "ip", "route", "add", "unreachable", "10.198.98.0/24");
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "10", "-i", "0.01", "-W", "1",
+                    destination), "-p", "icmp", "-d", destination);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 10);
+            // the kernel sends a few ICMP errors a second to a source, and drops the rest silently
+            List<JsonNode> silent = dropped.stream()
+                    .filter(life -> events(life).stream().noneMatch(event -> event.has("icmp_error_sent"))).toList();
+            assertThat(silent).as(diagnosed.toString()).isNotEmpty().allSatisfy(life -> assertThat(
+                    dropFinding(life).path("route").toString()).contains("rate-limited").contains("unreachable"));
+        } finally {
+            net.exec(net.router(), "ip", "route", "del", "10.198.98.0/24");
+        }
+    }
+
+    @Test
     void anUnansweredArpIsOneDropWithItsProbesAndNothingGood() {
         String absent = "10.198.20.99";
         net.exec(net.router(), "sysctl", "-qw", "net.ipv4.neigh.out0.mcast_solicit=2",
