@@ -133,17 +133,35 @@ final class DropFinding {
         private static final int HOST_UNREACH = 1;
         private static final int PKT_FILTERED = 13;
         private static final String CHECK = "check `{in-netns}ip route get <destination>`";
+        /* ip_error's reasons: the incoming device does not forward; no route (ENETUNREACH) */
+        private static final String NOT_FORWARDED = "IP_INADDRERRORS";
+        private static final String NO_ROUTE = "IP_INNOROUTES";
 
         static RouteError of(SkbLife life, SkbEvent drop) {
             Optional<Outcome.IcmpErrorSent> icmp = life == null ? Optional.empty() : life.events().stream()
                     .filter(e -> e.timestamp() <= drop.timestamp())
                     .filter(e -> e.outcome() instanceof Outcome.IcmpErrorSent)
                     .map(e -> (Outcome.IcmpErrorSent) e.outcome()).reduce((first, second) -> second);
+            String reason = drop.drop().reason();
+            if (reason.equals(NOT_FORWARDED)) {
+                return new RouteError("this host does not forward IPv4 packets that arrive on <interface>, and"
+                        + " <destination> is not one of its addresses",
+                        "if this host routes, turn forwarding on: `{in-netns}sysctl -w net.ipv4.ip_forward=1` (or"
+                                + " net.ipv4.conf.<interface>.forwarding); else the sender's route to <destination> is"
+                                + " wrong");
+            }
+            if (icmp.isEmpty() && reason.equals(NO_ROUTE)) {
+                return new RouteError("no route to <destination> (its ICMP net unreachable was rate-limited: a few a"
+                        + " second to each source)", "no route matches <destination>; " + CHECK
+                        + " and add a route (or a default route)");
+            }
             if (icmp.isEmpty()) {
                 return new RouteError("a blackhole route to <destination> discards it without an ICMP error, and so"
                         + " does an unreachable or prohibit route once its ICMP errors are rate-limited (a few a second"
-                        + " to each source), or on a host that does not forward: the route's type tells which",
-                        "the route to <destination> is a blackhole, unreachable or prohibit route; " + CHECK
+                        + " to each source), or any route on a host that does not forward: the route's type and"
+                        + " net.ipv4.ip_forward tell which",
+                        "the route to <destination> is a blackhole, unreachable or prohibit route, or this host does"
+                                + " not forward (`{in-netns}sysctl net.ipv4.ip_forward`); " + CHECK
                                 + " and remove or fix that route");
             }
             if (icmp.get().type() != DEST_UNREACH) {

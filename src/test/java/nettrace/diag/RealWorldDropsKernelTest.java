@@ -301,6 +301,25 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {SERVER, SERVER6})
+    void aRouterThatDoesNotForwardIsNamedInTheAdvice(String server) {
+        boolean v6 = server.contains(":");
+        String forwarding = v6 ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
+        net.exec(net.router(), "sysctl", "-qw", forwarding + "=0");
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", server),
+                    "-p", v6 ? "icmp6" : "icmp", "-d", server);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(drops(dropped.getFirst()).getFirst().path("netns").asLong()).isEqualTo(net.inode(net.router()));
+            assertThat(advice(dropped.getFirst())).contains("forward")
+                    .contains("ip netns exec " + net.router() + " sysctl").contains(v6 ? "ipv6" : "ipv4");
+        } finally {
+            net.exec(net.router(), "sysctl", "-qw", forwarding + "=1");
+        }
+    }
+
     @Test
     void anUnansweredArpIsOneDropWithItsProbesAndNothingGood() {
         String absent = "10.198.20.99";
