@@ -282,6 +282,25 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"unreachable", "prohibit"})
+    void anIpv6RouteThatRefusesNamesItsType(String type) {
+        String destination = "fd00:198:99::1";
+        net.exec(net.router(), "ip", "-6", "route", "add", type, "fd00:198:99::/64");
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-6", "-c", "1", "-W", "1",
+                    destination), "-p", "icmp6", "-d", destination);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(location(dropped.getFirst())).startsWith(type.equals("prohibit") ? "ip6_pkt_prohibit"
+                    : "ip6_pkt_discard");
+            assertThat(advice(dropped.getFirst())).contains(type + " route")
+                    .contains("ip netns exec " + net.router() + " ip route get " + destination);
+        } finally {
+            net.exec(net.router(), "ip", "-6", "route", "del", "fd00:198:99::/64");
+        }
+    }
+
     @Test
     void anUnreachableRouteWhoseIcmpErrorsAreRateLimitedIsNotCalledABlackhole() {
         String destination = "10.198.98.1";
