@@ -138,10 +138,6 @@ final class DropFinding {
         private static final String NO_ROUTE = "IP_INNOROUTES";
 
         static RouteError of(SkbLife life, SkbEvent drop) {
-            Optional<Outcome.IcmpErrorSent> icmp = life == null ? Optional.empty() : life.events().stream()
-                    .filter(e -> e.timestamp() <= drop.timestamp())
-                    .filter(e -> e.outcome() instanceof Outcome.IcmpErrorSent)
-                    .map(e -> (Outcome.IcmpErrorSent) e.outcome()).reduce((first, second) -> second);
             String reason = drop.drop().reason();
             if (reason.equals(NOT_FORWARDED)) {
                 return new RouteError("this host does not forward IPv4 packets that arrive on <interface>, and"
@@ -150,6 +146,10 @@ final class DropFinding {
                                 + " net.ipv4.conf.<interface>.forwarding); else the sender's route to <destination> is"
                                 + " wrong");
             }
+            Optional<Outcome.IcmpErrorSent> icmp = life == null ? Optional.empty() : life.events().stream()
+                    .filter(e -> e.timestamp() <= drop.timestamp())
+                    .filter(e -> e.outcome() instanceof Outcome.IcmpErrorSent)
+                    .map(e -> (Outcome.IcmpErrorSent) e.outcome()).reduce((first, second) -> second);
             if (icmp.isEmpty() && reason.equals(NO_ROUTE)) {
                 return new RouteError("no route to <destination> (its ICMP net unreachable was rate-limited: a few a"
                         + " second to each source)", "no route matches <destination>; " + CHECK

@@ -114,7 +114,6 @@ public final class MonitorLayout {
             return symbols.span(Outcome.FreedWithParent.RELEASE_DATA)
                     .map(releaseData -> new FragListFrees(notSpecifiedReason, releaseData, listFree)).orElse(NONE);
         }
-
     }
 
     /**
