@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import nettrace.kernel.Btf;
 import nettrace.kernel.KernelBtf;
@@ -40,6 +41,23 @@ class MonitorProbesKernelTest {
             return MonitorProbes.attach(plan, new MonitorProbes.Settings(List.of(), MonitorLayout.NO_REASON,
                     MonitorLayout.NO_REASON, excluded, 4096), features, line -> { });
         }
+
+        /** The value of SKB_DROP_REASON_NAME (SKB_DROP_REASON_ + name) in this kernel. */
+        long dropReason(String name) {
+            return btf.enumValues("skb_drop_reason").entrySet().stream()
+                    .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_" + name)).findFirst().orElseThrow()
+                    .getKey();
+        }
+
+        /** The packets counted in the drops `counted` selects while `traffic` runs, `excluded` in force. */
+        long dropsCounted(MonitorLayout.FragListFrees excluded, Runnable traffic, Predicate<DropCount> counted)
+                throws InterruptedException {
+            try (MonitorProbes probes = attach(false, excluded)) {
+                traffic.run();
+                Thread.sleep(300);
+                return probes.read().drops().stream().filter(counted).mapToLong(DropCount::packets).sum();
+            }
+        }
     }
 
     @Test
@@ -65,53 +83,27 @@ class MonitorProbesKernelTest {
         }
     }
 
-    /**
-     * The reasonless drops counted where the kernel reports frag_list frees (skb_release_data, or on
-     * 6.1 the list free it calls) while pings of 3,000 bytes pass (their fragments freed with the
-     * reassembled datagram carry no device, so no namespace either).
-     */
-    private static long fragListDrops(RunningKernel kernel, MonitorLayout.FragListFrees excluded,
-            MonitorLayout.FragListFrees places, Topology topology, String from) throws InterruptedException {
-        try (MonitorProbes probes = kernel.attach(false, excluded)) {
-            topology.exec(from, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "dont", "-s", "3000", "10.199.172.2");
-            Thread.sleep(300);
-            return probes.read().drops().stream()
-                    .filter(drop -> drop.key().reason() == places.notSpecifiedReason())
-                    .filter(drop -> places.releaseData().contains(drop.key().location())
-                            || places.listFree().contains(drop.key().location()))
-                    .mapToLong(DropCount::packets).sum();
-        }
-    }
-
     @Test
     void fragmentsFreedWithTheirReassembledDatagramAreNotCountedAsDrops() throws Exception {
         RunningKernel kernel = RunningKernel.read();
-        long notSpecified = kernel.btf().enumValues("skb_drop_reason").entrySet().stream()
-                .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NOT_SPECIFIED")).findFirst()
-                .orElseThrow().getKey();
-        MonitorLayout.FragListFrees fragListFrees = MonitorLayout.FragListFrees.of(kernel.symbols(), notSpecified);
+        MonitorLayout.FragListFrees fragListFrees = MonitorLayout.FragListFrees.of(kernel.symbols(),
+                kernel.dropReason("NOT_SPECIFIED"));
         assertThat(fragListFrees).isNotEqualTo(MonitorLayout.FragListFrees.NONE);
         try (Topology topology = new Topology()) {
             String a = topology.namespace("fa");
             String b = topology.namespace("fb");
             topology.veth(a, "eth0", List.of("10.199.172.1/24"), b, "eth0", List.of("10.199.172.2/24"));
+            // pings of 3,000 bytes: their fragments, freed with the reassembled datagram, carry no
+            // device (so no namespace either), and are reported where the kernel frees frag_lists
+            // (skb_release_data, or on 6.1 the list free it calls)
+            Runnable pings = () -> topology.exec(a, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "dont", "-s",
+                    "3000", "10.199.172.2");
+            Predicate<DropCount> atFragListFrees = drop -> drop.key().reason() == fragListFrees.notSpecifiedReason()
+                    && (fragListFrees.releaseData().contains(drop.key().location())
+                            || fragListFrees.listFree().contains(drop.key().location()));
             // the kernel reports each fragment after the first as a drop when the datagram is freed
-            assertThat(fragListDrops(kernel, MonitorLayout.FragListFrees.NONE, fragListFrees, topology, a))
-                    .isPositive();
-            assertThat(fragListDrops(kernel, fragListFrees, fragListFrees, topology, a)).isZero();
-        }
-    }
-
-    /** The NO_SOCKET drops counted of three datagrams to a closed port while `excluded` is in force. */
-    private static long closedPortDrops(RunningKernel kernel, MonitorLayout.FragListFrees excluded, Topology topology,
-            String from, long inode) throws InterruptedException {
-        try (MonitorProbes probes = kernel.attach(false, excluded)) {
-            for (int i = 0; i < 3; i++) {
-                topology.sendUdp(from, "10.199.173.2", 7750, 10);
-            }
-            Thread.sleep(300);
-            return probes.read().drops().stream().filter(drop -> drop.key().netns() == inode)
-                    .filter(drop -> drop.sample().destinationPort() == 7750).mapToLong(DropCount::packets).sum();
+            assertThat(kernel.dropsCounted(MonitorLayout.FragListFrees.NONE, pings, atFragListFrees)).isPositive();
+            assertThat(kernel.dropsCounted(fragListFrees, pings, atFragListFrees)).isZero();
         }
     }
 
@@ -125,30 +117,34 @@ class MonitorProbesKernelTest {
     void aFreeFromTheListFreeIsLeftOutOnlyWhenTheReleasingFunctionIsOnItsStack() throws Exception {
         RunningKernel kernel = RunningKernel.read();
         KernelSymbols symbols = kernel.symbols();
-        long noSocket = kernel.btf().enumValues("skb_drop_reason").entrySet().stream()
-                .filter(reason -> reason.getValue().equals("SKB_DROP_REASON_NO_SOCKET")).findFirst().orElseThrow()
-                .getKey();
+        long noSocket = kernel.dropReason("NO_SOCKET");
         try (Topology topology = new Topology()) {
             String a = topology.namespace("la");
             String b = topology.namespace("lb");
             topology.veth(a, "eth0", List.of("10.199.173.1/24"), b, "eth0", List.of("10.199.173.2/24"));
             long inode = topology.inode(b);
+            Predicate<DropCount> closedPort = drop -> drop.key().netns() == inode
+                    && drop.sample().destinationPort() == 7750;
             KernelSymbols.Span dropper;
             try (MonitorProbes probes = kernel.attach(false, MonitorLayout.FragListFrees.NONE)) {
                 topology.sendUdp(a, "10.199.173.2", 7750, 10);
-                Supplier<Optional<DropCount>> closedPort = () -> probes.read().drops().stream()
-                        .filter(drop -> drop.key().netns() == inode && drop.sample().destinationPort() == 7750)
+                Supplier<Optional<DropCount>> counted = () -> probes.read().drops().stream().filter(closedPort)
                         .findFirst();
-                Waiting.until(() -> closedPort.get().isPresent(), Duration.ofSeconds(10), 100, () -> "no drop counted");
-                long location = closedPort.get().orElseThrow().key().location();
+                Waiting.until(() -> counted.get().isPresent(), Duration.ofSeconds(10), 100, () -> "no drop counted");
+                long location = counted.get().orElseThrow().key().location();
                 dropper = symbols.span(symbols.functionAt(location).orElseThrow()).orElseThrow();
             }
             KernelSymbols.Span onTheStack = symbols.span("ip_protocol_deliver_rcu").orElseThrow();
             KernelSymbols.Span notOnIt = symbols.span("tcp_v4_rcv").orElseThrow();
-            assertThat(closedPortDrops(kernel, new MonitorLayout.FragListFrees(noSocket, onTheStack, dropper),
-                    topology, a, inode)).isZero();
-            assertThat(closedPortDrops(kernel, new MonitorLayout.FragListFrees(noSocket, notOnIt, dropper),
-                    topology, a, inode)).isEqualTo(3);
+            Runnable datagrams = () -> {
+                for (int i = 0; i < 3; i++) {
+                    topology.sendUdp(a, "10.199.173.2", 7750, 10);
+                }
+            };
+            assertThat(kernel.dropsCounted(new MonitorLayout.FragListFrees(noSocket, onTheStack, dropper), datagrams,
+                    closedPort)).isZero();
+            assertThat(kernel.dropsCounted(new MonitorLayout.FragListFrees(noSocket, notOnIt, dropper), datagrams,
+                    closedPort)).isEqualTo(3);
         }
     }
 
