@@ -17,7 +17,7 @@ import nettrace.tracer.Rule;
 /**
  * The finding of a kfree_skb event: where the kernel dropped the packet, its reason, the
  * namespace and device, and advice for that reason at that place, with what the packet's life
- * tells about it (the ICMP error a route sent).
+ * tells about it (the ICMP error a route sent, the loop it went round).
  */
 final class DropFinding {
     static final String DROPPED = "packet is dropped by kernel";
@@ -82,6 +82,11 @@ final class DropFinding {
             RouteError route = RouteError.of(life, event);
             details.add(new Finding.Detail("route", List.of(AdviceText.fill(route.description(), event))));
             text = Optional.of(route.advice());
+        }
+        Optional<ForwardingLoop> loop = ForwardingLoop.at(function, reason, life, event);
+        if (loop.isPresent()) {
+            details.add(new Finding.Detail("path", List.of(AdviceText.fill(loop.get().description(), event))));
+            text = Optional.of(loop.get().advice());
         }
         return new Finding(Rule.Level.ERROR, message, text.map(t -> AdviceText.fill(t, event)), details);
     }

@@ -256,6 +256,37 @@ class RealWorldDropsKernelTest {
             assertThat(location(life)).startsWith("ip6_forward");
             assertThat(advice(life)).contains("hop limit").contains("ip netns exec " + net.router() + " ip -6 route get "
                     + SERVER6).doesNotContain("IPv4");
+            assertThat(dropFinding(life).path("path").toString()).contains("no loop").contains("too low");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.198.96.1", "fd00:198:96::1"})
+    void aRoutingLoopIsNamedWithTheNamespacesWhoseRoutesSendThePacketBackAndForth(String destination) {
+        boolean v6 = destination.contains(":");
+        String prefix = v6 ? "fd00:198:96::/64" : "10.198.96.0/24";
+        String family = v6 ? "-6" : "-4";
+        String forwarding = v6 ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
+        // the router sends the prefix on to the server, and the server, made to forward, sends it back
+        net.exec(net.router(), "ip", family, "route", "add", prefix, "via", v6 ? SERVER6 : SERVER);
+        net.exec(net.server(), "ip", family, "route", "add", prefix, "via", v6 ? "fd00:198:20::fe" : "10.198.20.254");
+        net.exec(net.server(), "sysctl", "-qw", forwarding + "=1");
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", destination),
+                    "-p", v6 ? "icmp6" : "icmp", "-d", destination);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            JsonNode life = dropped.getFirst();
+            assertThat(location(life)).startsWith(v6 ? "ip6_forward" : "ip_forward");
+            assertThat(dropFinding(life).path("path").toString()).contains("routing loop").contains(net.router())
+                    .contains(net.server());
+            String routeGet = v6 ? " ip -6 route get " : " ip route get ";
+            assertThat(advice(life)).contains("ip netns exec " + net.router() + routeGet + destination)
+                    .contains("ip netns exec " + net.server() + routeGet + destination);
+        } finally {
+            net.exec(net.server(), "sysctl", "-qw", forwarding + "=0");
+            net.exec(net.server(), "ip", family, "route", "del", prefix);
+            net.exec(net.router(), "ip", family, "route", "del", prefix);
         }
     }
 
