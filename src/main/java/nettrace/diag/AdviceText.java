@@ -6,7 +6,7 @@ import nettrace.event.SkbEvent;
 
 /**
  * Advice with what the event knows filled in (drop-reasons.yaml): the device for
- * {@code <interface>}, the packet's addresses for {@code <source>} and {@code <destination>}, and
+ * {@code <interface>} (an unknown one leaves {@code iif <interface>} out of a route lookup), the packet's addresses for {@code <source>} and {@code <destination>}, and
  * for {@code {in-netns}} the prefix that runs a command in the packet's network namespace.
  */
 final class AdviceText {
@@ -16,9 +16,8 @@ final class AdviceText {
     static String fill(String advice, SkbEvent event) {
         Packet packet = event.userPacket();
         String filled = advice.replace("{in-netns}", event.netns().commandPrefix());
-        if (!event.interfaceName().isEmpty()) {
-            filled = filled.replace("<interface>", event.interfaceName());
-        }
+        filled = event.interfaceName().isEmpty() ? filled.replace(" iif <interface>", "")
+                : filled.replace("<interface>", event.interfaceName());
         if (packet.isIpv4() || packet.isIpv6()) {
             filled = filled.replace("<source>", PacketFormat.address(packet, true))
                     .replace("<destination>", PacketFormat.address(packet, false));

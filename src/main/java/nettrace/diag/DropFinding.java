@@ -131,13 +131,16 @@ final class DropFinding {
      * Why ip_error dropped a packet, from the ICMP error it sent: the route's type decides the
      * code (RTN_UNREACHABLE host unreachable, RTN_PROHIBIT administratively filtered, no route
      * net unreachable); a blackhole route sends none, nor does ip_error once its errors are rate-limited.
+     * A policy rule's action makes the same errors (unreachable: net unreachable, prohibit,
+     * blackhole), so the lookup to repeat is the kernel's own: from the source, in at the device.
      */
     record RouteError(String description, String advice) {
         private static final int DEST_UNREACH = 3;
         private static final int NET_UNREACH = 0;
         private static final int HOST_UNREACH = 1;
         private static final int PKT_FILTERED = 13;
-        private static final String CHECK = "check `{in-netns}ip route get <destination>`";
+        private static final String CHECK = "check `{in-netns}ip route get <destination> from <source> iif"
+                + " <interface>` (the lookup the kernel made, policy rules included: `{in-netns}ip rule`)";
         /* ip_error's reasons: the incoming device does not forward; no route (ENETUNREACH) */
         private static final String NOT_FORWARDED = "IP_INADDRERRORS";
         private static final String NO_ROUTE = "IP_INNOROUTES";
@@ -156,18 +159,19 @@ final class DropFinding {
                     .filter(e -> e.outcome() instanceof Outcome.IcmpErrorSent)
                     .map(e -> (Outcome.IcmpErrorSent) e.outcome()).reduce((first, second) -> second);
             if (icmp.isEmpty() && reason.equals(NO_ROUTE)) {
-                return new RouteError("no route to <destination> (its ICMP net unreachable was rate-limited: a few a"
-                        + " second to each source)", "no route matches <destination>; " + CHECK
-                        + " and add a route (or a default route)");
+                return new RouteError("no route to <destination>, or an `unreachable` policy rule (its ICMP net"
+                        + " unreachable was rate-limited: a few a second to each source)", "no route matches"
+                        + " <destination>, or a rule refuses it; " + CHECK + " and add a route (or a default route)"
+                        + " or fix the rule");
             }
             if (icmp.isEmpty()) {
-                return new RouteError("a blackhole route to <destination> discards it without an ICMP error, and so"
-                        + " does an unreachable or prohibit route once its ICMP errors are rate-limited (a few a second"
-                        + " to each source), or any route on a host that does not forward: the route's type and"
-                        + " net.ipv4.ip_forward tell which",
-                        "the route to <destination> is a blackhole, unreachable or prohibit route, or this host does"
-                                + " not forward (`{in-netns}sysctl net.ipv4.ip_forward`); " + CHECK
-                                + " and remove or fix that route");
+                return new RouteError("a blackhole route to <destination> (or a `blackhole` policy rule) discards it"
+                        + " without an ICMP error, and so does an unreachable or prohibit one once its ICMP errors are rate-limited"
+                        + " (a few a second to each source), or any route on a host that does not forward: the route's"
+                        + " type and net.ipv4.ip_forward tell which",
+                        "the route or rule for <destination> is a blackhole, unreachable or prohibit one, or this host"
+                                + " does not forward (`{in-netns}sysctl net.ipv4.ip_forward`); " + CHECK
+                                + " and remove or fix that route or rule");
             }
             if (icmp.get().type() != DEST_UNREACH) {
                 return new RouteError("the route sent ICMP " + icmp.get().name(), CHECK);
@@ -176,11 +180,12 @@ final class DropFinding {
                 case HOST_UNREACH -> new RouteError("an unreachable route to <destination>: ICMP host unreachable"
                         + " sent back", "the route to <destination> is an `unreachable` route; " + CHECK
                         + " and remove or fix that route");
-                case PKT_FILTERED -> new RouteError("a prohibit route to <destination>: ICMP administratively"
-                        + " prohibited sent back", "the route to <destination> is a `prohibit` route; " + CHECK
-                        + " and remove or fix that route");
-                case NET_UNREACH -> new RouteError("no route to <destination>: ICMP net unreachable sent back",
-                        "no route matches <destination>; " + CHECK + " and add a route (or a default route)");
+                case PKT_FILTERED -> new RouteError("a prohibit route to <destination>, or a `prohibit` policy"
+                        + " rule: ICMP administratively prohibited sent back", "the route to <destination> is a"
+                        + " `prohibit` route, or a rule prohibits it; " + CHECK + " and remove or fix that route or rule");
+                case NET_UNREACH -> new RouteError("no route to <destination>, or an `unreachable` policy rule: ICMP"
+                        + " net unreachable sent back", "no route matches <destination>, or a rule refuses it; " + CHECK
+                        + " and add a route (or a default route) or fix the rule");
                 default -> new RouteError("ICMP " + icmp.get().name() + " sent back", CHECK);
             };
         }

@@ -314,6 +314,36 @@ class RealWorldDropsKernelTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"blackhole", "unreachable", "prohibit"})
+    void aPolicyRuleThatRefusesIsNamedAndTheAdviceRepeatsTheKernelsLookup(String type) {
+        // the main table routes the server; a rule for the client's packets to it refuses them
+        String[] rule = {"ip", "rule", "add", "from", CLIENT, "to", SERVER, type};
+        net.exec(net.router(), rule);
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER),
+                    "-p", "icmp", "-d", SERVER);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            JsonNode life = dropped.getFirst();
+            assertThat(location(life)).startsWith("ip_error");
+            String route = dropFinding(life).path("route").toString();
+            assertThat(route).as(life.toString()).contains("policy rule");
+            if (type.equals("blackhole") || events(life).stream().anyMatch(event -> event.has("icmp_error_sent"))) {
+                assertThat(route).contains("`" + type + "` policy rule");
+            }
+            String lookup = "ip route get " + SERVER + " from " + CLIENT + " iif in0";
+            assertThat(advice(life)).contains("ip netns exec " + net.router() + " " + lookup)
+                    .contains("ip netns exec " + net.router() + " ip rule");
+            // the lookup the advice gives fails as the packet's did; the plain one finds the route
+            assertThat(net.tryExec(net.router(), lookup.split(" ")).code()).isNotZero();
+            assertThat(net.tryExec(net.router(), "ip", "route", "get", SERVER).code()).isZero();
+        } finally {
+            rule[2] = "del";
+            net.exec(net.router(), rule);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"unreachable", "prohibit"})
     void anIpv6RouteThatRefusesNamesItsType(String type) {
         String destination = "fd00:198:99::1";
