@@ -313,6 +313,23 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @Test
+    void aVethPeerWithASmallerMtuIsNamedInTheAdvice() {
+        net.exec(net.server(), "ip", "link", "set", "eth0", "mtu", "1400");
+        try {
+            // 1478 bytes: through the client's and the router's 1500, not into the server's 1400
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", "-s", "1450",
+                    SERVER), "-p", "icmp", "-d", SERVER);
+            List<JsonNode> dropped = diagnosed.dropped();
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(location(dropped.getFirst())).matches("(__dev_forward_skb2|__dev_forward_skb|dev_forward_skb)\\+.*");
+            assertThat(advice(dropped.getFirst())).contains("larger than that device's MTU")
+                    .contains("ip netns exec " + net.router() + " ip link show out0");
+        } finally {
+            net.exec(net.server(), "ip", "link", "set", "eth0", "mtu", "1500");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"blackhole", "unreachable", "prohibit"})
     void aPolicyRuleThatRefusesIsNamedAndTheAdviceRepeatsTheKernelsLookup(String type) {
