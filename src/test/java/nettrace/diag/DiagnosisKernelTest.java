@@ -85,6 +85,7 @@ class DiagnosisKernelTest {
         assertThat(output.stdout()).as(output.toString())
                 .contains("    drop reason:\n        NO_SOCKET")
                 .contains("fix advice:\n        nothing listens on the destination port")
+                .contains("`ip netns exec " + net.server() + " ss -ltunp 'sport = :7700'`")
                 .endsWith("analysis finished!\n\nend trace...\n");
     }
 
