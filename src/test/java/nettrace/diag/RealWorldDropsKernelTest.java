@@ -598,6 +598,38 @@ class RealWorldDropsKernelTest {
         }
     }
 
+    @Test
+    void aNeighbourTableFullIsAnErrorWhoseAdviceNamesTheMachinesLimit() {
+        String[] thresholds = {"net.ipv4.neigh.default.gc_thresh1", "net.ipv4.neigh.default.gc_thresh2",
+            "net.ipv4.neigh.default.gc_thresh3"};
+        String[] saved = new String[thresholds.length];
+        for (int i = 0; i < thresholds.length; i++) {
+            saved[i] = Shell.check("sysctl", "-n", thresholds[i]).out().strip();
+        }
+        try {
+            // the table is the machine's (every namespace's entries): room for a few more
+            long entries = KernelCounters.arpCache("entries");
+            Shell.check("sysctl", "-qw", thresholds[0] + "=1", thresholds[1] + "=" + (entries + 2),
+                    thresholds[2] + "=" + (entries + 4));
+            long fullBefore = KernelCounters.arpCache("table_fulls");
+            // twenty absent neighbours of the router at once: each waits for its ARP answer
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "sh", "-c",
+                    "for i in $(seq 100 119); do ping -c 1 -W 1 10.198.20.$i > /dev/null & done; wait"),
+                    "-p", "icmp", "-s", CLIENT);
+            List<JsonNode> dropped = diagnosed.droppedFor("NEIGH_CREATEFAIL");
+            assertEachDropIsOneError(diagnosed, dropped, KernelCounters.arpCache("table_fulls") - fullBefore);
+            assertThat(dropped).as(diagnosed.toString()).isNotEmpty().allSatisfy(life -> {
+                assertThat(location(life)).startsWith("ip_finish_output2");
+                assertThat(advice(life)).contains("neighbor table overflow").contains(thresholds[2])
+                        .contains("every namespace");
+            });
+        } finally {
+            for (int i = thresholds.length - 1; i >= 0; i--) {
+                Shell.check("sysctl", "-qw", thresholds[i] + "=" + saved[i]);
+            }
+        }
+    }
+
     /** Sends one TCP segment with SYN and FIN set (conntrack calls it invalid): source, destination, port. */
     private static final String SYN_FIN_SENDER = """
             import socket, struct, sys

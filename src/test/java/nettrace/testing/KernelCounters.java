@@ -1,7 +1,10 @@
 package nettrace.testing;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 
 /**
  * What the kernel itself counted, read in a test's namespaces: the ground truth a diagnosis is
@@ -36,5 +39,20 @@ public final class KernelCounters {
         String out = topology.exec(namespace, "nstat", "-asz", name).out();
         return out.lines().filter(line -> line.startsWith(name + " ")).findFirst()
                 .map(line -> Long.parseLong(line.split("\\s+")[1])).orElse(0L);
+    }
+
+    /**
+     * A column of the machine's ARP table statistics (/proc/net/stat/arp_cache, one hex row per
+     * CPU): "entries" is the table's size (the same on every row), the others are summed.
+     */
+    public static long arpCache(String column) {
+        List<String> rows = Shell.check("cat", "/proc/net/stat/arp_cache").out().lines().toList();
+        int index = Arrays.asList(rows.getFirst().strip().split("\\s+")).indexOf(column);
+        if (index < 0) {
+            throw new IllegalStateException("no column " + column + " in /proc/net/stat/arp_cache: " + rows.getFirst());
+        }
+        LongStream values = rows.stream().skip(1)
+                .mapToLong(row -> Long.parseLong(row.strip().split("\\s+")[index], 16));
+        return column.equals("entries") ? values.findFirst().orElse(0) : values.sum();
     }
 }
