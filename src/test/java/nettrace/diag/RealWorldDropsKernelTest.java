@@ -314,6 +314,21 @@ class RealWorldDropsKernelTest {
     }
 
     @Test
+    void aSourceAddressTheReceiverHasTooIsNamedAsAConflict() {
+        net.exec(net.server(), "ip", "addr", "add", CLIENT + "/32", "dev", "lo");
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER),
+                    "-p", "icmp", "-d", SERVER);
+            List<JsonNode> dropped = diagnosed.droppedFor("IP_LOCAL_SOURCE");
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(advice(dropped.getFirst())).contains("address conflict")
+                    .contains("ip netns exec " + net.server() + " ip addr show to " + CLIENT);
+        } finally {
+            net.exec(net.server(), "ip", "addr", "del", CLIENT + "/32", "dev", "lo");
+        }
+    }
+
+    @Test
     void aVethPeerWithASmallerMtuIsNamedInTheAdvice() {
         net.exec(net.server(), "ip", "link", "set", "eth0", "mtu", "1400");
         try {
