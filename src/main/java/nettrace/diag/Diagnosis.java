@@ -110,6 +110,10 @@ public final class Diagnosis {
             // not a drop: freed with the packet it was part of, which was consumed or not seen
             return event.isDrop() ? Optional.of(drops.of(event, life)) : Optional.empty();
         }
+        if (event.outcome() instanceof Outcome.Consumed consumed && consumed.handedOn()) {
+            return Optional.of(new Finding(Rule.Level.INFO, "packet is copied into a new skb for an XDP program (or"
+                    + " sent on as an XDP frame), which goes on with it", Optional.empty(), List.of()));
+        }
         List<Rule> rules = tracer.rules();
         for (int i = 0; i < rules.size(); i++) { // indexed: an iterator over an immutable list escapes here
             Rule rule = rules.get(i);

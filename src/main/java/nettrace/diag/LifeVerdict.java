@@ -9,9 +9,9 @@ import nettrace.tracer.Rule;
 
 /**
  * The verdict on a diagnosed life, from what was seen and only that: a problem found is told;
- * a life whose end was not seen is unknown; a dropped packet is never good; a TCP SYN that a
- * listener consumed is good only once its answer was seen (a full accept queue consumes SYNs
- * the same way it consumes those it answers).
+ * a life whose end was not seen is unknown, and so is one whose packet went on in a copy that was
+ * not seen; a dropped packet is never good; a TCP SYN that a listener consumed is good only once
+ * its answer was seen (a full accept queue consumes SYNs the same way it consumes those it answers).
  */
 final class LifeVerdict {
     private static final String TCP_RECEIVE = "tcp-in";
@@ -37,6 +37,11 @@ final class LifeVerdict {
             return freed.parentConsumed()
                     ? new DiagnosedLife(life, entries, Verdict.GOOD, FREED_WITH_PARENT + ", which was consumed normally")
                     : new DiagnosedLife(life, entries, Verdict.UNKNOWN, FREED_WITH_PARENT + ", whose own end was not seen");
+        }
+        if (entries.getLast().event().outcome() instanceof Outcome.Consumed consumed && consumed.handedOn()) {
+            return new DiagnosedLife(life, entries, Verdict.UNKNOWN, "it went on in a copy made at "
+                    + consumed.location().function() + " for an XDP program (or as an XDP frame that XDP_TX or"
+                    + " XDP_REDIRECT sent on), whose fate was not seen");
         }
         for (DiagnosedLife.Entry entry : entries) {
             if (entry.event().isDrop() && !entry.findings().isEmpty()) {

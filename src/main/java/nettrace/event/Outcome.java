@@ -1,6 +1,7 @@
 package nettrace.event;
 
 import java.util.Set;
+import nettrace.kernel.KernelSymbols;
 
 /** What a tracer with an analysis of its own adds to an event: how the skb ended, or what the kernel did with it. */
 public sealed interface Outcome {
@@ -62,6 +63,19 @@ public sealed interface Outcome {
 
     /** consume_skb: the kernel was done with it; where (6.3+), or null. */
     record Consumed(Location location) implements Outcome {
+        /*
+         * Where a consume hands the packet on instead of ending it. XDP on a veth device (and
+         * generic XDP on a cloned or paged skb) copies the packet into a new skb and consumes the
+         * old one: skb_pp_cow_data since 6.8, veth_convert_skb_to_xdp_buff before. veth_xdp_rcv_skb
+         * consumes one that XDP_TX or XDP_REDIRECT sent on as a frame (and, in 6.1, its copy).
+         */
+        private static final Set<String> HANDING_ON = Set.of("skb_pp_cow_data", "veth_convert_skb_to_xdp_buff",
+                "veth_xdp_rcv_skb");
+
+        /** True when the packet went on in a copy (or an XDP frame) made where this skb was consumed. */
+        public boolean handedOn() {
+            return location != null && HANDING_ON.contains(KernelSymbols.plainName(location.function()));
+        }
     }
 
     /** tcp_send_reset: TCP sent a reset because of this packet, and why (6.10+). */

@@ -1,5 +1,6 @@
 package nettrace.lifecycle;
 
+import com.carrotsearch.hppc.IntObjectHashMap;
 import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import nettrace.event.EventSink;
+import nettrace.event.Outcome;
 import nettrace.event.SkbEvent;
 
 /**
@@ -46,6 +48,8 @@ public final class LifecycleTracker implements EventSink {
     /** the lives not yet handed on, by the data buffer their packet is in */
     private final LongObjectHashMap<SkbLife> byHead = new LongObjectHashMap<>();
     private final Deque<SkbLife> ended = new ArrayDeque<>();
+    /** per CPU, the ended life whose packet a copy made there went on in (Outcome.Consumed.handedOn) */
+    private final IntObjectHashMap<SkbLife> handedOn = new IntObjectHashMap<>();
     /** the open lives (not ended) as a list linked through the lives, oldest first */
     private SkbLife oldest;
     private SkbLife newest;
@@ -93,6 +97,9 @@ public final class LifecycleTracker implements EventSink {
                 close(life, SkbLife.Ending.REUSED);
             }
             life = copiedLife(event);
+            if (life == null) {
+                life = handedOnLife(event);
+            }
             if (life != null) {
                 life.addClone(event.skb());
             } else {
@@ -118,6 +125,9 @@ public final class LifecycleTracker implements EventSink {
         if (event.endsLife() && !life.ended() && life.free(event.skb(), event.timestamp())) {
             unlink(life);
             ended.add(life);
+            if (event.outcome() instanceof Outcome.Consumed consumed && consumed.handedOn()) {
+                handedOn.put(event.cpu(), life);
+            }
         }
         while (heldEvents > MAX_HELD_EVENTS) {
             if (!ended.isEmpty()) {
@@ -147,6 +157,23 @@ public final class LifecycleTracker implements EventSink {
             ended.remove(original);
             link(original);
         }
+        return original;
+    }
+
+    /**
+     * The ended life an skb seen for the first time goes on: the copy its packet was consumed into on
+     * this CPU (XDP's own copy of a veth packet), recognised by the packet's fingerprint while the
+     * original waits out its grace period. Null when there is none.
+     */
+    private SkbLife handedOnLife(SkbEvent event) {
+        SkbLife original = handedOn.get(event.cpu());
+        if (original == null || original.closed() || !original.ended() || event.fingerprint() == 0
+                || event.fingerprint() != original.fingerprint() || original.has(event.skb())) {
+            return null;
+        }
+        handedOn.remove(event.cpu());
+        ended.remove(original);
+        link(original);
         return original;
     }
 
@@ -235,6 +262,9 @@ public final class LifecycleTracker implements EventSink {
             removeIfMapped(byAddress, life.address(i), life);
         }
         removeIfMapped(byHead, life.head(), life);
+        if (!handedOn.isEmpty()) {
+            handedOn.removeAll((cpu, original) -> original == life);
+        }
         heldEvents -= life.events().size();
         if (limit > 0 && completed >= limit) {
             return;

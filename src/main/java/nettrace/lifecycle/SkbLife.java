@@ -106,6 +106,10 @@ public final class SkbLife {
         return head;
     }
 
+    long fingerprint() {
+        return fingerprint;
+    }
+
     /** True when skb's event shows a copy of this life's packet: the same data buffer, the same packet. */
     boolean sharesDataWith(SkbEvent event) {
         return event.head() != 0 && event.head() == head && event.fingerprint() != 0

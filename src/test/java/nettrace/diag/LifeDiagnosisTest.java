@@ -110,6 +110,16 @@ class LifeDiagnosisTest {
     }
 
     @Test
+    void aPacketConsumedIntoACopyWhoseFateWasNotSeenIsUnknownNeverGood() {
+        DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, Events.PING),
+                consumed(1, 200, new Location("skb_pp_cow_data", 0x37b, 0), Events.PING)).getFirst();
+        assertThat(life.verdict()).isEqualTo(Verdict.UNKNOWN);
+        assertThat(life.verdictReason()).contains("copy made at skb_pp_cow_data").contains("not seen");
+        assertThat(life.entries().getLast().findings()).singleElement()
+                .satisfies(finding -> assertThat(finding.message()).startsWith("packet is copied into a new skb"));
+    }
+
+    @Test
     void aDropTheKernelMeansIsExpectedNotGood() {
         DiagnosedLife life = diagnose(passes(1, 100, EVENT_LIFE_NEW, Events.PING),
                 dropped(1, 200, "NO_SOCKET", IN_PING, Events.PING)).getFirst();

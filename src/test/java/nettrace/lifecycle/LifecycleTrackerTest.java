@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import nettrace.event.Location;
+import nettrace.event.Outcome;
 import nettrace.event.Packet;
 import nettrace.bpf.EventFlags;
 import nettrace.event.SkbEvent;
@@ -223,6 +225,43 @@ class LifecycleTrackerTest {
         later(LifecycleTracker.GRACE_NANOS);
         assertThat(printed).singleElement().satisfies(life -> assertThat(life.addresses())
                 .containsExactly(0xbL, 0xaL));
+    }
+
+    /** skb's consume at function on cpu, its packet (fingerprint 7) in buffer head. */
+    private static SkbEvent consumedAt(long skb, long head, long timestamp, String function, int cpu) {
+        return Events.at(TRACERS[1]).skb(skb).time(timestamp).flags(LIFE_END).packet(PACKET).buffer(head, 7).cpu(cpu)
+                .outcome(new Outcome.Consumed(new Location(function, 0x37b, 0))).build();
+    }
+
+    private static SkbEvent onCpu(long skb, long head, long fingerprint, long timestamp, int flags, int cpu) {
+        return Events.at(TRACERS[1]).skb(skb).time(timestamp).flags(flags).packet(PACKET).buffer(head, fingerprint)
+                .cpu(cpu).build();
+    }
+
+    @Test
+    void aPacketCopiedForXdpGoesOnInTheCopysLife() {
+        tracker.accept(onCpu(0xa, 0x5000, 7, 100, LIFE_NEW, 1));
+        tracker.accept(consumedAt(0xa, 0x5000, 200, "skb_pp_cow_data", 1));
+        tracker.accept(onCpu(0xb, 0x6000, 7, 300, LIFE_NEW | LIFE_END, 1));
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).singleElement().satisfies(life -> {
+            assertThat(life.addresses()).containsExactly(0xaL, 0xbL);
+            assertThat(life.events()).hasSize(3);
+        });
+    }
+
+    @Test
+    void onlyTheSamePacketOnTheSameCpuAfterACopysConsumeGoesOnInIt() {
+        tracker.accept(onCpu(0xa, 0x5000, 7, 100, LIFE_NEW, 1));
+        tracker.accept(consumedAt(0xa, 0x5000, 200, "skb_pp_cow_data", 1));
+        tracker.accept(onCpu(0xb, 0x6000, 7, 300, LIFE_NEW | LIFE_END, 0));
+        tracker.accept(onCpu(0xc, 0x7000, 8, 400, LIFE_NEW | LIFE_END, 1));
+        tracker.accept(onCpu(0xd, 0x8000, 7, 500, LIFE_NEW, 2));
+        tracker.accept(consumedAt(0xd, 0x8000, 600, "icmp_rcv", 2));
+        tracker.accept(onCpu(0xe, 0x9000, 7, 700, LIFE_NEW | LIFE_END, 2));
+        later(LifecycleTracker.GRACE_NANOS);
+        assertThat(printed).as("another CPU, another packet, a consume that ends the packet").hasSize(5)
+                .allSatisfy(life -> assertThat(life.addresses()).hasSize(1));
     }
 
     @Test

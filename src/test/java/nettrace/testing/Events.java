@@ -68,6 +68,7 @@ public final class Events {
         private long fingerprint = 7;
         private long result;
         private Outcome outcome;
+        private int cpu;
 
         private Builder(Tracer tracer) {
             this.tracer = tracer;
@@ -131,8 +132,13 @@ public final class Events {
             return this;
         }
 
+        public Builder cpu(int cpu) {
+            this.cpu = cpu;
+            return this;
+        }
+
         public SkbEvent build() {
-            return new SkbEvent(timestamp, skb, tracer, flags, 0, 1, netns, interfaceName.isEmpty() ? 0 : 2,
+            return new SkbEvent(timestamp, skb, tracer, flags, cpu, 1, netns, interfaceName.isEmpty() ? 0 : 2,
                     interfaceName, command, packet, inner, head, fingerprint, result, outcome, null, null, List.of(),
                     null);
         }
