@@ -6,10 +6,11 @@ import nettrace.event.SkbEvent;
 
 /**
  * Advice with what the event knows filled in (drop-reasons.yaml): the device for
- * {@code <interface>} (an unknown one leaves {@code iif <interface>} out of a route lookup), the
- * destination port for {@code <dport>} (an unknown one leaves out the {@code ss} filter naming
- * it), the packet's addresses for {@code <source>} and {@code <destination>}, and for
- * {@code {in-netns}} the prefix that runs a command in the packet's network namespace.
+ * {@code <interface>} (an unknown one is left out of a command: {@code iif <interface>},
+ * {@code dev <interface>}), the destination port for {@code <dport>} (an unknown one leaves out
+ * the {@code ss} filter naming it), the packet's addresses for {@code <source>} and
+ * {@code <destination>}, and for {@code {in-netns}} the prefix that runs a command in the
+ * packet's network namespace.
  */
 final class AdviceText {
     private AdviceText() {
@@ -18,7 +19,8 @@ final class AdviceText {
     static String fill(String advice, SkbEvent event) {
         Packet packet = event.userPacket();
         String filled = advice.replace("{in-netns}", event.netns().commandPrefix());
-        filled = event.interfaceName().isEmpty() ? filled.replace(" iif <interface>", "")
+        filled = event.interfaceName().isEmpty() ? filled.replace(" iif <interface>", "").replace(" dev <interface>", "")
+                .replace("ip link show <interface>", "ip link show")
                 : filled.replace("<interface>", event.interfaceName());
         filled = packet.hasPorts() ? filled.replace("<dport>", Integer.toString(packet.destinationPort()))
                 : filled.replace(" 'sport = :<dport>'", "");

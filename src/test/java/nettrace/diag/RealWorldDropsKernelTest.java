@@ -329,6 +329,23 @@ class RealWorldDropsKernelTest {
     }
 
     @Test
+    void anIpsecPolicyThatBlocksIsNamedWithTheRoutersPolicies() {
+        String[] policy = {"ip", "xfrm", "policy", "add", "dir", "fwd", "src", CLIENT + "/32", "dst", SERVER + "/32",
+            "action", "block"};
+        net.exec(net.router(), policy);
+        try {
+            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER),
+                    "-p", "icmp", "-d", SERVER);
+            List<JsonNode> dropped = diagnosed.droppedFor("XFRM_POLICY");
+            assertEachDropIsOneError(diagnosed, dropped, 1);
+            assertThat(advice(dropped.getFirst())).contains("ip netns exec " + net.router() + " ip xfrm policy");
+        } finally {
+            net.exec(net.router(), "ip", "xfrm", "policy", "delete", "dir", "fwd", "src", CLIENT + "/32", "dst",
+                    SERVER + "/32");
+        }
+    }
+
+    @Test
     void aVethPeerWithASmallerMtuIsNamedInTheAdvice() {
         net.exec(net.server(), "ip", "link", "set", "eth0", "mtu", "1400");
         try {
@@ -723,7 +740,8 @@ class RealWorldDropsKernelTest {
         try {
             Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "4", "-i", "0.01", "-W", "1",
                     "-M", "dont", "-s", "3500", server), "-p", v6 ? "icmp6" : "icmp", "-d", server);
-            assertThat(diagnosed.droppedFor("QDISC_DROP")).as(diagnosed.toString()).isNotEmpty();
+            assertThat(diagnosed.droppedFor("QDISC_DROP")).as(diagnosed.toString()).isNotEmpty().allSatisfy(life ->
+                    assertThat(advice(life)).contains("ip netns exec " + net.client() + " tc -s qdisc show dev eth0"));
             // 6.1 reports them (and the queue's drops) from the list free, which names no fragmenter
             String fragmenter = v6 ? "ip6_fragment+" : "ip_do_fragment+";
             List<JsonNode> unsent = diagnosed.droppedFor("NOT_SPECIFIED").stream()
