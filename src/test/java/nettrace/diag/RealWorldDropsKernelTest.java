@@ -71,6 +71,15 @@ class RealWorldDropsKernelTest {
                 .noneMatch(life -> life.path("verdict").asText().equals("good"));
     }
 
+    /** One ping from the client, diagnosed: the life of its one drop (one ERROR, no dropped packet good). */
+    private static JsonNode theOneDropOfAPingTo(String destination) {
+        Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", destination),
+                "-p", destination.contains(":") ? "icmp6" : "icmp", "-d", destination);
+        List<JsonNode> dropped = diagnosed.dropped();
+        assertEachDropIsOneError(diagnosed, dropped, 1);
+        return dropped.getFirst();
+    }
+
     private static JsonNode dropFinding(JsonNode life) {
         return findings(life, "error").getFirst();
     }
@@ -272,11 +281,7 @@ class RealWorldDropsKernelTest {
         net.exec(net.server(), "ip", family, "route", "add", prefix, "via", v6 ? "fd00:198:20::fe" : "10.198.20.254");
         net.exec(net.server(), "sysctl", "-qw", forwarding + "=1");
         try {
-            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", destination),
-                    "-p", v6 ? "icmp6" : "icmp", "-d", destination);
-            List<JsonNode> dropped = diagnosed.dropped();
-            assertEachDropIsOneError(diagnosed, dropped, 1);
-            JsonNode life = dropped.getFirst();
+            JsonNode life = theOneDropOfAPingTo(destination);
             assertThat(location(life)).startsWith(v6 ? "ip6_forward" : "ip_forward");
             assertThat(dropFinding(life).path("path").toString()).contains("routing loop").contains(net.router())
                     .contains(net.server());
@@ -296,11 +301,7 @@ class RealWorldDropsKernelTest {
         String destination = "10.198.99.1";
         net.exec(net.router(), "ip", "route", "add", type, "10.198.99.0/24");
         try {
-            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", destination),
-                    "-p", "icmp", "-d", destination);
-            List<JsonNode> dropped = diagnosed.dropped();
-            assertEachDropIsOneError(diagnosed, dropped, 1);
-            JsonNode life = dropped.getFirst();
+            JsonNode life = theOneDropOfAPingTo(destination);
             assertThat(location(life)).startsWith("ip_error");
             boolean icmpSeen = events(life).stream().anyMatch(event -> event.has("icmp_error_sent"));
             String route = dropFinding(life).path("route").toString();
@@ -369,11 +370,7 @@ class RealWorldDropsKernelTest {
         String[] rule = {"ip", "rule", "add", "from", CLIENT, "to", SERVER, type};
         net.exec(net.router(), rule);
         try {
-            Diagnoses diagnosed = diagnose(() -> net.tryExec(net.client(), "ping", "-c", "1", "-W", "1", SERVER),
-                    "-p", "icmp", "-d", SERVER);
-            List<JsonNode> dropped = diagnosed.dropped();
-            assertEachDropIsOneError(diagnosed, dropped, 1);
-            JsonNode life = dropped.getFirst();
+            JsonNode life = theOneDropOfAPingTo(SERVER);
             assertThat(location(life)).startsWith("ip_error");
             String route = dropFinding(life).path("route").toString();
             assertThat(route).as(life.toString()).contains("policy rule");
